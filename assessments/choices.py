@@ -1,0 +1,96 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PeriodStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class RepairType(models.TextChoices):
+    MAINTENANCE = "maintenance", _("Maintenance")
+    REPAIR = "repair", _("Repair")
+    WARRANTY = "warranty", _("Warranty")
+    ACCIDENT = "accident", _("Accident")
+
+
+REPAIR_TYPES_FOR_REPAIR_KPIS = (RepairType.REPAIR, RepairType.WARRANTY)
+
+
+class ComplaintCategory(models.TextChoices):
+    QUALITY = "quality", _("Quality")
+    ATTITUDE = "attitude", _("Attitude")
+    TIMELINESS = "timeliness", _("Timeliness")
+    PRICE = "price", _("Price")
+    OTHER = "other", _("Other")
+
+
+class Severity(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    MAJOR = "major", _("Major")
+
+
+class SubmissionStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    RETURNED = "returned", _("Returned")
+    APPROVED = "approved", _("Approved")
+
+
+class ImportKind(models.TextChoices):
+    DEALERS = "dealers", _("Dealers")
+    REPAIR_ORDERS = "repair_orders", _("Repair orders")
+    COMPLAINTS = "complaints", _("Complaints")
+    SURVEY_RESPONSES = "survey_responses", _("Survey responses")
+    PARTS_ORDERS = "parts_orders", _("Parts orders")
+    SUBMISSIONS = "submissions", _("Monthly submissions")
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Running")
+    PREVIEWED = "previewed", _("Previewed (dry run)")
+    SUCCEEDED = "succeeded", _("Imported")
+    PARTIAL = "partial", _("Imported, some rows rejected")
+    REJECTED = "rejected", _("Rejected, nothing written")
+    FAILED = "failed", _("Failed")
+
+
+class Tier(models.TextChoices):
+    BASE = "base", _("Base")
+    PROCESS = "process", _("Process")
+    RESULT = "result", _("Result")
+
+
+class Dimension(models.TextChoices):
+    QUALITY = "quality", _("Service quality")
+    EFFICIENCY = "efficiency", _("Service efficiency")
+    SATISFACTION = "satisfaction", _("Customer satisfaction")
+    COST = "cost", _("Cost control")
+    OPERATIONS = "operations", _("Operations")
+
+
+class Direction(models.TextChoices):
+    HIGHER = "higher", _("Higher is better")
+    LOWER = "lower", _("Lower is better")
+
+
+class ScoringMethod(models.TextChoices):
+    THRESHOLD = "threshold", _("Threshold")
+    RELATIVE = "relative", _("Relative (rank)")
+
+
+class SchemeStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+
+
+class ScorecardStatus(models.TextChoices):
+    SCORED = "scored", _("Scored")
+    INSUFFICIENT_DATA = "insufficient_data", _("Insufficient data")
+
+
+class ScoreRunStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")

@@ -1,0 +1,22 @@
+from .catalogue import Kpi, Scheme, SchemeKpi
+from .imports import ImportJob
+from .periods import Period
+from .scorecards import KpiResult, Scorecard, ScoreRun, ScoreRunPart, VetoIncident
+from .service_data import Complaint, MonthlySubmission, PartsOrder, RepairOrder
+
+__all__ = [
+    "Complaint",
+    "ImportJob",
+    "Kpi",
+    "KpiResult",
+    "MonthlySubmission",
+    "PartsOrder",
+    "Period",
+    "RepairOrder",
+    "Scheme",
+    "SchemeKpi",
+    "ScoreRun",
+    "ScoreRunPart",
+    "Scorecard",
+    "VetoIncident",
+]

@@ -1,0 +1,144 @@
+"""Service data imported from dealers' DMS: repair orders, complaints, parts orders, submissions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from dealers.models import Dealer
+from dealers.scoping import ScopedQuerySet
+
+from ..choices import ComplaintCategory, RepairType, Severity, SubmissionStatus
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class RepairOrder(models.Model):
+    """A repair order (工单). Natural key: (dealer, ro_number)."""
+
+    dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="repair_orders", verbose_name=_("dealer"))
+    ro_number = models.CharField(_("RO number"), max_length=40)
+    vin = models.CharField(_("VIN"), max_length=17)
+    repair_type = models.CharField(_("repair type"), max_length=12, choices=RepairType.choices)
+    booked_at = models.DateTimeField(_("booked at"), null=True, blank=True)
+    opened_at = models.DateTimeField(_("opened at"))
+    promised_at = models.DateTimeField(_("promised at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    fault_code = models.CharField(_("fault code"), max_length=20, blank=True)
+    labor_hours = models.DecimalField(_("labour hours"), max_digits=8, decimal_places=2, default=0)
+    labor_amount = models.DecimalField(_("labour amount"), default=0, **MONEY)
+    parts_amount = models.DecimalField(_("parts amount"), default=0, **MONEY)
+    warranty_cost = models.DecimalField(_("warranty cost"), default=0, **MONEY)
+    imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["dealer_id", "ro_number"]
+        verbose_name = _("repair order")
+        verbose_name_plural = _("repair orders")
+        constraints = [models.UniqueConstraint(fields=["dealer", "ro_number"], name="uniq_ro_dealer_number")]
+        indexes = [
+            models.Index(fields=["closed_at", "dealer"], name="ro_closed_dealer"),
+            models.Index(fields=["opened_at", "dealer"], name="ro_opened_dealer"),
+            # The comeback rule looks up later repairs of the same vehicle and fault.
+            models.Index(fields=["vin", "fault_code", "opened_at"], name="ro_comeback"),
+        ]
+
+    def __str__(self) -> str:
+        return self.ro_number
+
+
+class Complaint(models.Model):
+    """A customer complaint (投诉). Natural key: complaint_id."""
+
+    complaint_id = models.CharField(_("complaint id"), max_length=40, unique=True)
+    dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("dealer"))
+    repair_order = models.ForeignKey(
+        RepairOrder, null=True, blank=True, on_delete=models.SET_NULL, related_name="complaints"
+    )
+    received_at = models.DateTimeField(_("received at"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    category = models.CharField(_("category"), max_length=12, choices=ComplaintCategory.choices)
+    severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices, default=Severity.NORMAL)
+    description = models.TextField(_("description"), blank=True)
+    imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        indexes = [models.Index(fields=["received_at", "dealer"], name="complaint_received_dealer")]
+
+    def __str__(self) -> str:
+        return self.complaint_id
+
+
+class PartsOrder(models.Model):
+    """A parts order placed by a dealer. Natural key: order_id."""
+
+    order_id = models.CharField(_("order id"), max_length=40, unique=True)
+    dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="parts_orders", verbose_name=_("dealer"))
+    part_number = models.CharField(_("part number"), max_length=60)
+    quantity = models.PositiveIntegerField(_("quantity"), default=1)
+    ordered_at = models.DateTimeField(_("ordered at"))
+    fulfilled_at = models.DateTimeField(_("fulfilled at"), null=True, blank=True)
+    imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-ordered_at"]
+        verbose_name = _("parts order")
+        verbose_name_plural = _("parts orders")
+        indexes = [models.Index(fields=["fulfilled_at", "dealer"], name="parts_fulfilled_dealer")]
+
+    def __str__(self) -> str:
+        return self.order_id
+
+
+class MonthlySubmission(models.Model):
+    """A dealer's monthly capacity report. Only an approved one feeds the base tier."""
+
+    dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="submissions", verbose_name=_("dealer"))
+    period = models.CharField(_("period"), max_length=7)
+    technicians = models.PositiveIntegerField(_("technicians"))
+    certified_technicians = models.PositiveIntegerField(_("certified technicians"))
+    equipment_total = models.PositiveIntegerField(_("equipment total"))
+    equipment_ok = models.PositiveIntegerField(_("equipment in working order"))
+    training_hours = models.DecimalField(_("training hours"), max_digits=10, decimal_places=2)
+    status = models.CharField(
+        _("status"), max_length=10, choices=SubmissionStatus.choices, default=SubmissionStatus.DRAFT
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    review_comment = models.TextField(_("review comment"), blank=True)
+    imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-period", "dealer_id"]
+        verbose_name = _("monthly submission")
+        verbose_name_plural = _("monthly submissions")
+        constraints = [
+            models.UniqueConstraint(fields=["dealer", "period"], name="uniq_submission_dealer_period"),
+            models.CheckConstraint(
+                condition=models.Q(certified_technicians__lte=models.F("technicians")),
+                name="submission_certified_le_technicians",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(equipment_ok__lte=models.F("equipment_total")),
+                name="submission_ok_le_total",
+            ),
+        ]
+        indexes = [models.Index(fields=["period", "status"], name="submission_period_status")]
+
+    def __str__(self) -> str:
+        return f"{self.dealer_id} {self.period}"

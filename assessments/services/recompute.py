@@ -1,0 +1,245 @@
+"""Recompute a period's scorecards: values set-wise per slice of dealers, then one merge.
+
+The work is cut in parts (slices of dealers) so that many Celery workers can compute the
+values of one period at once (a chord); the merge scores, ranks and replaces the period's
+scorecards in one transaction. Until that transaction commits, the last good scorecards stay.
+A lease on the period keeps two recomputes of one period from running at once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from dealers.choices import DealerStatus
+from dealers.models import Dealer, User
+
+from .. import events
+from ..choices import PeriodStatus, ScoreRunStatus
+from ..models import KpiResult, Period, Scorecard, ScoreRun, ScoreRunPart, VetoIncident
+from ..periods import Month
+from ..scoring.catalogue import BY_CODE
+from ..scoring.engine import DealerInput, Measurement, score_period
+from ..scoring.rounding import round_half_up
+from ..selectors import kpi_measurements
+from .schemes import SchemeError, scheme_for_period, scheme_params
+
+LOCK_LEASE = timedelta(minutes=40)
+DEALERS_PER_PART = 500
+
+
+class RecomputeError(Exception):
+    """A recompute that must not or cannot run; the message is for the user."""
+
+
+def period_get_or_create(code: str) -> Period:
+    """The period for a month 'YYYY-MM', created open on first use."""
+    month = Month.parse(code)
+    period, _created = Period.objects.get_or_create(code=str(month))
+    return period
+
+
+def eligible_dealers(month: Month) -> list[Dealer]:
+    """Dealers that get a scorecard: not terminated now, opened on or before the period's last day."""
+    return list(
+        Dealer.objects.exclude(status=DealerStatus.TERMINATED)
+        .filter(Q(opened_on__isnull=True) | Q(opened_on__lte=month.last_day))
+        .select_related("region")
+        .order_by("id")
+    )
+
+
+def _acquire_lock(period: Period) -> str:
+    token = uuid.uuid4().hex
+    now = timezone.now()
+    taken = Period.objects.filter(
+        Q(recompute_lock_until__isnull=True) | Q(recompute_lock_until__lt=now), pk=period.pk
+    ).update(recompute_lock_token=token, recompute_lock_until=now + LOCK_LEASE)
+    if not taken:
+        raise RecomputeError(_("A recompute of %(period)s is already running.") % {"period": period.code})
+    return token
+
+
+def _release_lock(period_id: int, token: str) -> None:
+    Period.objects.filter(pk=period_id, recompute_lock_token=token).update(
+        recompute_lock_token="", recompute_lock_until=None
+    )
+
+
+def recompute_start(period_code: str, *, dealers_per_part: int = DEALERS_PER_PART) -> tuple[ScoreRun, list[list[int]]]:
+    """Check the period may be recomputed, take its lock, and cut the dealers into parts."""
+    period = period_get_or_create(period_code)
+    if period.status == PeriodStatus.CLOSED:
+        raise RecomputeError(_("Period %(period)s is closed; its scorecards are frozen.") % {"period": period.code})
+    try:
+        scheme_for_period(period.month)
+    except SchemeError as exc:
+        raise RecomputeError(str(exc)) from exc
+    token = _acquire_lock(period)
+    ids = [d.pk for d in eligible_dealers(period.month)]
+    parts = [ids[i : i + dealers_per_part] for i in range(0, len(ids), dealers_per_part)] or [[]]
+    run = ScoreRun.objects.create(period=period, parts_total=len(parts), lock_token=token)
+    return run, parts
+
+
+def recompute_part(run_id: int, index: int, dealer_ids: Sequence[int]) -> None:
+    """Compute and keep the KPI values of one slice of dealers (idempotent)."""
+    run = ScoreRun.objects.select_related("period").get(pk=run_id)
+    measurements = kpi_measurements(run.period.month, dealer_ids)
+    payload: dict[str, Any] = {}
+    for dealer_id in dealer_ids:
+        m = measurements.get(dealer_id)
+        payload[str(dealer_id)] = {
+            "values": dict(m.values) if m else {},
+            "major": m.major_complaints if m else 0,
+            "as_of": m.data_as_of.isoformat() if m and m.data_as_of else None,
+        }
+    ScoreRunPart.objects.update_or_create(run=run, index=index, defaults={"values": payload})
+
+
+def recompute_finish(run_id: int, *, actor: User | None = None) -> ScoreRun:
+    """Score and rank all parts of a run, then replace the period's scorecards in one transaction."""
+    run = ScoreRun.objects.select_related("period").get(pk=run_id)
+    token = run.lock_token
+    try:
+        parts = list(run.parts.all())
+        if len(parts) != run.parts_total:
+            raise RecomputeError(_("A part of the recompute is missing; the previous scorecards stay."))
+        _write_scorecards(run, parts, actor=actor)
+    except Exception as exc:
+        ScoreRun.objects.filter(pk=run.pk).update(
+            status=ScoreRunStatus.FAILED, finished_at=timezone.now(), error=str(exc)[:2000]
+        )
+        raise
+    finally:
+        _release_lock(run.period_id, token)
+        ScoreRunPart.objects.filter(run_id=run.pk).delete()
+    run.refresh_from_db()
+    return run
+
+
+def recompute_fail(run_id: int, error: str) -> None:
+    """Mark a run failed and free its period; the previous scorecards stay."""
+    run = ScoreRun.objects.filter(pk=run_id).first()
+    if run is None:
+        return
+    _release_lock(run.period_id, run.lock_token)
+    ScoreRun.objects.filter(pk=run_id).update(status=ScoreRunStatus.FAILED, finished_at=timezone.now(), error=error[:2000])
+    ScoreRunPart.objects.filter(run_id=run_id).delete()
+
+
+def period_recompute(period_code: str, *, actor: User | None = None) -> ScoreRun:
+    """Recompute one period now, in this process, and wait for it."""
+    run, parts = recompute_start(period_code)
+    try:
+        for index, ids in enumerate(parts):
+            recompute_part(run.pk, index, ids)
+    except Exception as exc:
+        recompute_fail(run.pk, str(exc))
+        raise
+    return recompute_finish(run.pk, actor=actor)
+
+
+def _write_scorecards(run: ScoreRun, parts: list[ScoreRunPart], *, actor: User | None) -> None:
+    period = run.period
+    month = period.month
+    scheme = scheme_for_period(month)
+    params = scheme_params(scheme)
+    merged: dict[int, dict[str, Any]] = {}
+    for part in parts:
+        merged.update({int(k): v for k, v in part.values.items()})
+    dealers = {d.pk: d for d in Dealer.objects.filter(pk__in=merged).select_related("region")}
+    vetoes: dict[int, VetoIncident] = {}
+    for incident in VetoIncident.objects.filter(period=period.code, dealer_id__in=merged).order_by("recorded_at"):
+        vetoes.setdefault(incident.dealer_id, incident)
+    inputs = [
+        DealerInput(
+            dealer_id=dealer_id,
+            region=dealers[dealer_id].region.name,
+            measurements={code: Measurement(v[0], int(v[1])) for code, v in data["values"].items()},
+            major_complaints=int(data["major"]),
+            veto=dealer_id in vetoes,
+        )
+        for dealer_id, data in sorted(merged.items())
+        if dealer_id in dealers
+    ]
+    outcomes = score_period(params, inputs)
+    now = timezone.now()
+    sort_order = {k.code: i for i, k in enumerate(params.kpis)}
+    with transaction.atomic():
+        locked = Period.objects.select_for_update().get(pk=period.pk)
+        if locked.status == PeriodStatus.CLOSED:
+            raise RecomputeError(_("Period %(period)s was closed meanwhile; nothing changed.") % {"period": period.code})
+        KpiResult.objects.filter(scorecard__period=locked).delete()
+        Scorecard.objects.filter(period=locked).delete()
+        cards = []
+        for outcome in outcomes:
+            as_of = merged[outcome.dealer_id]["as_of"]
+            cards.append(
+                Scorecard(
+                    period=locked, dealer_id=outcome.dealer_id, region_name=outcome.region, scheme=scheme,
+                    status=outcome.status, total_score=outcome.total, grade=outcome.grade,
+                    rank=outcome.rank, region_rank=outcome.region_rank,
+                    coverage=round_half_up(outcome.coverage, 4), deduction=outcome.deduction,
+                    major_complaints=outcome.major_complaints, veto=outcome.veto,
+                    veto_incident=vetoes.get(outcome.dealer_id),
+                    tier_base=outcome.tier_scores["base"], tier_process=outcome.tier_scores["process"],
+                    tier_result=outcome.tier_scores["result"],
+                    data_as_of=parse_datetime(as_of) if as_of else None, computed_at=now,
+                )
+            )
+        Scorecard.objects.bulk_create(cards, batch_size=1000)
+        by_dealer = {c.dealer_id: c for c in cards}
+        kpi_params = {k.code: k for k in params.kpis}
+        results = []
+        for outcome in outcomes:
+            card = by_dealer[outcome.dealer_id]
+            for k in outcome.kpis:
+                p = kpi_params[k.code]
+                results.append(
+                    KpiResult(
+                        scorecard=card, kpi_code=k.code, tier=BY_CODE[k.code].tier, value=k.value,
+                        sample_size=k.sample_size, valid=k.valid, weight=k.weight, method=p.method,
+                        floor=p.floor, target=p.target, min_sample=p.min_sample, score=k.score,
+                        contribution=k.contribution, sort_order=sort_order[k.code],
+                    )
+                )
+        KpiResult.objects.bulk_create(results, batch_size=5000)
+        if locked.scorecards_published_at is None:
+            locked.scorecards_published_at = now
+            locked.save(update_fields=["scorecards_published_at"])
+        ScoreRun.objects.filter(pk=run.pk).update(
+            status=ScoreRunStatus.SUCCEEDED, finished_at=timezone.now(), scorecards=len(cards)
+        )
+        events.period_recomputed(actor=actor, period=locked, scorecards=len(cards), run_id=run.pk)
+
+
+def period_close(period_code: str, *, actor: User | None = None) -> Period:
+    """Freeze a period: from now on its scorecards never change."""
+    month = Month.parse(period_code)
+    with transaction.atomic():
+        period, _created = Period.objects.select_for_update().get_or_create(code=str(month))
+        if period.status == PeriodStatus.CLOSED:
+            raise RecomputeError(_("Period %(period)s is already closed.") % {"period": period.code})
+        if period.recompute_lock_until and period.recompute_lock_until > timezone.now():
+            raise RecomputeError(_("A recompute of %(period)s is running; close it when it has finished.") % {"period": period.code})
+        period.status = PeriodStatus.CLOSED
+        period.closed_at = timezone.now()
+        period.closed_by = actor if actor and actor.pk else None
+        period.save(update_fields=["status", "closed_at", "closed_by"])
+        events.period_closed(actor=actor, period=period)
+    return period
+
+
+def open_period_codes() -> list[str]:
+    return list(Period.objects.filter(status=PeriodStatus.OPEN).order_by("code").values_list("code", flat=True))
+
+

@@ -1,0 +1,130 @@
+"""Scheme versions: load from a file, publish, and find the one that applies to a period."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dealers.models import User
+
+from .. import events
+from ..choices import SchemeStatus
+from ..models import Kpi, Scheme, SchemeKpi
+from ..periods import Month
+from ..scoring.catalogue import BY_CODE
+from ..scoring.engine import KpiParams, SchemeParams
+from ..scoring.scheme_file import SchemeSpec, parse_scheme
+
+
+class SchemeError(Exception):
+    """A scheme operation that cannot be done; the message is for the user."""
+
+
+def scheme_create(*, spec: SchemeSpec, actor: User | None = None) -> Scheme:
+    """Save a checked scheme as the next version of its code, as a draft."""
+    with transaction.atomic():
+        latest = Scheme.objects.select_for_update().filter(code=spec.code).aggregate(v=Max("version"))["v"]
+        scheme = Scheme.objects.create(
+            code=spec.code,
+            version=(latest or 0) + 1,
+            name=spec.name,
+            effective_from=spec.effective_from,
+            min_coverage=spec.min_coverage,
+            grade_bands=[[g, m] for g, m in spec.grade_bands],
+            deduction_per_item=spec.deduction_per_item,
+            deduction_cap=spec.deduction_cap,
+            created_by=actor if actor and actor.pk else None,
+        )
+        kpis = {k.code: k for k in Kpi.objects.all()}
+        SchemeKpi.objects.bulk_create(
+            SchemeKpi(
+                scheme=scheme, kpi=kpis[k.code], weight=k.weight, method=k.method, floor=k.floor,
+                target=k.target, min_sample=k.min_sample,
+            )
+            for k in spec.kpis
+        )
+        events.scheme_created(actor=actor, scheme=scheme, after=spec.as_json())
+    return scheme
+
+
+def scheme_load(*, data: Any, publish: bool = False, actor: User | None = None) -> Scheme:
+    """Check a decoded scheme file, save it as a new version, and publish it if asked."""
+    spec = parse_scheme(data)
+    with transaction.atomic():
+        scheme = scheme_create(spec=spec, actor=actor)
+        if publish:
+            scheme_publish(scheme=scheme, actor=actor)
+    return scheme
+
+
+def scheme_publish(*, scheme: Scheme, actor: User | None = None) -> Scheme:
+    """Publish a draft. From then on the version never changes."""
+    with transaction.atomic():
+        locked = Scheme.objects.select_for_update().get(pk=scheme.pk)
+        if locked.status == SchemeStatus.PUBLISHED:
+            raise SchemeError(_("This scheme version is already published."))
+        locked.status = SchemeStatus.PUBLISHED
+        locked.published_at = timezone.now()
+        locked.published_by = actor if actor and actor.pk else None
+        locked.save(update_fields=["status", "published_at", "published_by"])
+        events.scheme_published(actor=actor, scheme=locked)
+    return locked
+
+
+def scheme_for_period(month: Month) -> Scheme:
+    """The published version with the latest effective_from ≤ the period; of equals, the last published."""
+    scheme = (
+        Scheme.objects.filter(status=SchemeStatus.PUBLISHED, effective_from__lte=str(month))
+        .order_by("-effective_from", "-published_at", "-id")
+        .first()
+    )
+    if scheme is None:
+        raise SchemeError(
+            _("No published assessment scheme applies to %(period)s. Load and publish one first.")
+            % {"period": month}
+        )
+    return scheme
+
+
+def scheme_params(scheme: Scheme) -> SchemeParams:
+    """The engine's view of a scheme version."""
+    entries = scheme.kpis.select_related("kpi").order_by("kpi__sort_order")
+    return SchemeParams(
+        min_coverage=scheme.min_coverage,
+        grade_bands=tuple((str(g), float(m)) for g, m in scheme.grade_bands),
+        deduction_per_item=scheme.deduction_per_item,
+        deduction_cap=scheme.deduction_cap,
+        kpis=tuple(
+            KpiParams(
+                code=e.kpi_id, tier=BY_CODE[e.kpi_id].tier, direction=BY_CODE[e.kpi_id].direction, weight=e.weight,
+                method=e.method, floor=e.floor, target=e.target, min_sample=e.min_sample,
+            )
+            for e in entries
+        ),
+    )
+
+
+def scheme_as_file(scheme: Scheme) -> dict[str, Any]:
+    """The scheme in the file form of scoring.md (for export)."""
+    kpis = []
+    for e in scheme.kpis.select_related("kpi").order_by("kpi__sort_order"):
+        entry: dict[str, Any] = {"code": e.kpi_id, "weight": e.weight, "method": e.method}
+        if e.floor is not None:
+            entry["floor"] = e.floor
+        if e.target is not None:
+            entry["target"] = e.target
+        entry["min_sample"] = e.min_sample
+        kpis.append(entry)
+    return {
+        "code": scheme.code,
+        "name": scheme.name,
+        "effective_from": scheme.effective_from,
+        "min_coverage": scheme.min_coverage,
+        "grade_bands": scheme.grade_bands,
+        "major_complaint_deduction": {"per_item": scheme.deduction_per_item, "cap": scheme.deduction_cap},
+        "kpis": kpis,
+    }

@@ -1,0 +1,48 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportModelAdmin
+
+from .models import AuditEvent, Dealer, Region, User
+from .resources import DealerResource
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+@admin.register(Dealer)
+class DealerAdmin(ImportExportModelAdmin):
+    resource_classes = [DealerResource]
+    list_display = ["code", "name", "region", "province", "city", "city_tier", "status", "opened_on"]
+    list_filter = ["region", "city_tier", "status"]
+    search_fields = ["code", "name", "city"]
+    list_select_related = ["region"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "email", "role", "dealer", "is_active", "last_login"]
+    list_filter = ["role", "is_active", "regions"]
+    fieldsets = (*BaseUserAdmin.fieldsets, (_("Portal role"), {"fields": ("role", "dealer", "regions")}))
+    add_fieldsets = (*BaseUserAdmin.add_fieldsets, (_("Portal role"), {"fields": ("role", "dealer", "regions")}))
+    autocomplete_fields = ["dealer"]
+    filter_horizontal = ["regions", "groups", "user_permissions"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["at", "actor", "action", "object_type", "object_id", "dealer"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["object_id", "comment"]
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+
+    def has_add_permission(self, request):  # noqa: ANN001
+        return False
+
+    def has_change_permission(self, request, obj=None):  # noqa: ANN001
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # noqa: ANN001
+        return False

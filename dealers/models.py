@@ -1,0 +1,110 @@
+"""Regions, dealers, users with their role, and the audit trail."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .choices import HQ_ROLES, MANAGER_ROLES, DealerStatus, Role
+from .scoping import DealerQuerySet
+
+dealer_code_validator = RegexValidator(r"^[A-Za-z0-9-]{1,20}$", _("1–20 letters, digits or '-'."))
+
+
+class Region(models.Model):
+    """A sales region (大区), e.g. 华东. Created on first use by a dealer import."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Dealer(models.Model):
+    """An authorised service dealer: the unit that gets a scorecard each month."""
+
+    code = models.CharField(_("dealer code"), max_length=20, unique=True, validators=[dealer_code_validator])
+    name = models.CharField(_("name"), max_length=200)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="dealers", verbose_name=_("region"))
+    province = models.CharField(_("province"), max_length=50)
+    city = models.CharField(_("city"), max_length=50)
+    city_tier = models.PositiveSmallIntegerField(
+        _("city tier"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    status = models.CharField(_("status"), max_length=20, choices=DealerStatus.choices, default=DealerStatus.ACTIVE)
+    opened_on = models.DateField(_("opened on"), null=True, blank=True)
+
+    objects = DealerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("dealer")
+        verbose_name_plural = _("dealers")
+        indexes = [models.Index(fields=["region", "code"])]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class User(AbstractUser):
+    """A portal user. The role decides what they may do; region or dealer decides what they see."""
+
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
+    dealer = models.ForeignKey(
+        Dealer, null=True, blank=True, on_delete=models.PROTECT, related_name="users", verbose_name=_("dealer")
+    )
+    regions = models.ManyToManyField(Region, blank=True, related_name="managers", verbose_name=_("regions"))
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    @property
+    def is_hq(self) -> bool:
+        return self.role in HQ_ROLES
+
+    @property
+    def is_hq_admin(self) -> bool:
+        return self.role == Role.HQ_ADMIN
+
+    @property
+    def is_manager(self) -> bool:
+        """HQ or regional manager: may review and approve within their scope."""
+        return self.role in MANAGER_ROLES
+
+    @property
+    def is_dealer_user(self) -> bool:
+        return self.role == Role.DEALER_USER
+
+
+class AuditEvent(models.Model):
+    """Who did what to which record, with the state before and after. Written by `events.py`."""
+
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=60, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=60)
+    object_id = models.CharField(_("object id"), max_length=60)
+    dealer = models.ForeignKey(Dealer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"

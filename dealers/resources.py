@@ -1,0 +1,17 @@
+"""django-import-export resources for the admin (the portal's own import is assessments.importing)."""
+
+from import_export import fields, resources
+from import_export.widgets import ForeignKeyWidget
+
+from .models import Dealer, Region
+
+
+class DealerResource(resources.ModelResource):
+    region = fields.Field(attribute="region", column_name="region", widget=ForeignKeyWidget(Region, "name"))
+
+    class Meta:
+        model = Dealer
+        import_id_fields = ["code"]
+        fields = ["code", "name", "region", "province", "city", "city_tier", "status", "opened_on"]
+        use_transactions = True
+        rollback_on_validation_errors = True

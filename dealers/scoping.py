@@ -1,0 +1,56 @@
+"""The one place that decides which dealers a user may see.
+
+Every dealer-owned queryset goes through `ScopedQuerySet.for_user`, which asks
+`dealer_scope_q` for a filter on the dealer relation. Views, the API, exports and
+selectors never filter by role themselves.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+from django.db.models import Q
+
+from .choices import HQ_ROLES, Role
+
+if TYPE_CHECKING:
+    from .models import User
+
+
+NOTHING = Q(pk__in=[])
+
+
+def dealer_scope_q(user: User | Any, dealer_path: str) -> Q | None:
+    """Return the filter that limits `dealer_path` (a path to a Dealer) to the user's scope.
+
+    None means "everything" (HQ roles). A user with no role, inactive or anonymous sees nothing.
+    """
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return NOTHING
+    prefix = f"{dealer_path}__" if dealer_path else ""
+    if user.role in HQ_ROLES:
+        return None
+    if user.role == Role.REGIONAL_MANAGER:
+        return Q(**{f"{prefix}region__in": user.regions.all()})
+    if user.role == Role.DEALER_USER and user.dealer_id:
+        return Q(**{f"{dealer_path}_id" if dealer_path else "pk": user.dealer_id})
+    return NOTHING
+
+
+class ScopedQuerySet(models.QuerySet):
+    """A queryset of rows that belong to a dealer. `dealer_path` names the way to the dealer."""
+
+    dealer_path: str = "dealer"
+
+    def for_user(self, user: User | Any) -> ScopedQuerySet:
+        condition = dealer_scope_q(user, self.dealer_path)
+        if condition is None:
+            return self.all()
+        if condition is NOTHING:
+            return self.none()
+        return self.filter(condition)
+
+
+class DealerQuerySet(ScopedQuerySet):
+    dealer_path = ""

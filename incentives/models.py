@@ -1,0 +1,1 @@
+"""Incentive rules, actions and the ledger (to come)."""
