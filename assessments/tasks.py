@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 from .services.recompute import (
+    RecomputeBusy,
     RecomputeError,
     open_period_codes,
     recompute_fail,
@@ -51,11 +52,10 @@ def recompute_period(self, period_code: str) -> int | None:  # type: ignore[no-u
     cache.delete(f"recompute-queued:{period_code}")
     try:
         run, parts = recompute_start(period_code)
+    except RecomputeBusy as exc:
+        raise self.retry(exc=exc) from exc
     except RecomputeError as exc:
-        message = str(exc)
-        if "already running" in message or "已在" in message:
-            raise self.retry(exc=exc) from exc
-        logger.warning("recompute of %s refused: %s", period_code, message)
+        logger.warning("recompute of %s refused: %s", period_code, exc)
         return None
     header = [compute_part.si(run.pk, index, ids) for index, ids in enumerate(parts)]
     callback = finish_run.si(run.pk).on_error(fail_run.si(run.pk))

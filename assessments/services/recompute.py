@@ -40,6 +40,10 @@ class RecomputeError(Exception):
     """A recompute that must not or cannot run; the message is for the user."""
 
 
+class RecomputeBusy(RecomputeError):
+    """Another recompute of the same period holds its lock."""
+
+
 def period_get_or_create(code: str) -> Period:
     """The period for a month 'YYYY-MM', created open on first use."""
     month = Month.parse(code)
@@ -64,7 +68,7 @@ def _acquire_lock(period: Period) -> str:
         Q(recompute_lock_until__isnull=True) | Q(recompute_lock_until__lt=now), pk=period.pk
     ).update(recompute_lock_token=token, recompute_lock_until=now + LOCK_LEASE)
     if not taken:
-        raise RecomputeError(_("A recompute of %(period)s is already running.") % {"period": period.code})
+        raise RecomputeBusy(_("A recompute of %(period)s is already running.") % {"period": period.code})
     return token
 
 

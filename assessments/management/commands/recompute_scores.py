@@ -1,0 +1,25 @@
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from assessments.services.recompute import RecomputeError, open_period_codes, period_recompute
+
+
+class Command(BaseCommand):
+    help = "Recompute a period's scorecards now, in this process (or every open period with --all-open)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        group = parser.add_mutually_exclusive_group(required=True)
+        group.add_argument("--period", help="YYYY-MM")
+        group.add_argument("--all-open", action="store_true")
+
+    def handle(self, *args: object, period: str | None, all_open: bool, **options: object) -> None:
+        codes = open_period_codes() if all_open else [period or ""]
+        summaries = []
+        for code in codes:
+            try:
+                run = period_recompute(code)
+            except ValueError as exc:
+                raise CommandError(f"bad period {code!r}: use YYYY-MM") from exc
+            except RecomputeError as exc:
+                raise CommandError(str(exc)) from exc
+            summaries.append(f"period={run.period.code} scorecards={run.scorecards}")
+        self.stdout.write("; ".join(summaries) if summaries else "no open period")
