@@ -23,7 +23,7 @@ class EpochSeconds(Func):
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         # Django stores UTC text 'YYYY-MM-DD HH:MM:SS[.ffffff]'; add the fraction back.
         template = (
-            "(CAST(strftime('%%s', %(expressions)s) AS REAL)"
+            "(CAST(strftime('%%%%s', %(expressions)s) AS REAL)"
             " + COALESCE(CAST(NULLIF(substr(%(expressions)s, 20), '') AS REAL), 0))"
         )
         return self.as_sql(compiler, connection, template=template, **extra)
