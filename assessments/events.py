@@ -14,30 +14,50 @@ def scheme_created(*, actor: User | None, scheme: Any, after: dict[str, Any]) ->
 
 def scheme_published(*, actor: User | None, scheme: Any) -> None:
     record(
-        "scheme.published", actor=actor, object_type="scheme", object_id=scheme.pk,
-        before={"status": "draft"}, after={"status": "published", "effective_from": scheme.effective_from},
+        "scheme.published",
+        actor=actor,
+        object_type="scheme",
+        object_id=scheme.pk,
+        before={"status": "draft"},
+        after={"status": "published", "effective_from": scheme.effective_from},
     )
 
 
 def period_closed(*, actor: User | None, period: Any) -> None:
     record(
-        "period.closed", actor=actor, object_type="period", object_id=period.code,
-        before={"status": "open"}, after={"status": "closed"},
+        "period.closed",
+        actor=actor,
+        object_type="period",
+        object_id=period.code,
+        before={"status": "open"},
+        after={"status": "closed"},
     )
 
 
 def period_recomputed(*, actor: User | None, period: Any, scorecards: int, run_id: int) -> None:
     record(
-        "period.recomputed", actor=actor, object_type="period", object_id=period.code,
+        "period.recomputed",
+        actor=actor,
+        object_type="period",
+        object_id=period.code,
         after={"scorecards": scorecards, "run": run_id},
     )
 
 
 def import_finished(*, actor: User | None, job: Any) -> None:
     record(
-        "import.finished", actor=actor, object_type="import", object_id=job.pk, dealer=job.dealer,
+        "import.finished",
+        actor=actor,
+        object_type="import",
+        object_id=job.pk,
+        dealer=job.dealer,
         after={
-            "kind": job.kind, "file": job.file_name, "status": job.status, "created": job.created,
-            "updated": job.updated, "unchanged": job.unchanged, "rejected": job.rejected,
+            "kind": job.kind,
+            "file": job.file_name,
+            "status": job.status,
+            "created": job.created,
+            "updated": job.updated,
+            "unchanged": job.unchanged,
+            "rejected": job.rejected,
         },
     )

@@ -10,8 +10,22 @@ from .scoring.catalogue import CATALOGUE
 from .serializers_json import scorecard_as_json
 
 BASE_COLUMNS = [
-    "period", "dealer_code", "dealer_name", "region", "scheme", "status", "total_score", "grade", "rank",
-    "region_rank", "coverage", "deduction", "veto", "tier_base", "tier_process", "tier_result",
+    "period",
+    "dealer_code",
+    "dealer_name",
+    "region",
+    "scheme",
+    "status",
+    "total_score",
+    "grade",
+    "rank",
+    "region_rank",
+    "coverage",
+    "deduction",
+    "veto",
+    "tier_base",
+    "tier_process",
+    "tier_result",
 ]
 
 
@@ -24,10 +38,21 @@ def scorecards_table(cards: list[Scorecard], fmt: str) -> bytes:
     for card in cards:
         data = scorecard_as_json(card)
         row: list[Any] = [
-            data["period"], data["dealer_code"], card.dealer.name, data["region"],
-            f'{data["scheme"]["code"]} v{data["scheme"]["version"]}', data["status"], data["total_score"],
-            data["grade"], data["rank"], data["region_rank"], data["coverage"], data["deduction"],
-            "yes" if data["veto"] else "no", data["tier_scores"]["base"], data["tier_scores"]["process"],
+            data["period"],
+            data["dealer_code"],
+            card.dealer.name,
+            data["region"],
+            f"{data['scheme']['code']} v{data['scheme']['version']}",
+            data["status"],
+            data["total_score"],
+            data["grade"],
+            data["rank"],
+            data["region_rank"],
+            data["coverage"],
+            data["deduction"],
+            "yes" if data["veto"] else "no",
+            data["tier_scores"]["base"],
+            data["tier_scores"]["process"],
             data["tier_scores"]["result"],
         ]
         by_code = {k["code"]: k for k in data["kpis"]}

@@ -58,7 +58,7 @@ def comeback_exists(outer_closed_at: Any = None) -> Exists:
             repair_type__in=REPAIR_TYPES_FOR_REPAIR_KPIS,
             opened_at__gt=closed,
             opened_at__lte=closed + COMEBACK_WINDOW,
-        )
+        ).exclude(pk=OuterRef("pk"))  # "another" repair order
     )
 
 
@@ -68,10 +68,19 @@ def kpi_measurements(month: Month, dealer_ids: Sequence[int] | None = None) -> d
     out: dict[int, DealerMeasurements] = defaultdict(DealerMeasurements)
 
     # Appointment lead time: ROs opened in the period that were booked.
-    lead = _scoped(RepairOrder.objects.filter(opened_at__gte=start, opened_at__lt=end, booked_at__isnull=False), dealer_ids)
-    for row in lead.values("dealer_id").annotate(
-        n=Count("id"), seconds=Sum(EpochSeconds("opened_at") - EpochSeconds("booked_at")), seen=Max("imported_at")
-    ).order_by():
+    lead = _scoped(
+        RepairOrder.objects.filter(opened_at__gte=start, opened_at__lt=end, booked_at__isnull=False),
+        dealer_ids,
+    )
+    for row in (
+        lead.values("dealer_id")
+        .annotate(
+            n=Count("id"),
+            seconds=Sum(EpochSeconds("opened_at") - EpochSeconds("booked_at")),
+            seen=Max("imported_at"),
+        )
+        .order_by()
+    ):
         out[row["dealer_id"]].set("appointment_lead_days", float(row["seconds"]) / row["n"] / DAY, row["n"])
         out[row["dealer_id"]].seen(row["seen"])
 
@@ -79,59 +88,83 @@ def kpi_measurements(month: Month, dealer_ids: Sequence[int] | None = None) -> d
     closed = _scoped(RepairOrder.objects.filter(closed_at__gte=start, closed_at__lt=end), dealer_ids)
     repair_q = Q(repair_type__in=REPAIR_TYPES_FOR_REPAIR_KPIS)
     warranty_q = Q(repair_type=RepairType.WARRANTY)
-    for row in closed.values("dealer_id").annotate(
-        n=Count("id"),
-        output=Sum(F("labor_amount") + F("parts_amount")),
-        promised=Count("id", filter=Q(promised_at__isnull=False)),
-        on_time=Count("id", filter=Q(promised_at__isnull=False, closed_at__lte=F("promised_at"))),
-        repairs=Count("id", filter=repair_q),
-        warranty=Count("id", filter=warranty_q),
-        warranty_cost=Sum("warranty_cost", filter=warranty_q),
-        seen=Max("imported_at"),
-    ).order_by():
+    for row in (
+        closed.values("dealer_id")
+        .annotate(
+            n=Count("id"),
+            output=Sum(F("labor_amount") + F("parts_amount")),
+            promised=Count("id", filter=Q(promised_at__isnull=False)),
+            on_time=Count("id", filter=Q(promised_at__isnull=False, closed_at__lte=F("promised_at"))),
+            repairs=Count("id", filter=repair_q),
+            warranty=Count("id", filter=warranty_q),
+            warranty_cost=Sum("warranty_cost", filter=warranty_q),
+            seen=Max("imported_at"),
+        )
+        .order_by()
+    ):
         m = out[row["dealer_id"]]
         m.seen(row["seen"])
         n = row["n"]
         m.set("repair_count", float(n), n)
         m.set("repair_output_value", float(row["output"] or 0), n)
-        m.set("on_time_delivery_rate", 100.0 * row["on_time"] / row["promised"] if row["promised"] else None, row["promised"])
+        m.set(
+            "on_time_delivery_rate",
+            100.0 * row["on_time"] / row["promised"] if row["promised"] else None,
+            row["promised"],
+        )
         warranty = row["warranty"]
-        m.set("warranty_cost_per_claim", float(row["warranty_cost"] or 0) / warranty if warranty else None, warranty)
+        m.set(
+            "warranty_cost_per_claim",
+            float(row["warranty_cost"] or 0) / warranty if warranty else None,
+            warranty,
+        )
         m.values["_repairs_closed"] = (None, row["repairs"])
         m.values["_deliveries"] = (None, n)
 
     # First-time fix: repair ROs closed in the period with a comeback.
     comebacks = _scoped(
-        RepairOrder.objects.filter(closed_at__gte=start, closed_at__lt=end, repair_type__in=REPAIR_TYPES_FOR_REPAIR_KPIS),
+        RepairOrder.objects.filter(
+            closed_at__gte=start, closed_at__lt=end, repair_type__in=REPAIR_TYPES_FOR_REPAIR_KPIS
+        ),
         dealer_ids,
     ).filter(comeback_exists())
-    comeback_counts = {r["dealer_id"]: r["n"] for r in comebacks.values("dealer_id").annotate(n=Count("id")).order_by()}
+    comeback_counts = {
+        r["dealer_id"]: r["n"] for r in comebacks.values("dealer_id").annotate(n=Count("id")).order_by()
+    }
 
     # Repair cycle: median hours of repair ROs closed in the period.
     medians = _repair_cycle_medians(start, end, dealer_ids)
 
     # Parts supply: orders fulfilled in the period.
     parts = _scoped(PartsOrder.objects.filter(fulfilled_at__gte=start, fulfilled_at__lt=end), dealer_ids)
-    for row in parts.values("dealer_id").annotate(
-        n=Count("id"), seconds=Sum(EpochSeconds("fulfilled_at") - EpochSeconds("ordered_at")), seen=Max("imported_at")
-    ).order_by():
+    for row in (
+        parts.values("dealer_id")
+        .annotate(
+            n=Count("id"),
+            seconds=Sum(EpochSeconds("fulfilled_at") - EpochSeconds("ordered_at")),
+            seen=Max("imported_at"),
+        )
+        .order_by()
+    ):
         out[row["dealer_id"]].set("parts_supply_hours", float(row["seconds"]) / row["n"] / HOUR, row["n"])
         out[row["dealer_id"]].seen(row["seen"])
 
     # Complaints received in the period.
-    within_24h = Q(closed_at__isnull=False) & Q(
-        closed_within__lte=DAY
-    )
-    complaints = _scoped(Complaint.objects.filter(received_at__gte=start, received_at__lt=end), dealer_ids).annotate(
-        closed_within=EpochSeconds("closed_at") - EpochSeconds("received_at")
-    )
+    within_24h = Q(closed_at__isnull=False) & Q(closed_within__lte=DAY)
+    complaints = _scoped(
+        Complaint.objects.filter(received_at__gte=start, received_at__lt=end), dealer_ids
+    ).annotate(closed_within=EpochSeconds("closed_at") - EpochSeconds("received_at"))
     complaint_counts: dict[int, int] = {}
-    for row in complaints.values("dealer_id").annotate(
-        n=Count("id"),
-        in_24h=Count("id", filter=within_24h),
-        major=Count("id", filter=Q(severity=Severity.MAJOR)),
-        seen=Max("imported_at"),
-    ).order_by():
+    for row in (
+        complaints.values("dealer_id")
+        .annotate(
+            n=Count("id"),
+            in_24h=Count("id", filter=within_24h),
+            major=Count("id", filter=Q(severity=Severity.MAJOR)),
+            seen=Max("imported_at"),
+        )
+        .order_by()
+    ):
         m = out[row["dealer_id"]]
         m.seen(row["seen"])
         m.set("complaint_closure_24h_rate", 100.0 * row["in_24h"] / row["n"], row["n"])
@@ -140,16 +173,21 @@ def kpi_measurements(month: Month, dealer_ids: Sequence[int] | None = None) -> d
 
     # Surveys answered in the period (excluded responses do not count).
     surveys = _scoped(
-        SurveyResponse.objects.filter(responded_at__gte=start, responded_at__lt=end, excluded=False), dealer_ids
+        SurveyResponse.objects.filter(responded_at__gte=start, responded_at__lt=end, excluded=False),
+        dealer_ids,
     )
-    for row in surveys.values("dealer_id").annotate(
-        n=Count("id"),
-        overall_sum=Sum("overall"),
-        nps_n=Count("id", filter=Q(nps__isnull=False)),
-        promoters=Count("id", filter=Q(nps__gte=9)),
-        detractors=Count("id", filter=Q(nps__lte=6)),
-        seen=Max("imported_at"),
-    ).order_by():
+    for row in (
+        surveys.values("dealer_id")
+        .annotate(
+            n=Count("id"),
+            overall_sum=Sum("overall"),
+            nps_n=Count("id", filter=Q(nps__isnull=False)),
+            promoters=Count("id", filter=Q(nps__gte=9)),
+            detractors=Count("id", filter=Q(nps__lte=6)),
+            seen=Max("imported_at"),
+        )
+        .order_by()
+    ):
         m = out[row["dealer_id"]]
         m.seen(row["seen"])
         n = row["n"]
@@ -162,8 +200,14 @@ def kpi_measurements(month: Month, dealer_ids: Sequence[int] | None = None) -> d
         MonthlySubmission.objects.filter(period=str(month), status=SubmissionStatus.APPROVED), dealer_ids
     )
     for sub in submissions.values(
-        "dealer_id", "technicians", "certified_technicians", "equipment_total", "equipment_ok", "training_hours",
-        "imported_at", "reviewed_at",
+        "dealer_id",
+        "technicians",
+        "certified_technicians",
+        "equipment_total",
+        "equipment_ok",
+        "training_hours",
+        "imported_at",
+        "reviewed_at",
     ):
         m = out[sub["dealer_id"]]
         m.seen(sub["imported_at"] or sub["reviewed_at"])
@@ -179,7 +223,9 @@ def kpi_measurements(month: Month, dealer_ids: Sequence[int] | None = None) -> d
         fixed = repairs - comeback_counts.get(dealer_id, 0)
         m.set("first_time_fix_rate", 100.0 * fixed / repairs if repairs else None, repairs)
         m.set(
-            "complaint_rate", 1000.0 * complaint_counts.get(dealer_id, 0) / deliveries if deliveries else None, deliveries
+            "complaint_rate",
+            1000.0 * complaint_counts.get(dealer_id, 0) / deliveries if deliveries else None,
+            deliveries,
         )
         if dealer_id in medians:
             median, n = medians[dealer_id]
@@ -192,14 +238,18 @@ def _repair_cycle_medians(
 ) -> dict[int, tuple[float, int]]:
     """Median repair cycle in hours per dealer (even count: mean of the two middle values)."""
     qs = _scoped(
-        RepairOrder.objects.filter(closed_at__gte=start, closed_at__lt=end, repair_type__in=REPAIR_TYPES_FOR_REPAIR_KPIS),
+        RepairOrder.objects.filter(
+            closed_at__gte=start, closed_at__lt=end, repair_type__in=REPAIR_TYPES_FOR_REPAIR_KPIS
+        ),
         dealer_ids,
     )
     seconds = EpochSeconds("closed_at") - EpochSeconds("opened_at")
     if connection.vendor == "postgresql":
         return _postgres_medians(qs, seconds)
     durations: dict[int, list[float]] = defaultdict(list)
-    for dealer_id, value in qs.annotate(cycle=seconds).values_list("dealer_id", "cycle").order_by().iterator(chunk_size=20000):
+    for dealer_id, value in (
+        qs.annotate(cycle=seconds).values_list("dealer_id", "cycle").order_by().iterator(chunk_size=20000)
+    ):
         durations[dealer_id].append(float(value))
     return {d: (statistics.median(v) / HOUR, len(v)) for d, v in durations.items()}
 

@@ -44,7 +44,9 @@ def other_dealer(east: Region) -> Dealer:
 
 @pytest.fixture
 def far_dealer(south: Region) -> Dealer:
-    return DealerFactory(code="GL0003", name="吉利广州03店", region=south, province="广东", city="广州", city_tier=1)
+    return DealerFactory(
+        code="GL0003", name="吉利广州03店", region=south, province="广东", city="广州", city_tier=1
+    )
 
 
 @pytest.fixture
@@ -78,8 +80,17 @@ def hq_admin(db) -> User:
 
 
 @pytest.fixture
-def cast(dealer, other_dealer, far_dealer, dealer_user, other_dealer_user, regional_manager,
-         other_regional_manager, hq_manager, hq_admin) -> dict[str, User]:
+def cast(
+    dealer,
+    other_dealer,
+    far_dealer,
+    dealer_user,
+    other_dealer_user,
+    regional_manager,
+    other_regional_manager,
+    hq_manager,
+    hq_admin,
+) -> dict[str, User]:
     """Every role at once, by name."""
     return {
         "dealer_user": dealer_user,

@@ -48,7 +48,9 @@ class Scheme(models.Model):
     version = models.PositiveIntegerField(_("version"))
     name = models.CharField(_("name"), max_length=200)
     effective_from = models.CharField(_("effective from"), max_length=7, help_text="YYYY-MM")
-    status = models.CharField(_("status"), max_length=10, choices=SchemeStatus.choices, default=SchemeStatus.DRAFT)
+    status = models.CharField(
+        _("status"), max_length=10, choices=SchemeStatus.choices, default=SchemeStatus.DRAFT
+    )
     min_coverage = models.FloatField(_("minimum coverage"))
     grade_bands = models.JSONField(_("grade bands"), help_text='[["A", 90], ["B", 80], ...]')
     deduction_per_item = models.FloatField(_("deduction per major complaint"), default=0)
@@ -82,7 +84,9 @@ class SchemeKpi(models.Model):
     scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="kpis")
     kpi = models.ForeignKey(Kpi, on_delete=models.PROTECT, related_name="+")
     weight = models.FloatField(_("weight"))
-    method = models.CharField(_("method"), max_length=10, choices=ScoringMethod.choices, default=ScoringMethod.THRESHOLD)
+    method = models.CharField(
+        _("method"), max_length=10, choices=ScoringMethod.choices, default=ScoringMethod.THRESHOLD
+    )
     floor = models.FloatField(_("floor"), null=True, blank=True)
     target = models.FloatField(_("target"), null=True, blank=True)
     min_sample = models.PositiveIntegerField(_("minimum sample"), default=1)

@@ -22,7 +22,11 @@ class ImportJob(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=ImportKind.choices)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     dealer = models.ForeignKey(
-        Dealer, null=True, blank=True, on_delete=models.SET_NULL, related_name="imports",
+        Dealer,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="imports",
         help_text=_("The uploader's dealer, for a dealer user's import."),
     )
     file_name = models.CharField(_("file name"), max_length=255)
@@ -31,7 +35,9 @@ class ImportJob(models.Model):
     upload = models.FileField(_("uploaded file"), upload_to="imports/%Y/%m/", blank=True)
     partial = models.BooleanField(_("import valid rows only"), default=False)
     dry_run = models.BooleanField(_("dry run"), default=False)
-    status = models.CharField(_("status"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.PENDING)
+    status = models.CharField(
+        _("status"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.PENDING
+    )
     rows_total = models.PositiveIntegerField(_("rows"), default=0)
     rows_done = models.PositiveIntegerField(_("rows processed"), default=0)
     created = models.PositiveIntegerField(_("created"), default=0)

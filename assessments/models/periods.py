@@ -12,7 +12,9 @@ class Period(models.Model):
     """An assessment month. Open periods are recomputed; a closed one is frozen for good."""
 
     code = models.CharField(_("period"), max_length=7, unique=True, help_text="YYYY-MM")
-    status = models.CharField(_("status"), max_length=10, choices=PeriodStatus.choices, default=PeriodStatus.OPEN)
+    status = models.CharField(
+        _("status"), max_length=10, choices=PeriodStatus.choices, default=PeriodStatus.OPEN
+    )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

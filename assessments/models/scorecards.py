@@ -23,7 +23,9 @@ class VetoIncident(models.Model):
     period = models.CharField(_("period"), max_length=7)
     title = models.CharField(_("incident"), max_length=200)
     description = models.TextField(_("description"), blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -54,7 +56,9 @@ class Scorecard(models.Model):
     deduction = models.DecimalField(_("deduction"), **SCORE)
     major_complaints = models.PositiveIntegerField(_("major complaints"), default=0)
     veto = models.BooleanField(_("veto"), default=False)
-    veto_incident = models.ForeignKey(VetoIncident, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    veto_incident = models.ForeignKey(
+        VetoIncident, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     tier_base = models.DecimalField(_("base tier"), **SCORE)
     tier_process = models.DecimalField(_("process tier"), **SCORE)
     tier_result = models.DecimalField(_("result tier"), **SCORE)
@@ -67,7 +71,9 @@ class Scorecard(models.Model):
         ordering = ["period", "dealer__code"]
         verbose_name = _("scorecard")
         verbose_name_plural = _("scorecards")
-        constraints = [models.UniqueConstraint(fields=["period", "dealer"], name="uniq_scorecard_period_dealer")]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "dealer"], name="uniq_scorecard_period_dealer")
+        ]
         indexes = [
             models.Index(fields=["period", "rank"], name="scorecard_period_rank"),
             models.Index(fields=["dealer", "period"], name="scorecard_dealer_period"),
@@ -77,7 +83,9 @@ class Scorecard(models.Model):
         return f"{self.period_id} {self.dealer_id}"
 
     def tier_score(self, tier: str) -> object:
-        return {Tier.BASE: self.tier_base, Tier.PROCESS: self.tier_process, Tier.RESULT: self.tier_result}[tier]
+        return {Tier.BASE: self.tier_base, Tier.PROCESS: self.tier_process, Tier.RESULT: self.tier_result}[
+            tier
+        ]
 
 
 class KpiResult(models.Model):

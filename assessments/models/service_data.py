@@ -17,7 +17,9 @@ MONEY = {"max_digits": 14, "decimal_places": 2}
 class RepairOrder(models.Model):
     """A repair order (工单). Natural key: (dealer, ro_number)."""
 
-    dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="repair_orders", verbose_name=_("dealer"))
+    dealer = models.ForeignKey(
+        Dealer, on_delete=models.PROTECT, related_name="repair_orders", verbose_name=_("dealer")
+    )
     ro_number = models.CharField(_("RO number"), max_length=40)
     vin = models.CharField(_("VIN"), max_length=17)
     repair_type = models.CharField(_("repair type"), max_length=12, choices=RepairType.choices)
@@ -54,14 +56,18 @@ class Complaint(models.Model):
     """A customer complaint (投诉). Natural key: complaint_id."""
 
     complaint_id = models.CharField(_("complaint id"), max_length=40, unique=True)
-    dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("dealer"))
+    dealer = models.ForeignKey(
+        Dealer, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("dealer")
+    )
     repair_order = models.ForeignKey(
         RepairOrder, null=True, blank=True, on_delete=models.SET_NULL, related_name="complaints"
     )
     received_at = models.DateTimeField(_("received at"))
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     category = models.CharField(_("category"), max_length=12, choices=ComplaintCategory.choices)
-    severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices, default=Severity.NORMAL)
+    severity = models.CharField(
+        _("severity"), max_length=8, choices=Severity.choices, default=Severity.NORMAL
+    )
     description = models.TextField(_("description"), blank=True)
     imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
 
@@ -81,7 +87,9 @@ class PartsOrder(models.Model):
     """A parts order placed by a dealer. Natural key: order_id."""
 
     order_id = models.CharField(_("order id"), max_length=40, unique=True)
-    dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="parts_orders", verbose_name=_("dealer"))
+    dealer = models.ForeignKey(
+        Dealer, on_delete=models.PROTECT, related_name="parts_orders", verbose_name=_("dealer")
+    )
     part_number = models.CharField(_("part number"), max_length=60)
     quantity = models.PositiveIntegerField(_("quantity"), default=1)
     ordered_at = models.DateTimeField(_("ordered at"))
@@ -103,7 +111,9 @@ class PartsOrder(models.Model):
 class MonthlySubmission(models.Model):
     """A dealer's monthly capacity report. Only an approved one feeds the base tier."""
 
-    dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="submissions", verbose_name=_("dealer"))
+    dealer = models.ForeignKey(
+        Dealer, on_delete=models.PROTECT, related_name="submissions", verbose_name=_("dealer")
+    )
     period = models.CharField(_("period"), max_length=7)
     technicians = models.PositiveIntegerField(_("technicians"))
     certified_technicians = models.PositiveIntegerField(_("certified technicians"))

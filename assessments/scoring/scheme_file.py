@@ -166,7 +166,9 @@ def _parse_kpi(index: int, entry: Any, seen: set[str], out: list[SchemeKpiSpec])
         problems.append(_("%(where)s: floor and target must be numbers.") % {"where": where})
     if weight and weight > 0 and method == "threshold":
         if floor is None or target is None:
-            problems.append(_("%(where)s: a weighted threshold KPI needs floor and target.") % {"where": where})
+            problems.append(
+                _("%(where)s: a weighted threshold KPI needs floor and target.") % {"where": where}
+            )
         elif floor == target:
             problems.append(_("%(where)s: floor and target must differ.") % {"where": where})
     min_sample = entry.get("min_sample", 1)

@@ -78,11 +78,15 @@ def _release_lock(period_id: int, token: str) -> None:
     )
 
 
-def recompute_start(period_code: str, *, dealers_per_part: int = DEALERS_PER_PART) -> tuple[ScoreRun, list[list[int]]]:
+def recompute_start(
+    period_code: str, *, dealers_per_part: int = DEALERS_PER_PART
+) -> tuple[ScoreRun, list[list[int]]]:
     """Check the period may be recomputed, take its lock, and cut the dealers into parts."""
     period = period_get_or_create(period_code)
     if period.status == PeriodStatus.CLOSED:
-        raise RecomputeError(_("Period %(period)s is closed; its scorecards are frozen.") % {"period": period.code})
+        raise RecomputeError(
+            _("Period %(period)s is closed; its scorecards are frozen.") % {"period": period.code}
+        )
     try:
         scheme_for_period(period.month)
     except SchemeError as exc:
@@ -136,7 +140,9 @@ def recompute_fail(run_id: int, error: str) -> None:
     if run is None:
         return
     _release_lock(run.period_id, run.lock_token)
-    ScoreRun.objects.filter(pk=run_id).update(status=ScoreRunStatus.FAILED, finished_at=timezone.now(), error=error[:2000])
+    ScoreRun.objects.filter(pk=run_id).update(
+        status=ScoreRunStatus.FAILED, finished_at=timezone.now(), error=error[:2000]
+    )
     ScoreRunPart.objects.filter(run_id=run_id).delete()
 
 
@@ -162,7 +168,9 @@ def _write_scorecards(run: ScoreRun, parts: list[ScoreRunPart], *, actor: User |
         merged.update({int(k): v for k, v in part.values.items()})
     dealers = {d.pk: d for d in Dealer.objects.filter(pk__in=merged).select_related("region")}
     vetoes: dict[int, VetoIncident] = {}
-    for incident in VetoIncident.objects.filter(period=period.code, dealer_id__in=merged).order_by("recorded_at"):
+    for incident in VetoIncident.objects.filter(period=period.code, dealer_id__in=merged).order_by(
+        "recorded_at"
+    ):
         vetoes.setdefault(incident.dealer_id, incident)
     inputs = [
         DealerInput(
@@ -181,7 +189,9 @@ def _write_scorecards(run: ScoreRun, parts: list[ScoreRunPart], *, actor: User |
     with transaction.atomic():
         locked = Period.objects.select_for_update().get(pk=period.pk)
         if locked.status == PeriodStatus.CLOSED:
-            raise RecomputeError(_("Period %(period)s was closed meanwhile; nothing changed.") % {"period": period.code})
+            raise RecomputeError(
+                _("Period %(period)s was closed meanwhile; nothing changed.") % {"period": period.code}
+            )
         KpiResult.objects.filter(scorecard__period=locked).delete()
         Scorecard.objects.filter(period=locked).delete()
         cards = []
@@ -189,15 +199,25 @@ def _write_scorecards(run: ScoreRun, parts: list[ScoreRunPart], *, actor: User |
             as_of = merged[outcome.dealer_id]["as_of"]
             cards.append(
                 Scorecard(
-                    period=locked, dealer_id=outcome.dealer_id, region_name=outcome.region, scheme=scheme,
-                    status=outcome.status, total_score=outcome.total, grade=outcome.grade,
-                    rank=outcome.rank, region_rank=outcome.region_rank,
-                    coverage=round_half_up(outcome.coverage, 4), deduction=outcome.deduction,
-                    major_complaints=outcome.major_complaints, veto=outcome.veto,
+                    period=locked,
+                    dealer_id=outcome.dealer_id,
+                    region_name=outcome.region,
+                    scheme=scheme,
+                    status=outcome.status,
+                    total_score=outcome.total,
+                    grade=outcome.grade,
+                    rank=outcome.rank,
+                    region_rank=outcome.region_rank,
+                    coverage=round_half_up(outcome.coverage, 4),
+                    deduction=outcome.deduction,
+                    major_complaints=outcome.major_complaints,
+                    veto=outcome.veto,
                     veto_incident=vetoes.get(outcome.dealer_id),
-                    tier_base=outcome.tier_scores["base"], tier_process=outcome.tier_scores["process"],
+                    tier_base=outcome.tier_scores["base"],
+                    tier_process=outcome.tier_scores["process"],
                     tier_result=outcome.tier_scores["result"],
-                    data_as_of=parse_datetime(as_of) if as_of else None, computed_at=now,
+                    data_as_of=parse_datetime(as_of) if as_of else None,
+                    computed_at=now,
                 )
             )
         Scorecard.objects.bulk_create(cards, batch_size=1000)
@@ -210,10 +230,20 @@ def _write_scorecards(run: ScoreRun, parts: list[ScoreRunPart], *, actor: User |
                 p = kpi_params[k.code]
                 results.append(
                     KpiResult(
-                        scorecard=card, kpi_code=k.code, tier=BY_CODE[k.code].tier, value=k.value,
-                        sample_size=k.sample_size, valid=k.valid, weight=k.weight, method=p.method,
-                        floor=p.floor, target=p.target, min_sample=p.min_sample, score=k.score,
-                        contribution=k.contribution, sort_order=sort_order[k.code],
+                        scorecard=card,
+                        kpi_code=k.code,
+                        tier=BY_CODE[k.code].tier,
+                        value=k.value,
+                        sample_size=k.sample_size,
+                        valid=k.valid,
+                        weight=k.weight,
+                        method=p.method,
+                        floor=p.floor,
+                        target=p.target,
+                        min_sample=p.min_sample,
+                        score=k.score,
+                        contribution=k.contribution,
+                        sort_order=sort_order[k.code],
                     )
                 )
         KpiResult.objects.bulk_create(results, batch_size=5000)
@@ -234,7 +264,10 @@ def period_close(period_code: str, *, actor: User | None = None) -> Period:
         if period.status == PeriodStatus.CLOSED:
             raise RecomputeError(_("Period %(period)s is already closed.") % {"period": period.code})
         if period.recompute_lock_until and period.recompute_lock_until > timezone.now():
-            raise RecomputeError(_("A recompute of %(period)s is running; close it when it has finished.") % {"period": period.code})
+            raise RecomputeError(
+                _("A recompute of %(period)s is running; close it when it has finished.")
+                % {"period": period.code}
+            )
         period.status = PeriodStatus.CLOSED
         period.closed_at = timezone.now()
         period.closed_by = actor if actor and actor.pk else None
@@ -244,6 +277,6 @@ def period_close(period_code: str, *, actor: User | None = None) -> Period:
 
 
 def open_period_codes() -> list[str]:
-    return list(Period.objects.filter(status=PeriodStatus.OPEN).order_by("code").values_list("code", flat=True))
-
-
+    return list(
+        Period.objects.filter(status=PeriodStatus.OPEN).order_by("code").values_list("code", flat=True)
+    )

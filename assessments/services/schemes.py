@@ -42,8 +42,13 @@ def scheme_create(*, spec: SchemeSpec, actor: User | None = None) -> Scheme:
         kpis = {k.code: k for k in Kpi.objects.all()}
         SchemeKpi.objects.bulk_create(
             SchemeKpi(
-                scheme=scheme, kpi=kpis[k.code], weight=k.weight, method=k.method, floor=k.floor,
-                target=k.target, min_sample=k.min_sample,
+                scheme=scheme,
+                kpi=kpis[k.code],
+                weight=k.weight,
+                method=k.method,
+                floor=k.floor,
+                target=k.target,
+                min_sample=k.min_sample,
             )
             for k in spec.kpis
         )
@@ -100,8 +105,14 @@ def scheme_params(scheme: Scheme) -> SchemeParams:
         deduction_cap=scheme.deduction_cap,
         kpis=tuple(
             KpiParams(
-                code=e.kpi_id, tier=BY_CODE[e.kpi_id].tier, direction=BY_CODE[e.kpi_id].direction, weight=e.weight,
-                method=e.method, floor=e.floor, target=e.target, min_sample=e.min_sample,
+                code=e.kpi_id,
+                tier=BY_CODE[e.kpi_id].tier,
+                direction=BY_CODE[e.kpi_id].direction,
+                weight=e.weight,
+                method=e.method,
+                floor=e.floor,
+                target=e.target,
+                min_sample=e.min_sample,
             )
             for e in entries
         ),

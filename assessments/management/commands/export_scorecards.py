@@ -24,7 +24,9 @@ class Command(BaseCommand):
             raise CommandError(f"bad period {period!r}: use YYYY-MM") from exc
         cards = scorecards_for_export(code)
         if format == "json":
-            data = json.dumps([scorecard_as_json(c) for c in cards], ensure_ascii=False, indent=1).encode("utf-8")
+            data = json.dumps([scorecard_as_json(c) for c in cards], ensure_ascii=False, indent=1).encode(
+                "utf-8"
+            )
         else:
             data = scorecards_table(cards, format)
         if output:

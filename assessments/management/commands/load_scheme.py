@@ -8,7 +8,9 @@ from assessments.services.schemes import SchemeError, scheme_load
 
 
 class Command(BaseCommand):
-    help = "Load an assessment scheme file (scoring.md → Scheme file) as a new version; --publish publishes it."
+    help = (
+        "Load an assessment scheme file (scoring.md → Scheme file) as a new version; --publish publishes it."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path")
@@ -28,4 +30,6 @@ class Command(BaseCommand):
         except SchemeError as exc:
             raise CommandError(str(exc)) from exc
         state = "published" if scheme.is_published else "draft"
-        self.stdout.write(f"scheme={scheme.code} version={scheme.version} status={state} effective_from={scheme.effective_from}")
+        self.stdout.write(
+            f"scheme={scheme.code} version={scheme.version} status={state} effective_from={scheme.effective_from}"
+        )
