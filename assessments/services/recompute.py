@@ -147,8 +147,12 @@ def recompute_fail(run_id: int, error: str) -> None:
 
 
 def period_recompute(period_code: str, *, actor: User | None = None) -> ScoreRun:
-    """Recompute one period now, in this process, and wait for it."""
-    run, parts = recompute_start(period_code)
+    """Recompute one period now, in this process, and wait for it.
+
+    In one process there is nothing to fan out: one part holds every dealer, so the number
+    of queries does not grow with the number of dealers.
+    """
+    run, parts = recompute_start(period_code, dealers_per_part=10**9)
     try:
         for index, ids in enumerate(parts):
             recompute_part(run.pk, index, ids)
@@ -220,7 +224,7 @@ def _write_scorecards(run: ScoreRun, parts: list[ScoreRunPart], *, actor: User |
                     computed_at=now,
                 )
             )
-        Scorecard.objects.bulk_create(cards, batch_size=1000)
+        Scorecard.objects.bulk_create(cards)
         by_dealer = {c.dealer_id: c for c in cards}
         kpi_params = {k.code: k for k in params.kpis}
         results = []
@@ -246,7 +250,7 @@ def _write_scorecards(run: ScoreRun, parts: list[ScoreRunPart], *, actor: User |
                         sort_order=sort_order[k.code],
                     )
                 )
-        KpiResult.objects.bulk_create(results, batch_size=5000)
+        KpiResult.objects.bulk_create(results)
         if locked.scorecards_published_at is None:
             locked.scorecards_published_at = now
             locked.save(update_fields=["scorecards_published_at"])
