@@ -26,7 +26,10 @@ class UserAdmin(BaseUserAdmin):
     list_display = ["username", "email", "role", "dealer", "is_active", "last_login"]
     list_filter = ["role", "is_active", "regions"]
     fieldsets = (*BaseUserAdmin.fieldsets, (_("Portal role"), {"fields": ("role", "dealer", "regions")}))
-    add_fieldsets = (*BaseUserAdmin.add_fieldsets, (_("Portal role"), {"fields": ("role", "dealer", "regions")}))
+    add_fieldsets = (
+        *BaseUserAdmin.add_fieldsets,
+        (_("Portal role"), {"fields": ("role", "dealer", "regions")}),
+    )
     autocomplete_fields = ["dealer"]
     filter_horizontal = ["regions", "groups", "user_permissions"]
 

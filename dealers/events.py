@@ -31,7 +31,9 @@ def record(
     )
 
 
-def dealer_status_changed(*, actor: User | None, dealer: Dealer, before: str, after: str, comment: str = "") -> None:
+def dealer_status_changed(
+    *, actor: User | None, dealer: Dealer, before: str, after: str, comment: str = ""
+) -> None:
     record(
         "dealer.status_changed",
         actor=actor,

@@ -33,13 +33,17 @@ class Dealer(models.Model):
 
     code = models.CharField(_("dealer code"), max_length=20, unique=True, validators=[dealer_code_validator])
     name = models.CharField(_("name"), max_length=200)
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="dealers", verbose_name=_("region"))
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="dealers", verbose_name=_("region")
+    )
     province = models.CharField(_("province"), max_length=50)
     city = models.CharField(_("city"), max_length=50)
     city_tier = models.PositiveSmallIntegerField(
         _("city tier"), validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
-    status = models.CharField(_("status"), max_length=20, choices=DealerStatus.choices, default=DealerStatus.ACTIVE)
+    status = models.CharField(
+        _("status"), max_length=20, choices=DealerStatus.choices, default=DealerStatus.ACTIVE
+    )
     opened_on = models.DateField(_("opened on"), null=True, blank=True)
 
     objects = DealerQuerySet.as_manager()
@@ -59,7 +63,12 @@ class User(AbstractUser):
 
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
     dealer = models.ForeignKey(
-        Dealer, null=True, blank=True, on_delete=models.PROTECT, related_name="users", verbose_name=_("dealer")
+        Dealer,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+        verbose_name=_("dealer"),
     )
     regions = models.ManyToManyField(Region, blank=True, related_name="managers", verbose_name=_("regions"))
 
