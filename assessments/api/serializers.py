@@ -1,0 +1,361 @@
+"""What the API shows of the KPI catalogue, schemes, periods, scorecards, service data and imports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from config.api_base import DescribedModelSerializer
+
+from ..choices import ImportKind
+from ..models import (
+    Complaint,
+    ImportJob,
+    Kpi,
+    MonthlySubmission,
+    PartsOrder,
+    Period,
+    RepairOrder,
+    Scheme,
+    SchemeKpi,
+)
+from ..serializers_json import scorecard_as_json
+
+DEALER_CODE_HELP = _("The code of the dealer the record belongs to.")
+
+
+class DealerCodeField(serializers.CharField):
+    """The owning dealer, by code (read only; the queryset selects the dealer)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(source="dealer.code", read_only=True, help_text=DEALER_CODE_HELP, **kwargs)
+
+
+# --- catalogue, schemes, periods -------------------------------------------------------------
+
+
+class KpiSerializer(DescribedModelSerializer):
+    class Meta:
+        model = Kpi
+        fields = [
+            "code",
+            "name_zh",
+            "name_en",
+            "tier",
+            "dimension",
+            "unit",
+            "direction",
+            "definition_zh",
+            "definition_en",
+            "sort_order",
+        ]
+        extra_kwargs = {"sort_order": {"help_text": _("Position of the KPI in the catalogue.")}}
+
+
+class SchemeKpiSerializer(DescribedModelSerializer):
+    code = serializers.CharField(source="kpi_id", read_only=True, help_text=_("KPI code."))
+
+    class Meta:
+        model = SchemeKpi
+        fields = ["code", "weight", "method", "floor", "target", "min_sample"]
+
+
+class SchemeSerializer(DescribedModelSerializer):
+    kpis = SchemeKpiSerializer(
+        many=True, read_only=True, help_text=_("The KPIs of this version, with their parameters.")
+    )
+
+    class Meta:
+        model = Scheme
+        fields = [
+            "id",
+            "code",
+            "version",
+            "name",
+            "effective_from",
+            "status",
+            "min_coverage",
+            "grade_bands",
+            "deduction_per_item",
+            "deduction_cap",
+            "created_at",
+            "published_at",
+            "kpis",
+        ]
+        extra_kwargs = {"created_at": {"help_text": _("When this version was loaded.")}}
+
+
+class SchemeFileKpiSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text=_("KPI code of the catalogue."))
+    weight = serializers.FloatField(help_text=_("Weight ≥ 0; 0 tracks the KPI without scoring it."))
+    method = serializers.ChoiceField(
+        choices=["threshold", "relative"],
+        required=False,
+        help_text=_("Scoring method; threshold by default."),
+    )
+    floor = serializers.FloatField(required=False, help_text=_("Value that scores 0 (threshold method)."))
+    target = serializers.FloatField(required=False, help_text=_("Value that scores 100 (threshold method)."))
+    min_sample = serializers.IntegerField(
+        required=False, help_text=_("Smallest sample for a valid value; 1 by default.")
+    )
+
+
+class DeductionSerializer(serializers.Serializer):
+    per_item = serializers.FloatField(help_text=_("Points off per major complaint."))
+    cap = serializers.FloatField(help_text=_("Most points taken off."))
+
+
+class SchemeFileSerializer(serializers.Serializer):
+    """The scheme file of scoring.md. Documents the request; the scheme service checks it."""
+
+    code = serializers.CharField(help_text=_("Scheme code; loading an existing code adds a new version."))
+    name = serializers.CharField(help_text=_("Name of the scheme."))
+    effective_from = serializers.CharField(help_text=_("First period it applies to, YYYY-MM."))
+    min_coverage = serializers.FloatField(
+        help_text=_("Least share of weight with valid KPIs for a total, 0–1.")
+    )
+    grade_bands = serializers.ListField(
+        child=serializers.ListField(),
+        help_text=_('Minimum total per grade, highest first: [["A", 90], ...].'),
+    )
+    major_complaint_deduction = DeductionSerializer(help_text=_("Deduction for major complaints."))
+    kpis = SchemeFileKpiSerializer(many=True, help_text=_("The KPIs of the scheme."))
+
+
+class PeriodSerializer(DescribedModelSerializer):
+    class Meta:
+        model = Period
+        fields = ["code", "status", "closed_at", "scorecards_published_at"]
+
+
+# --- scorecards ------------------------------------------------------------------------------
+
+
+class SchemeRefSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text=_("Scheme code."))
+    version = serializers.IntegerField(help_text=_("Scheme version."))
+
+
+class TierScoresSerializer(serializers.Serializer):
+    base = serializers.FloatField(allow_null=True, help_text=_("Base tier score, 2 decimals."))
+    process = serializers.FloatField(allow_null=True, help_text=_("Process tier score, 2 decimals."))
+    result = serializers.FloatField(allow_null=True, help_text=_("Result tier score, 2 decimals."))
+
+
+class KpiScoreSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text=_("KPI code."))
+    tier = serializers.CharField(help_text=_("KPI tier."))
+    value = serializers.FloatField(allow_null=True, help_text=_("KPI value, 4 decimals; null without data."))
+    sample_size = serializers.IntegerField(help_text=_("Sample size n."))
+    valid = serializers.BooleanField(help_text=_("n ≥ the scheme's minimum sample and a value."))
+    weight = serializers.FloatField(help_text=_("Weight in the scheme."))
+    score = serializers.FloatField(
+        allow_null=True, help_text=_("Score 0–100, 2 decimals; null where not valid.")
+    )
+    contribution = serializers.FloatField(
+        allow_null=True,
+        help_text=_("Points added to the total, 2 decimals; null where not valid or weight 0."),
+    )
+
+
+class ScorecardSerializer(serializers.Serializer):
+    """A scorecard in the fixed JSON shape of interfaces.md, the same objects as export_scorecards."""
+
+    period = serializers.CharField(help_text=_("Period, YYYY-MM."))
+    dealer_code = serializers.CharField(help_text=_("Dealer code."))
+    region = serializers.CharField(help_text=_("The dealer's region when scored."))
+    scheme = SchemeRefSerializer(help_text=_("The scheme version that scored it."))
+    status = serializers.CharField(help_text=_("scored or insufficient_data."))
+    total_score = serializers.FloatField(
+        allow_null=True, help_text=_("Total, 2 decimals; null unless scored.")
+    )
+    grade = serializers.CharField(allow_null=True, help_text=_("Grade; null unless scored."))
+    rank = serializers.IntegerField(allow_null=True, help_text=_("National rank; null unless scored."))
+    region_rank = serializers.IntegerField(
+        allow_null=True, help_text=_("Rank in the region; null unless scored.")
+    )
+    coverage = serializers.FloatField(
+        allow_null=True, help_text=_("Share of weight with valid KPIs, 4 decimals.")
+    )
+    deduction = serializers.FloatField(allow_null=True, help_text=_("Points off for major complaints."))
+    veto = serializers.BooleanField(help_text=_("Whether a veto incident set the lowest grade."))
+    veto_incident = serializers.CharField(allow_null=True, help_text=_("The veto incident's title, if any."))
+    tier_scores = TierScoresSerializer(help_text=_("Score per tier (shown, not used for the total)."))
+    kpis = KpiScoreSerializer(
+        many=True, help_text=_("Every KPI of the scheme, weighted or not, valid or not.")
+    )
+    data_as_of = serializers.DateTimeField(
+        allow_null=True, help_text=_("When the newest data read was imported.")
+    )
+    computed_at = serializers.DateTimeField(help_text=_("When the scorecard was computed."))
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        return scorecard_as_json(instance)
+
+
+# --- service data ----------------------------------------------------------------------------
+
+
+class RepairOrderSerializer(DescribedModelSerializer):
+    dealer = DealerCodeField()
+
+    class Meta:
+        model = RepairOrder
+        fields = [
+            "id",
+            "dealer",
+            "ro_number",
+            "vin",
+            "repair_type",
+            "booked_at",
+            "opened_at",
+            "promised_at",
+            "closed_at",
+            "fault_code",
+            "labor_hours",
+            "labor_amount",
+            "parts_amount",
+            "warranty_cost",
+            "imported_at",
+        ]
+
+
+class ComplaintSerializer(DescribedModelSerializer):
+    dealer = DealerCodeField()
+    ro_number = serializers.CharField(
+        source="repair_order.ro_number",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text=_("The repair order the complaint is about, if known."),
+    )
+
+    class Meta:
+        model = Complaint
+        fields = [
+            "id",
+            "complaint_id",
+            "dealer",
+            "ro_number",
+            "received_at",
+            "closed_at",
+            "category",
+            "severity",
+            "description",
+            "imported_at",
+        ]
+
+
+class PartsOrderSerializer(DescribedModelSerializer):
+    dealer = DealerCodeField()
+
+    class Meta:
+        model = PartsOrder
+        fields = [
+            "id",
+            "order_id",
+            "dealer",
+            "part_number",
+            "quantity",
+            "ordered_at",
+            "fulfilled_at",
+            "imported_at",
+        ]
+
+
+class SubmissionSerializer(DescribedModelSerializer):
+    dealer = DealerCodeField()
+
+    class Meta:
+        model = MonthlySubmission
+        fields = [
+            "id",
+            "dealer",
+            "period",
+            "technicians",
+            "certified_technicians",
+            "equipment_total",
+            "equipment_ok",
+            "training_hours",
+            "status",
+            "submitted_at",
+            "reviewed_at",
+            "review_comment",
+            "imported_at",
+        ]
+
+
+# --- imports ---------------------------------------------------------------------------------
+
+
+class ImportJobSerializer(DescribedModelSerializer):
+    user = serializers.CharField(
+        source="user.username",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text=_("Who uploaded the file."),
+    )
+    dealer = serializers.CharField(
+        source="dealer.code",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text=_("The uploader's dealer, for a dealer user's import."),
+    )
+    progress_percent = serializers.IntegerField(read_only=True, help_text=_("Rows processed, in per cent."))
+    error_file_url = serializers.SerializerMethodField(
+        help_text=_("Where to download the rejected rows with their errors; null when there are none.")
+    )
+
+    class Meta:
+        model = ImportJob
+        fields = [
+            "id",
+            "kind",
+            "user",
+            "dealer",
+            "file_name",
+            "file_size",
+            "checksum",
+            "partial",
+            "dry_run",
+            "status",
+            "rows_total",
+            "rows_done",
+            "progress_percent",
+            "created",
+            "updated",
+            "unchanged",
+            "rejected",
+            "errors",
+            "message",
+            "error_file_url",
+            "periods_touched",
+            "started_at",
+            "finished_at",
+            "duration_seconds",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_error_file_url(self, job: ImportJob) -> str | None:
+        if not job.error_file:
+            return None
+        return reverse("api:importjob-error-file", kwargs={"pk": job.pk}, request=self.context.get("request"))
+
+
+class ImportUploadSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ImportKind.choices, help_text=_("What the file holds."))
+    file = serializers.FileField(help_text=_("A .csv or .xlsx file in the format of data-formats.md."))
+    partial = serializers.BooleanField(
+        default=False, help_text=_("Write the valid rows and reject the others (default: all or nothing).")
+    )
+    dry_run = serializers.BooleanField(
+        default=False, help_text=_("Check the file and report, write nothing.")
+    )
