@@ -12,6 +12,16 @@ def scheme_created(*, actor: User | None, scheme: Any, after: dict[str, Any]) ->
     record("scheme.created", actor=actor, object_type="scheme", object_id=scheme.pk, after=after)
 
 
+def scheme_changed(*, actor: User | None, scheme: Any, before: dict[str, Any], after: dict[str, Any]) -> None:
+    record(
+        "scheme.changed", actor=actor, object_type="scheme", object_id=scheme.pk, before=before, after=after
+    )
+
+
+def scheme_deleted(*, actor: User | None, scheme: Any, before: dict[str, Any]) -> None:
+    record("scheme.deleted", actor=actor, object_type="scheme", object_id=scheme.pk, before=before)
+
+
 def scheme_published(*, actor: User | None, scheme: Any) -> None:
     record(
         "scheme.published",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("healthz", dealer_views.healthz, name="healthz"),
     path("dealers/", include("dealers.urls")),
+    path("assessments/schemes/", include("assessments.urls_schemes")),
     path("assessments/", include("assessments.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_router")),

@@ -66,17 +66,34 @@ def scheme_load(*, data: Any, publish: bool = False, actor: User | None = None) 
     return scheme
 
 
-def scheme_publish(*, scheme: Scheme, actor: User | None = None) -> Scheme:
-    """Publish a draft. From then on the version never changes."""
+def scheme_publish(
+    *,
+    scheme: Scheme,
+    actor: User | None = None,
+    effective_from: str | None = None,
+    recompute_open: bool = False,
+) -> Scheme:
+    """Publish a draft, effective from a month. From then on the version never changes.
+
+    With `recompute_open`, every open period from the effective month on is recomputed
+    (queued after commit). Closed periods never change.
+    """
     with transaction.atomic():
         locked = Scheme.objects.select_for_update().get(pk=scheme.pk)
         if locked.status == SchemeStatus.PUBLISHED:
             raise SchemeError(_("This scheme version is already published."))
+        if effective_from is not None:
+            locked.effective_from = str(Month.parse(effective_from))
         locked.status = SchemeStatus.PUBLISHED
         locked.published_at = timezone.now()
         locked.published_by = actor if actor and actor.pk else None
-        locked.save(update_fields=["status", "published_at", "published_by"])
+        locked.save(update_fields=["status", "published_at", "published_by", "effective_from"])
         events.scheme_published(actor=actor, scheme=locked)
+        if recompute_open:
+            from ..tasks import queue_recompute
+            from .recompute import open_period_codes
+
+            queue_recompute([code for code in open_period_codes() if code >= locked.effective_from])
     return locked
 
 
@@ -139,3 +156,77 @@ def scheme_as_file(scheme: Scheme) -> dict[str, Any]:
         "major_complaint_deduction": {"per_item": scheme.deduction_per_item, "cap": scheme.deduction_cap},
         "kpis": kpis,
     }
+
+
+def scheme_spec_of(scheme: Scheme) -> SchemeSpec:
+    """A stored version as a checked spec (the same shape a file gives)."""
+    return parse_scheme(scheme_as_file(scheme))
+
+
+def scheme_draft_from(*, source: Scheme, actor: User | None = None) -> Scheme:
+    """Start a draft as the next version of `source`'s code, with the same parameters."""
+    return scheme_create(spec=scheme_spec_of(source), actor=actor)
+
+
+def scheme_update_draft(*, scheme: Scheme, spec: SchemeSpec, actor: User | None = None) -> Scheme:
+    """Replace a draft's parameters. Published versions never change. Audited with before and after."""
+    with transaction.atomic():
+        locked = Scheme.objects.select_for_update().get(pk=scheme.pk)
+        if locked.status == SchemeStatus.PUBLISHED:
+            raise SchemeError(_("A published scheme version never changes; start a new draft."))
+        if spec.code != locked.code:
+            raise SchemeError(_("A draft keeps the code of its scheme."))
+        before = scheme_as_file(locked)
+        locked.name = spec.name
+        locked.effective_from = spec.effective_from
+        locked.min_coverage = spec.min_coverage
+        locked.grade_bands = [[g, m] for g, m in spec.grade_bands]
+        locked.deduction_per_item = spec.deduction_per_item
+        locked.deduction_cap = spec.deduction_cap
+        locked.save()
+        locked.kpis.all().delete()
+        kpis = {k.code: k for k in Kpi.objects.all()}
+        SchemeKpi.objects.bulk_create(
+            SchemeKpi(
+                scheme=locked,
+                kpi=kpis[k.code],
+                weight=k.weight,
+                method=k.method,
+                floor=k.floor,
+                target=k.target,
+                min_sample=k.min_sample,
+            )
+            for k in spec.kpis
+        )
+        after = scheme_as_file(locked)
+        if before != after:
+            events.scheme_changed(actor=actor, scheme=locked, before=before, after=after)
+    return locked
+
+
+def scheme_delete_draft(*, scheme: Scheme, actor: User | None = None) -> None:
+    with transaction.atomic():
+        locked = Scheme.objects.select_for_update().get(pk=scheme.pk)
+        if locked.status == SchemeStatus.PUBLISHED:
+            raise SchemeError(_("A published scheme version never changes; start a new draft."))
+        events.scheme_deleted(actor=actor, scheme=locked, before=scheme_as_file(locked))
+        locked.delete()
+
+
+def scheme_diff(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    """What changed between two scheme files, as (field, before, after), KPI by KPI."""
+    changes: list[tuple[str, Any, Any]] = []
+    for key in ("name", "effective_from", "min_coverage", "grade_bands", "major_complaint_deduction"):
+        if before.get(key) != after.get(key):
+            changes.append((key, before.get(key), after.get(key)))
+    old = {k["code"]: k for k in before.get("kpis", [])}
+    new = {k["code"]: k for k in after.get("kpis", [])}
+    for code in sorted(set(old) | set(new), key=lambda c: list(BY_CODE).index(c) if c in BY_CODE else 99):
+        a, b = old.get(code), new.get(code)
+        if a is None or b is None:
+            changes.append((code, a, b))
+            continue
+        for field in ("weight", "method", "floor", "target", "min_sample"):
+            if a.get(field) != b.get(field):
+                changes.append((f"{code}.{field}", a.get(field), b.get(field)))
+    return changes

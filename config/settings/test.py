@@ -12,3 +12,4 @@ REST_FRAMEWORK = {
     **REST_FRAMEWORK,
     "DEFAULT_THROTTLE_RATES": {"anon": "10000/minute", "user": "100000/minute"},
 }
+STATIC_ROOT = tempfile.mkdtemp(prefix="aftersales-test-static-")
