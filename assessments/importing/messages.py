@@ -1,0 +1,72 @@
+"""What the import tells people, as translatable constants. Tests reuse them.
+
+File messages reject a whole file; row messages name what is wrong with one cell and are
+shown next to the row number and the column.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+# The whole file
+FILE_EMPTY = _("The file is empty (0 bytes).")
+FILE_TOO_LARGE = _("The file is %(size)s bytes; the limit is %(limit)s bytes.")
+FILE_TYPE = _("The file must be a CSV (.csv) or Excel workbook (.xlsx); %(name)s is neither.")
+FILE_OLD_XLS = _("This is an old Excel .xls file; save it as .xlsx or as CSV and upload again.")
+FILE_BINARY = _("The file is not a CSV text file: it holds binary data (is it another kind of file?).")
+FILE_ENCODING = _(
+    "The file cannot be read: it is neither UTF-8 nor GB18030 text (invalid bytes at byte %(offset)s). "
+    "Save it as “CSV UTF-8” and upload again."
+)
+FILE_CSV_MALFORMED = _("The CSV file is malformed at row %(row)s: %(reason)s. Is the file cut short?")
+FILE_XLSX_INVALID = _(
+    "The file is not a valid XLSX workbook: it is damaged, cut short, or another kind of file renamed."
+)
+FILE_XLSX_BOMB = _(
+    "The XLSX file would expand to %(size)s bytes (%(ratio)s times its size); it is refused as a possible "
+    "zip bomb."
+)
+FILE_XLSX_NO_SHEET = _("The XLSX workbook has no worksheet.")
+FILE_NO_HEADER = _("The file has no header row.")
+FILE_NO_ROWS = _("The file has a header row but no data rows.")
+FILE_MISSING_COLUMNS = _("Required column missing: %(columns)s.")
+FILE_DUPLICATE_COLUMN = _("The column %(column)s appears twice in the header.")
+FILE_TOO_MANY_ROWS = _("The file has more than %(limit)s rows, the most one import may hold.")
+FILE_NOT_ALLOWED = _("You may not import %(kind)s.")
+FILE_UNKNOWN_KIND = _("Unknown kind of import: %(kind)s.")
+FILE_MISSING = _("The file could not be opened: %(reason)s.")
+IMPORT_ROWS_REJECTED = _("%(count)s rows have errors, so nothing was written. Correct them and import again.")
+IMPORT_SOME_ROWS_REJECTED = _("%(count)s rows were rejected and not written; they are in the error file.")
+IMPORT_FAILED = _("The import failed on an unexpected error; nothing was written.")
+
+# One cell or one row
+ROW_REQUIRED = _("is required")
+ROW_SHORT = _("the row has %(found)s columns but the header has %(expected)s (is the file cut short?)")
+ROW_LONG = _("the row has more columns than the header (an unquoted comma?)")
+ROW_TOO_LONG = _("is longer than %(max)s characters")
+ROW_FORMULA_NO_VALUE = _("holds a formula without a saved value (open the file in Excel and save it again)")
+ROW_BAD_TIMESTAMP = _("“%(value)s” is not a date and time like 2026-10-01 08:30 or 2026-10-01 08:30:00")
+ROW_BAD_DATE = _("“%(value)s” is not a date like 2026-10-01")
+ROW_NO_SUCH_DAY = _("“%(value)s” is not a day of the calendar")
+ROW_BAD_MONEY = _("“%(value)s” is not an amount: digits with a “.” and at most 2 decimals")
+ROW_NEGATIVE = _("“%(value)s” is negative; it may not be")
+ROW_BAD_DECIMAL = _("“%(value)s” is not a number with at most 2 decimals")
+ROW_BAD_INTEGER = _("“%(value)s” is not a whole number")
+ROW_OUT_OF_RANGE = _("%(value)s is not between %(min)s and %(max)s")
+ROW_BELOW_MIN = _("%(value)s is less than %(min)s")
+ROW_TOO_BIG = _("%(value)s is too large")
+ROW_BAD_CHOICE = _("“%(value)s” is not one of: %(choices)s")
+ROW_BAD_VIN = _("“%(value)s” is not a VIN: 17 letters and digits, without I, O or Q")
+ROW_BAD_DEALER_CODE = _("“%(value)s” is not a dealer code: 1–20 letters, digits or “-”")
+ROW_UNKNOWN_DEALER = _("there is no dealer with the code “%(value)s”")
+ROW_NOT_YOUR_DEALER = _("“%(value)s” is not your dealer")
+ROW_DUPLICATE_KEY = _("the same %(key)s is already on row %(first)s of this file")
+ROW_BEFORE = _("is before %(other)s")
+ROW_AFTER = _("is after %(other)s")
+ROW_MORE_THAN = _("%(value)s is more than %(other)s (%(limit)s)")
+ROW_FAULT_CODE_REQUIRED = _("is required for repair and warranty orders")
+ROW_UNKNOWN_REPAIR_ORDER = _("there is no repair order “%(value)s” of dealer %(dealer)s")
+ROW_KEY_TAKEN = _("“%(value)s” is already used by a record you may not change")
+ROW_BAD_PERIOD = _("“%(value)s” is not a month like 2026-10")
+ROW_PERIOD_CLOSED = _("the period %(value)s is closed")
+ROW_ALREADY_APPROVED = _("the submission for %(value)s is already approved; ask HQ to return it first")

@@ -1,0 +1,458 @@
+"""The one import service behind the command, the upload page and the API.
+
+`import_file` reads a file once. A parsing thread validates rows into typed records
+(pure Python, no database) and hands them over in chunks; this thread checks what needs
+the database, writes each chunk, and spools rejected rows, so the database works while
+Python parses and memory stays flat. Everything is written in one transaction:
+
+- atomic (default): any rejected row rolls the whole file back;
+- partial: valid rows are kept, rejected ones go whole to the error file;
+- dry run: rows are written and counted, then rolled back — a faithful preview.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import logging
+import queue
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone, translation
+
+from assessments.choices import ImportKind, ImportStatus, PeriodStatus
+from assessments.models import ImportJob, Period
+from dealers.choices import HQ_ROLES, Role
+from dealers.models import Dealer
+
+from . import messages as msg
+from .kinds import BoundRow, Context, Kind, Record, get_kind
+from .reading import FileRejected, Table, check_size, open_table
+from .writing import Actor, check_chunk, writer_for
+
+logger = logging.getLogger(__name__)
+
+CHUNK_ROWS = 20_000
+KEPT_ERRORS = 1_000  # row errors stored on the job; the error file holds them all
+ProgressCallback = Callable[[int], None]
+
+
+@dataclass
+class Chunk:
+    """What the parsing thread hands over: valid records and rejected rows, in file order."""
+
+    records: list[Record] = field(default_factory=list)
+    numbers: list[int] = field(default_factory=list)  # row number of each record
+    cells: list[list[str]] | None = None  # raw cells of each record, when later checks may reject it
+    rejected: list[tuple[int, list[str], list[tuple[str, str]]]] = field(default_factory=list)
+    rows: int = 0  # data rows read (blank lines excluded)
+    repair_orders: dict[tuple[int, str], int] = field(default_factory=dict)  # filled by the checks
+
+
+@dataclass
+class Outcome:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    rows: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    months: set[str] = field(default_factory=set)
+
+
+class _RollBack(Exception):
+    """Raised inside the transaction to undo it (a rejected atomic import, a dry run)."""
+
+
+_DONE = object()
+
+
+def import_file(
+    kind: str,
+    source: str | Path | IO[bytes],
+    *,
+    user: Any = None,
+    file_name: str | None = None,
+    partial: bool = False,
+    dry_run: bool = False,
+    job: ImportJob | None = None,
+    progress: ProgressCallback | None = None,
+) -> ImportJob:
+    """Import one file of `kind` (an ImportKind value) and return its ImportJob record.
+
+    `source` is a path or a binary file object. `user` None imports with HQ rights (the
+    command line). The job is saved whatever happens; file problems and rejected rows are
+    reported on it (status rejected / partial), never raised. Unexpected errors mark the
+    job failed and are raised.
+    """
+    started = time.monotonic()
+    job = _start_job(job, kind, user, file_name or _name_of(source), partial, dry_run)
+    outcome = Outcome()
+    spool = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in finally
+        "w+", encoding="utf-8-sig", newline="", suffix=".csv", delete=False
+    )
+    try:
+        with _local_path(source) as path:
+            _describe_file(job, path)
+            spec = get_kind(kind)
+            _check_allowed(spec, user)
+            with open_table(path, job.file_name) as table:
+                bound = spec.bind(table.header)
+                errors_writer = csv.writer(spool)
+                errors_writer.writerow([*table.header, "error"])
+                _run(spec, table, bound, user, job, outcome, errors_writer, progress)
+        _finish(job, outcome, spool)
+    except FileRejected as rejected:
+        job.status = ImportStatus.REJECTED
+        job.message = rejected.message
+        _finish(job, outcome, None)
+    except Exception:
+        logger.exception("import %s failed", job.pk)
+        job.status = ImportStatus.FAILED
+        job.message = str(msg.IMPORT_FAILED)
+        _finish(job, outcome, None)
+        raise
+    finally:
+        spool.close()
+        Path(spool.name).unlink(missing_ok=True)
+        job.finished_at = timezone.now()
+        job.duration_seconds = round(time.monotonic() - started, 3)
+        job.save()
+    if not dry_run:
+        from assessments import events
+
+        events.import_finished(actor=user if user is not None and user.pk else None, job=job)
+        if job.created or job.updated:
+            periods = _periods_to_recompute(job)
+            if periods:
+                transaction.on_commit(lambda: _queue_recompute(periods))
+    return job
+
+
+# --- the job record ---------------------------------------------------------------------
+
+
+def _start_job(
+    job: ImportJob | None, kind: str, user: Any, file_name: str, partial: bool, dry_run: bool
+) -> ImportJob:
+    if job is None:
+        job = ImportJob(
+            kind=kind,
+            user=user if user is not None and user.pk else None,
+            dealer_id=user.dealer_id if user is not None and user.role == Role.DEALER_USER else None,
+            file_name=file_name[:255],
+        )
+    job.partial, job.dry_run = partial, dry_run
+    job.status = ImportStatus.RUNNING
+    job.save()
+    return job
+
+
+def _describe_file(job: ImportJob, path: Path) -> None:
+    """Size and SHA-256 checksum, before anything else can go wrong."""
+    size = path.stat().st_size
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    job.file_size, job.checksum = size, digest.hexdigest()
+    ImportJob.objects.filter(pk=job.pk).update(file_size=job.file_size, checksum=job.checksum)
+    check_size(size)
+
+
+def _finish(job: ImportJob, outcome: Outcome, spool: Any) -> None:
+    job.rows_total = job.rows_done = outcome.rows
+    job.rejected = outcome.rejected
+    job.errors = outcome.errors
+    job.periods_touched = sorted(outcome.months)
+    if job.status == ImportStatus.RUNNING:
+        if outcome.rows == 0:
+            job.status = ImportStatus.REJECTED
+            job.message = str(msg.FILE_NO_ROWS)
+        elif job.dry_run:
+            job.status = ImportStatus.PREVIEWED
+        elif outcome.rejected and not job.partial:
+            job.status = ImportStatus.REJECTED
+            job.message = str(msg.IMPORT_ROWS_REJECTED) % {"count": outcome.rejected}
+        elif outcome.rejected:
+            job.status = ImportStatus.PARTIAL
+            job.message = str(msg.IMPORT_SOME_ROWS_REJECTED) % {"count": outcome.rejected}
+        else:
+            job.status = ImportStatus.SUCCEEDED
+    written = job.status in (ImportStatus.SUCCEEDED, ImportStatus.PARTIAL, ImportStatus.PREVIEWED)
+    job.created, job.updated, job.unchanged = (
+        (outcome.created, outcome.updated, outcome.unchanged) if written else (0, 0, 0)
+    )
+    if spool is not None and outcome.rejected:
+        spool.flush()
+        stem = Path(job.file_name).stem or "import"
+        with open(spool.name, "rb") as handle:
+            job.error_file.save(f"{stem}-rejected-{job.pk}.csv", File(handle), save=False)
+
+
+# --- permissions and context -----------------------------------------------------------
+
+
+def _check_allowed(spec: Kind, user: Any) -> None:
+    if user is None:
+        return
+    # HQ imports any kind; a dealer user the service data of their own dealer. (A regional
+    # manager reviews but does not upload: an import has no region to be scoped by.)
+    if user.is_active and (
+        user.role in HQ_ROLES
+        or (spec.kind != ImportKind.DEALERS and user.role == Role.DEALER_USER and user.dealer_id)
+    ):
+        return
+    raise FileRejected(msg.FILE_NOT_ALLOWED, kind=ImportKind(spec.kind).label)
+
+
+def _context(user: Any) -> Context:
+    dealers = Dealer.objects.all() if user is None else Dealer.objects.for_user(user)
+    closed = Period.objects.filter(status=PeriodStatus.CLOSED).values_list("code", flat=True)
+    return Context(
+        dealers=dict(dealers.values_list("code", "id")),
+        sees_all=user is None or user.role in HQ_ROLES,
+        closed_periods=frozenset(closed),
+    )
+
+
+def _actor(user: Any) -> Actor:
+    return Actor(user=user, approves=user is None or user.role != Role.DEALER_USER)
+
+
+# --- the pipeline -----------------------------------------------------------------------
+
+
+def _run(
+    spec: Kind,
+    table: Table,
+    bound: BoundRow,
+    user: Any,
+    job: ImportJob,
+    outcome: Outcome,
+    errors_writer: Any,
+    progress: ProgressCallback | None,
+) -> None:
+    context = _context(user)
+    actor = _actor(user)
+    keep_cells = (
+        spec.references_repair_orders
+        or (spec.keyed_without_dealer and not context.sees_all)
+        or (spec.kind == ImportKind.SUBMISSIONS and not actor.approves)
+    )
+    chunks: queue.Queue[Any] = queue.Queue(maxsize=3)
+    stop = threading.Event()
+    parser = threading.Thread(
+        target=_parse,
+        args=(
+            spec,
+            table,
+            bound,
+            context,
+            keep_cells,
+            outcome.months,
+            chunks,
+            stop,
+            translation.get_language(),
+        ),
+        name=f"import-parse-{job.pk}",
+        daemon=True,
+    )
+    parser.start()
+    writer = writer_for(spec, actor, timezone.now().replace(microsecond=0))
+    write_all = job.partial or job.dry_run
+    try:
+        with transaction.atomic():
+            writer.begin()
+            for chunk in _drain(chunks):
+                if chunk.records:
+                    _recheck(spec, chunk, context, actor, bound)
+                if chunk.rejected:
+                    _reject(chunk, outcome, errors_writer)
+                if chunk.records and (write_all or not outcome.rejected):
+                    created, updated, unchanged = writer.write(chunk.records, chunk.repair_orders)
+                    outcome.created += created
+                    outcome.updated += updated
+                    outcome.unchanged += unchanged
+                outcome.rows += chunk.rows
+                if progress is not None:
+                    progress(outcome.rows)
+            writer.end()
+            if job.dry_run or (outcome.rejected and not job.partial) or outcome.rows == 0:
+                raise _RollBack
+    except _RollBack:
+        pass
+    finally:
+        stop.set()
+        parser.join(timeout=10)
+
+
+def _drain(chunks: queue.Queue[Any]) -> Iterator[Any]:
+    while True:
+        item = chunks.get()
+        if item is _DONE:
+            return
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+
+
+def _recheck(spec: Kind, chunk: Any, context: Context, actor: Actor, bound: BoundRow) -> None:
+    """Apply the rules that need the database; move records they reject to `rejected`."""
+    rejected, chunk.repair_orders = check_chunk(spec, chunk.records, context, actor)
+    if not rejected:
+        return
+    keep = [i for i in range(len(chunk.records)) if i not in rejected]
+    for i, (column, message) in rejected.items():
+        label = bound.labels[spec.index[column]] if column in spec.index else column
+        chunk.rejected.append((chunk.numbers[i], chunk.cells[i], [(label, message)]))
+    chunk.rejected.sort(key=lambda item: item[0])
+    chunk.records = [chunk.records[i] for i in keep]
+    chunk.numbers = [chunk.numbers[i] for i in keep]
+
+
+def _reject(chunk: Any, outcome: Outcome, errors_writer: Any) -> None:
+    for number, cells, errors in chunk.rejected:
+        outcome.rejected += 1
+        for column, message in errors:
+            if len(outcome.errors) < KEPT_ERRORS:
+                outcome.errors.append({"row": number, "column": column, "message": message})
+        text = "; ".join(f"{column}: {message}" if column else message for column, message in errors)
+        errors_writer.writerow([*cells, text])
+
+
+def _parse(
+    spec: Kind,
+    table: Table,
+    bound: BoundRow,
+    context: Context,
+    keep_cells: bool,
+    months: set[str],
+    out: queue.Queue[Any],
+    stop: threading.Event,
+    language: str | None,
+) -> None:
+    """The parsing thread: rows in, chunks of validated records out. No database here."""
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                out.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    try:
+        with translation.override(language):
+            validate = spec.validator(bound, context, whole_rows=table.encoding != "xlsx")
+            first_row: dict[str, int] = {}
+            key_label = spec.key_label(bound)
+            limit = settings.IMPORT_MAX_ROWS
+            seen_months: set[str] = set()
+            chunk = _new_chunk(keep_cells)
+            total = 0
+            for number, cells, formulas in table.rows:
+                if not cells or not any(cells):
+                    continue  # a blank line is not a row
+                if len(cells) == 1 and not cells[0].strip():
+                    continue
+                total += 1
+                if total > limit:
+                    raise FileRejected(msg.FILE_TOO_MANY_ROWS, limit=f"{limit:,}")
+                chunk.rows += 1
+                result = validate(cells, formulas)
+                if type(result) is list:
+                    chunk.rejected.append((number, cells, result))
+                else:
+                    record, key, record_months = result
+                    first = first_row.setdefault(key, number)
+                    if first != number:
+                        message = str(msg.ROW_DUPLICATE_KEY) % {"key": key_label, "first": first}
+                        chunk.rejected.append((number, cells, [(key_label, message)]))
+                    else:
+                        chunk.records.append(record)
+                        chunk.numbers.append(number)
+                        if keep_cells:
+                            chunk.cells.append(cells)
+                        seen_months.update(record_months)
+                if chunk.rows >= CHUNK_ROWS:
+                    if not put(chunk):
+                        return
+                    chunk = _new_chunk(keep_cells)
+            if chunk.rows and not put(chunk):
+                return
+            months.update(seen_months)
+            put(_DONE)
+    except BaseException as exc:  # handed to the writing thread, which raises it
+        put(exc)
+
+
+def _new_chunk(keep_cells: bool) -> Chunk:
+    return Chunk(cells=[] if keep_cells else None)
+
+
+# --- files ------------------------------------------------------------------------------
+
+
+def _name_of(source: Any) -> str:
+    if isinstance(source, str | Path):
+        return Path(source).name
+    return Path(getattr(source, "name", "") or "upload.csv").name
+
+
+class _local_path:  # noqa: N801 - used as a context manager, reads like a function
+    """A path on disk for the source: the path itself, or a temporary copy of a file object."""
+
+    def __init__(self, source: Any) -> None:
+        self.source = source
+        self.temporary: Path | None = None
+
+    def __enter__(self) -> Path:
+        if isinstance(self.source, str | Path):
+            return Path(self.source)
+        if hasattr(self.source, "temporary_file_path"):
+            return Path(self.source.temporary_file_path())
+        handle = tempfile.NamedTemporaryFile(delete=False, suffix=".upload")  # noqa: SIM115
+        with handle:
+            if hasattr(self.source, "seek"):
+                self.source.seek(0)
+            if hasattr(self.source, "chunks"):
+                for block in self.source.chunks():
+                    handle.write(block)
+            else:
+                shutil.copyfileobj(self.source, handle, 1 << 20)
+        self.temporary = Path(handle.name)
+        return self.temporary
+
+    def __exit__(self, *exc: object) -> None:
+        if self.temporary is not None:
+            self.temporary.unlink(missing_ok=True)
+
+
+# --- after the import -------------------------------------------------------------------
+
+
+def _periods_to_recompute(job: ImportJob) -> list[str]:
+    """The open periods the import touched; a dealer import can move any open period's ranks."""
+    open_periods = Period.objects.exclude(status=PeriodStatus.CLOSED)
+    if job.kind == ImportKind.DEALERS:
+        return sorted(open_periods.values_list("code", flat=True))
+    closed = set(Period.objects.filter(status=PeriodStatus.CLOSED).values_list("code", flat=True))
+    return [period for period in job.periods_touched if period not in closed]
+
+
+def _queue_recompute(periods: list[str]) -> None:
+    from assessments.tasks import queue_recompute
+
+    queue_recompute(periods)

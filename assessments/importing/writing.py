@@ -1,0 +1,559 @@
+"""Writing validated records: checks that need the database, then a set-based upsert.
+
+PostgreSQL: each chunk is COPied into a temporary staging table and merged with one
+`INSERT … SELECT … ON CONFLICT (natural key) DO UPDATE … WHERE … IS DISTINCT FROM …`,
+which counts created rows (`xmax = 0`), updated rows, and leaves identical rows alone.
+Other databases (SQLite in development and tests): bulk look-ups of the chunk's keys,
+`bulk_create` and `bulk_update`.
+
+Both run inside the caller's transaction; neither commits.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.db import connection
+from django.db.models import Model
+
+from assessments.choices import ImportKind, SubmissionStatus
+from assessments.models import Complaint, MonthlySubmission, PartsOrder, RepairOrder
+from dealers.models import Dealer, Region
+from surveys.models import SurveyResponse
+
+from . import messages as msg
+from .kinds import Context, Kind, Record
+from .values import fail, local_to_aware, to_decimal
+
+Counts = tuple[int, int, int]  # created, updated, unchanged
+# SQLite allows a limited number of query parameters: look keys up in slices.
+LOOKUP_SLICE = 900
+
+
+def _slices(items: Sequence[Any], size: int = LOOKUP_SLICE) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# --- checks against the database --------------------------------------------------------
+
+
+@dataclass
+class Actor:
+    """Who imports, as the writers need it. `user` None is a system import with HQ rights."""
+
+    user: Any
+    approves: bool  # submissions are stored approved (HQ and managers) or submitted (dealer users)
+
+
+def check_chunk(
+    kind: Kind, records: list[Record], context: Context, actor: Actor
+) -> tuple[dict[int, str], dict]:
+    """Rules that need the database, set-wise for a chunk.
+
+    Returns {index of the rejected record: (column, reason)} and the ids of the repair
+    orders the records refer to, {(dealer_id, ro_number): id}.
+    """
+    rejected: dict[int, Any] = {}
+    repair_orders: dict[tuple[int, str], int] = {}
+    if kind.references_repair_orders:
+        repair_orders = _existing_repair_orders({(r[1], r[2]) for r in records if r[2] is not None})
+        for i, record in enumerate(records):
+            if record[2] is not None and (record[1], record[2]) not in repair_orders:
+                code = next(c for c, pk in context.dealers.items() if pk == record[1])
+                rejected[i] = (
+                    "ro_number",
+                    fail(msg.ROW_UNKNOWN_REPAIR_ORDER, value=record[2], dealer=code).message,
+                )
+    if kind.keyed_without_dealer and not context.sees_all:
+        # The key does not hold the dealer: make sure it does not name another dealer's row.
+        model, key_field = ID_KEYED[kind.kind]
+        allowed = set(context.dealers.values())
+        keys = [r[0] for r in records]
+        owners: dict[str, int] = {}
+        for part in _slices(keys):
+            owners.update(
+                model.objects.filter(**{f"{key_field}__in": part}).values_list(key_field, "dealer_id")
+            )
+        for i, record in enumerate(records):
+            owner = owners.get(record[0])
+            if owner is not None and owner not in allowed:
+                rejected.setdefault(i, (key_field, fail(msg.ROW_KEY_TAKEN, value=record[0]).message))
+    if kind.kind == ImportKind.SUBMISSIONS and not actor.approves:
+        approved = set()
+        for part in _slices(list({r[0] for r in records})):
+            approved.update(
+                MonthlySubmission.objects.filter(
+                    dealer_id__in=part, status=SubmissionStatus.APPROVED
+                ).values_list("dealer_id", "period")
+            )
+        for i, record in enumerate(records):
+            if (record[0], record[1]) in approved:
+                rejected.setdefault(i, ("period", fail(msg.ROW_ALREADY_APPROVED, value=record[1]).message))
+    return rejected, repair_orders
+
+
+def _existing_repair_orders(pairs: set[tuple[int, str]]) -> dict[tuple[int, str], int]:
+    found: dict[tuple[int, str], int] = {}
+    if not pairs:
+        return found
+    numbers = sorted({number for _, number in pairs})
+    dealers = sorted({dealer for dealer, _ in pairs})
+    for part in _slices(numbers, LOOKUP_SLICE - len(dealers) if len(dealers) < LOOKUP_SLICE // 2 else 400):
+        for dealer_part in _slices(dealers, LOOKUP_SLICE // 2):
+            rows = RepairOrder.objects.filter(dealer_id__in=dealer_part, ro_number__in=part).values_list(
+                "dealer_id", "ro_number", "id"
+            )
+            for dealer_id, number, pk in rows:
+                if (dealer_id, number) in pairs:
+                    found[(dealer_id, number)] = pk
+    return found
+
+
+ID_KEYED: dict[str, tuple[type[Model], str]] = {
+    ImportKind.COMPLAINTS: (Complaint, "complaint_id"),
+    ImportKind.SURVEY_RESPONSES: (SurveyResponse, "response_id"),
+    ImportKind.PARTS_ORDERS: (PartsOrder, "order_id"),
+}
+
+
+# --- the ORM path -----------------------------------------------------------------------
+
+
+def _ts(value: str | None) -> datetime | None:
+    return local_to_aware(value)
+
+
+def _day(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+@dataclass(frozen=True)
+class OrmTable:
+    """How a kind's record maps onto its model for the ORM path."""
+
+    model: type[Model]
+    fields: tuple[str, ...]  # model field of each record position
+    convert: tuple[Callable[[Any], Any], ...]
+    key: tuple[str, ...]
+
+
+ORM_TABLES: dict[str, OrmTable] = {
+    ImportKind.DEALERS: OrmTable(
+        Dealer,
+        ("code", "name", "region_id", "province", "city", "city_tier", "status", "opened_on"),
+        (_same, _same, _same, _same, _same, _same, _same, _day),
+        ("code",),
+    ),
+    ImportKind.REPAIR_ORDERS: OrmTable(
+        RepairOrder,
+        (
+            "dealer_id",
+            "ro_number",
+            "vin",
+            "repair_type",
+            "booked_at",
+            "opened_at",
+            "promised_at",
+            "closed_at",
+            "fault_code",
+            "labor_hours",
+            "labor_amount",
+            "parts_amount",
+            "warranty_cost",
+        ),
+        (
+            _same,
+            _same,
+            _same,
+            _same,
+            _ts,
+            _ts,
+            _ts,
+            _ts,
+            _same,
+            to_decimal,
+            to_decimal,
+            to_decimal,
+            to_decimal,
+        ),
+        ("dealer_id", "ro_number"),
+    ),
+    ImportKind.COMPLAINTS: OrmTable(
+        Complaint,
+        (
+            "complaint_id",
+            "dealer_id",
+            "repair_order_id",
+            "received_at",
+            "closed_at",
+            "category",
+            "severity",
+            "description",
+        ),
+        (_same, _same, _same, _ts, _ts, _same, _same, _same),
+        ("complaint_id",),
+    ),
+    ImportKind.SURVEY_RESPONSES: OrmTable(
+        SurveyResponse,
+        (
+            "response_id",
+            "dealer_id",
+            "repair_order_id",
+            "responded_at",
+            "overall",
+            "reception",
+            "diagnosis",
+            "repair_quality",
+            "attitude",
+            "timeliness",
+            "nps",
+            "comment",
+        ),
+        (_same, _same, _same, _ts, _same, _same, _same, _same, _same, _same, _same, _same),
+        ("response_id",),
+    ),
+    ImportKind.PARTS_ORDERS: OrmTable(
+        PartsOrder,
+        ("order_id", "dealer_id", "part_number", "quantity", "ordered_at", "fulfilled_at"),
+        (_same, _same, _same, _same, _ts, _ts),
+        ("order_id",),
+    ),
+    ImportKind.SUBMISSIONS: OrmTable(
+        MonthlySubmission,
+        (
+            "dealer_id",
+            "period",
+            "technicians",
+            "certified_technicians",
+            "equipment_total",
+            "equipment_ok",
+            "training_hours",
+        ),
+        (_same, _same, _same, _same, _same, _same, to_decimal),
+        ("dealer_id", "period"),
+    ),
+}
+
+
+class OrmWriter:
+    """Chunked bulk upsert through the ORM: one look-up of existing keys per slice."""
+
+    def __init__(self, kind: Kind, actor: Actor, now: datetime) -> None:
+        self.kind = kind
+        self.table = ORM_TABLES[kind.kind]
+        self.actor = actor
+        self.now = now
+        self.regions: dict[str, int] = {}
+
+    def begin(self) -> None:
+        if self.kind.kind == ImportKind.DEALERS:
+            self.regions = dict(Region.objects.values_list("name", "id"))
+
+    def end(self) -> None:
+        pass
+
+    def write(self, records: list[Record], repair_orders: dict[tuple[int, str], int]) -> Counts:
+        created = updated = unchanged = 0
+        for part in _slices(records, 500):
+            c, u, n = self._write_slice(part, repair_orders)
+            created, updated, unchanged = created + c, updated + u, unchanged + n
+        return created, updated, unchanged
+
+    def _values(self, record: Record, repair_orders: dict[tuple[int, str], int]) -> dict[str, Any]:
+        table = self.table
+        values = {
+            name: convert(value)
+            for name, convert, value in zip(table.fields, table.convert, record, strict=True)
+        }
+        if "repair_order_id" in values:
+            number = record[2]
+            values["repair_order_id"] = None if number is None else repair_orders[(record[1], number)]
+        if self.kind.kind == ImportKind.DEALERS:
+            values["region_id"] = self._region_id(record[2])
+        return values
+
+    def _region_id(self, name: str) -> int:
+        region_id = self.regions.get(name)
+        if region_id is None:
+            region_id = self.regions[name] = Region.objects.get_or_create(name=name)[0].pk
+        return region_id
+
+    def _existing(self, rows: list[dict[str, Any]]) -> dict[tuple[Any, ...], Model]:
+        key = self.table.key
+        model = self.table.model
+        if len(key) == 1:
+            found = model.objects.filter(**{f"{key[0]}__in": [r[key[0]] for r in rows]})
+        else:
+            found = model.objects.filter(
+                **{f"{key[0]}__in": {r[key[0]] for r in rows}, f"{key[1]}__in": {r[key[1]] for r in rows}}
+            )
+        return {tuple(getattr(obj, k) for k in key): obj for obj in found}
+
+    def _write_slice(self, records: Sequence[Record], repair_orders: dict) -> Counts:
+        rows = [self._values(r, repair_orders) for r in records]
+        existing = self._existing(rows)
+        key = self.table.key
+        compare = [f for f in self.table.fields if f not in key] + self._extra_compared()
+        new: list[Model] = []
+        changed: list[Model] = []
+        unchanged = 0
+        for values in rows:
+            values.update(self._extra_values())
+            obj = existing.get(tuple(values[k] for k in key))
+            if obj is None:
+                new.append(self.table.model(**values, **self._on_create()))
+                continue
+            if all(getattr(obj, f) == values[f] for f in compare):
+                unchanged += 1
+                continue
+            for f in compare:
+                setattr(obj, f, values[f])
+            for f, value in self._on_change().items():
+                setattr(obj, f, value)
+            changed.append(obj)
+        model = self.table.model
+        if new:
+            model.objects.bulk_create(new)
+        if changed:
+            fields = compare + list(self._on_change())
+            model.objects.bulk_update(changed, fields)
+        return len(new), len(changed), unchanged
+
+    # Per-kind extras: what is compared, what is stamped on a created or changed row.
+
+    def _extra_compared(self) -> list[str]:
+        return ["status"] if self.kind.kind == ImportKind.SUBMISSIONS else []
+
+    def _extra_values(self) -> dict[str, Any]:
+        if self.kind.kind == ImportKind.SUBMISSIONS:
+            return {
+                "status": SubmissionStatus.APPROVED if self.actor.approves else SubmissionStatus.SUBMITTED
+            }
+        return {}
+
+    def _on_change(self) -> dict[str, Any]:
+        stamps: dict[str, Any] = {}
+        if self.kind.kind != ImportKind.DEALERS:
+            stamps["imported_at"] = self.now
+        if self.kind.kind == ImportKind.SUBMISSIONS:
+            user = self.actor.user
+            if self.actor.approves:
+                stamps.update(
+                    reviewed_at=self.now, reviewed_by=user if user is not None and user.pk else None
+                )
+            else:
+                stamps.update(submitted_at=self.now)
+        return stamps
+
+    def _on_create(self) -> dict[str, Any]:
+        stamps = self._on_change()
+        if self.kind.kind == ImportKind.SUBMISSIONS and self.actor.approves:
+            stamps["submitted_at"] = self.now
+        if self.kind.kind == ImportKind.SURVEY_RESPONSES:
+            stamps["source"] = SurveyResponse.Source.IMPORT
+        return stamps
+
+
+# --- the PostgreSQL COPY path -----------------------------------------------------------
+
+_NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]")
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+@dataclass(frozen=True)
+class CopyTable:
+    """How a kind's record is staged and merged on PostgreSQL."""
+
+    model: type[Model]
+    stage: tuple[tuple[str, str], ...]  # (staging column, type) in record order
+    free_text: tuple[int, ...]  # record positions that may hold tabs, newlines or backslashes
+    conflict: tuple[str, ...]
+    insert_only: tuple[tuple[str, str], ...] = ()  # (column, SQL value) set on creation only
+    resolves_repair_order: bool = False
+
+
+COPY_TABLES: dict[str, CopyTable] = {
+    ImportKind.REPAIR_ORDERS: CopyTable(
+        RepairOrder,
+        (
+            ("dealer_id", "bigint"),
+            ("ro_number", "text"),
+            ("vin", "text"),
+            ("repair_type", "text"),
+            ("booked_at", "timestamp"),
+            ("opened_at", "timestamp"),
+            ("promised_at", "timestamp"),
+            ("closed_at", "timestamp"),
+            ("fault_code", "text"),
+            ("labor_hours", "numeric"),
+            ("labor_amount", "numeric"),
+            ("parts_amount", "numeric"),
+            ("warranty_cost", "numeric"),
+        ),
+        free_text=(1, 8),
+        conflict=("dealer_id", "ro_number"),
+    ),
+    ImportKind.COMPLAINTS: CopyTable(
+        Complaint,
+        (
+            ("complaint_id", "text"),
+            ("dealer_id", "bigint"),
+            ("ro_number", "text"),
+            ("received_at", "timestamp"),
+            ("closed_at", "timestamp"),
+            ("category", "text"),
+            ("severity", "text"),
+            ("description", "text"),
+        ),
+        free_text=(0, 2, 7),
+        conflict=("complaint_id",),
+        resolves_repair_order=True,
+    ),
+    ImportKind.SURVEY_RESPONSES: CopyTable(
+        SurveyResponse,
+        (
+            ("response_id", "text"),
+            ("dealer_id", "bigint"),
+            ("ro_number", "text"),
+            ("responded_at", "timestamp"),
+            ("overall", "smallint"),
+            ("reception", "smallint"),
+            ("diagnosis", "smallint"),
+            ("repair_quality", "smallint"),
+            ("attitude", "smallint"),
+            ("timeliness", "smallint"),
+            ("nps", "smallint"),
+            ("comment", "text"),
+        ),
+        free_text=(0, 2, 11),
+        conflict=("response_id",),
+        insert_only=(("source", "'import'"), ("excluded", "false"), ("excluded_reason", "''")),
+        resolves_repair_order=True,
+    ),
+    ImportKind.PARTS_ORDERS: CopyTable(
+        PartsOrder,
+        (
+            ("order_id", "text"),
+            ("dealer_id", "bigint"),
+            ("part_number", "text"),
+            ("quantity", "integer"),
+            ("ordered_at", "timestamp"),
+            ("fulfilled_at", "timestamp"),
+        ),
+        free_text=(0, 2),
+        conflict=("order_id",),
+    ),
+}
+
+
+def copy_lines(records: Iterable[Record], free_text: tuple[int, ...]) -> str:
+    """Records as COPY text format: tab-separated, \\N for NULL, escapes where needed."""
+    lines = []
+    append = lines.append
+    needs_escape = _NEEDS_ESCAPE.search
+    for record in records:
+        cells = [r"\N" if v is None else (v if type(v) is str else str(v)) for v in record]
+        for i in free_text:
+            value = record[i]
+            if value is not None and needs_escape(value):
+                cells[i] = _escape(value)
+        append("\t".join(cells))
+    append("")
+    return "\n".join(lines)
+
+
+def copy_into(cursor: Any, table: str, columns: Sequence[str], payload: str) -> None:
+    """COPY text-format rows into `table` (psycopg2's copy_expert, or psycopg 3's copy)."""
+    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    raw = getattr(cursor, "cursor", cursor)
+    data = payload.encode("utf-8")
+    if hasattr(raw, "copy_expert"):
+        raw.copy_expert(sql, io.BytesIO(data), size=1 << 20)
+    else:  # psycopg 3
+        with raw.copy(sql) as copy:
+            copy.write(data)
+
+
+class CopyWriter:
+    """COPY each chunk into a temporary staging table, then merge it with one statement."""
+
+    def __init__(self, kind: Kind, actor: Actor, now: datetime) -> None:
+        self.spec = COPY_TABLES[kind.kind]
+        self.now = now
+        self.stage = f"import_stage_{uuid.uuid4().hex[:12]}"
+        self.merge_sql = self._merge_sql()
+
+    def begin(self) -> None:
+        columns = ", ".join(f"{name} {sql_type}" for name, sql_type in self.spec.stage)
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE TEMPORARY TABLE {self.stage} ({columns}) ON COMMIT DROP")
+
+    def end(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {self.stage}")
+
+    def write(self, records: list[Record], repair_orders: dict) -> Counts:
+        if not records:
+            return 0, 0, 0
+        payload = copy_lines(records, self.spec.free_text)
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {self.stage}")
+            copy_into(cursor, self.stage, [name for name, _ in self.spec.stage], payload)
+            cursor.execute(self.merge_sql, [self.now])
+            created, updated = cursor.fetchone()
+        return created, updated, len(records) - created - updated
+
+    def _merge_sql(self) -> str:
+        spec = self.spec
+        table = spec.model._meta.db_table
+        targets: list[str] = []
+        selects: list[str] = []
+        join = ""
+        for name, sql_type in spec.stage:
+            if name == "ro_number" and spec.resolves_repair_order:
+                targets.append("repair_order_id")
+                selects.append("r.id")
+                join = (
+                    f" LEFT JOIN {RepairOrder._meta.db_table} r"
+                    " ON r.dealer_id = s.dealer_id AND r.ro_number = s.ro_number"
+                )
+                continue
+            targets.append(name)
+            selects.append(
+                f"s.{name} AT TIME ZONE 'Asia/Shanghai'" if sql_type == "timestamp" else f"s.{name}"
+            )
+        compared = [c for c in targets if c not in spec.conflict]
+        insert_columns = [*targets, "imported_at", *(c for c, _ in spec.insert_only)]
+        insert_values = [*selects, "%s", *(v for _, v in spec.insert_only)]
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in [*compared, "imported_at"])
+        old = ", ".join(f"t.{c}" for c in compared)
+        new = ", ".join(f"EXCLUDED.{c}" for c in compared)
+        return (
+            f"WITH merged AS ("
+            f" INSERT INTO {table} AS t ({', '.join(insert_columns)})"
+            f" SELECT {', '.join(insert_values)} FROM {self.stage} s{join}"
+            f" ON CONFLICT ({', '.join(spec.conflict)}) DO UPDATE SET {updates}"
+            f" WHERE ({old}) IS DISTINCT FROM ({new})"
+            f" RETURNING (xmax = 0) AS inserted)"
+            f" SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM merged"
+        )
+
+
+def writer_for(kind: Kind, actor: Actor, now: datetime) -> OrmWriter | CopyWriter:
+    if connection.vendor == "postgresql" and kind.kind in COPY_TABLES:
+        return CopyWriter(kind, actor, now)
+    return OrmWriter(kind, actor, now)
