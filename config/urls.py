@@ -16,6 +16,7 @@ urlpatterns = [
     path("healthz", dealer_views.healthz, name="healthz"),
     path("dealers/", include("dealers.urls")),
     path("assessments/schemes/", include("assessments.urls_schemes")),
+    path("assessments/submissions/", include("assessments.urls_submissions")),
     path("assessments/", include("assessments.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_router")),

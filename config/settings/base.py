@@ -216,3 +216,11 @@ if CELERY_BROKER_URL.startswith("redis"):
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Monthly submissions: due on this day of the following month; reminders this many days before.
+SUBMISSION_DEADLINE_DAY = int(os.environ.get("SUBMISSION_DEADLINE_DAY", "5"))
+SUBMISSION_REMINDER_DAYS_BEFORE = int(os.environ.get("SUBMISSION_REMINDER_DAYS_BEFORE", "2"))
+CELERY_BEAT_SCHEDULE["submission-reminders-daily"] = {
+    "task": "assessments.tasks_submissions.send_submission_reminders",
+    "schedule": crontab(hour=9, minute=0),
+}

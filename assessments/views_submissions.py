@@ -1,0 +1,142 @@
+"""Monthly submission pages: the dealer's form and HQ's review queue. Scope via for_user only."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dealers.models import Dealer
+
+from .choices import SubmissionStatus
+from .forms_submissions import ReviewForm, SubmissionForm
+from .models import MonthlySubmission, Period
+from .periods import Month
+from .selectors_submissions import submission_history, submission_queue
+from .services.submissions import (
+    EDITABLE,
+    SubmissionError,
+    deadline_for,
+    submission_approve,
+    submission_return,
+    submission_save_draft,
+    submission_submit,
+)
+
+
+def _default_period() -> str:
+    """The month being reported now: last month."""
+    return str(Month.of(timezone.localdate()).shift(-1))
+
+
+def submission_queue_page(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    period = request.GET.get("period") or _default_period()
+    try:
+        period = str(Month.parse(period))
+    except ValueError as exc:
+        raise Http404 from exc
+    if user.is_dealer_user:  # type: ignore[union-attr]
+        own = MonthlySubmission.objects.for_user(user).order_by("-period")[:24]
+        return render(
+            request,
+            "assessments/submissions/dealer_list.html",
+            {"submissions": own, "current": _default_period(), "dealer": user.dealer},  # type: ignore[union-attr]
+        )
+    if not user.is_manager:  # type: ignore[union-attr]
+        raise PermissionDenied
+    rows = submission_queue(user, period)
+    state = request.GET.get("state", "")
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.state] = counts.get(row.state, 0) + 1
+    counts["late"] = sum(1 for r in rows if r.late and r.state != SubmissionStatus.APPROVED)
+    if state == "late":
+        rows = [r for r in rows if r.late and r.state != SubmissionStatus.APPROVED]
+    elif state:
+        rows = [r for r in rows if r.state == state]
+    return render(
+        request,
+        "assessments/submissions/queue.html",
+        {
+            "rows": rows,
+            "period": period,
+            "counts": counts,
+            "state": state,
+            "deadline": deadline_for(period),
+            "months": [str(Month.parse(period).shift(-i)) for i in range(-1, 12)],
+        },
+    )
+
+
+def submission_detail(request: HttpRequest, period: str, code: str) -> HttpResponse:
+    user = request.user
+    try:
+        period = str(Month.parse(period))
+    except ValueError as exc:
+        raise Http404 from exc
+    dealer = get_object_or_404(Dealer.objects.for_user(user), code=code)
+    submission = MonthlySubmission.objects.for_user(user).filter(dealer=dealer, period=period).first()
+    closed = Period.objects.filter(code=period, status="closed").exists()
+    may_edit = user.is_dealer_user and not closed and (submission is None or submission.status in EDITABLE)  # type: ignore[union-attr]
+    may_review = (
+        user.is_manager
+        and submission is not None
+        and submission.status == SubmissionStatus.SUBMITTED
+        and not closed
+    )  # type: ignore[union-attr]
+    form = SubmissionForm(initial=_initial(submission)) if may_edit else None
+    review = ReviewForm() if may_review else None
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action in ("save", "submit") and may_edit:
+                form = SubmissionForm(request.POST)
+                if form.is_valid():
+                    submission = submission_save_draft(
+                        dealer=dealer, period_code=period, data=form.to_data(), actor=user
+                    )  # type: ignore[arg-type]
+                    if action == "submit":
+                        submission_submit(submission=submission, actor=user)  # type: ignore[arg-type]
+                        messages.success(request, _("Submitted. HQ will review it."))
+                    else:
+                        messages.success(request, _("Draft saved."))
+                    return redirect("submissions:detail", period=period, code=code)
+            elif action in ("approve", "return") and may_review and submission is not None:
+                review = ReviewForm(request.POST)
+                if review.is_valid():
+                    comment = review.cleaned_data["comment"]
+                    if action == "approve":
+                        submission_approve(submission=submission, actor=user, comment=comment)  # type: ignore[arg-type]
+                        messages.success(request, _("Approved. The period's scores will be recomputed."))
+                    else:
+                        submission_return(submission=submission, actor=user, comment=comment)  # type: ignore[arg-type]
+                        messages.success(request, _("Returned to the dealer with your comment."))
+                    return redirect("submissions:detail", period=period, code=code)
+            else:
+                raise PermissionDenied
+        except SubmissionError as exc:
+            messages.error(request, str(exc))
+    return render(
+        request,
+        "assessments/submissions/detail.html",
+        {
+            "dealer": dealer,
+            "period": period,
+            "submission": submission,
+            "form": form,
+            "review": review,
+            "closed": closed,
+            "deadline": deadline_for(period),
+            "history": submission_history(submission) if submission else [],
+        },
+    )
+
+
+def _initial(submission: MonthlySubmission | None) -> dict[str, object]:
+    if submission is None:
+        return {}
+    return {f: getattr(submission, f) for f in SubmissionForm.base_fields}
