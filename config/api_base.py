@@ -150,7 +150,8 @@ class ScopedViewSet(GenericViewSet):
         action = getattr(self, "action", None)
         if action in self.action_roles:
             return self.action_roles[action]
-        if request.method in SAFE_METHODS:
+        # A method the viewset does not route (action None) is let through to answer 405.
+        if request.method in SAFE_METHODS or action is None:
             return self.read_roles
         return NOBODY
 

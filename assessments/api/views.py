@@ -28,6 +28,7 @@ from rest_framework.response import Response
 from config.api_base import HQ_ADMIN_ONLY, HQ_ONLY, Conflict, DescribedPagination, ScopedViewSet
 from dealers.choices import Role
 
+from ..importing import import_file
 from ..models import (
     Complaint,
     ImportJob,
@@ -385,8 +386,6 @@ class ImportJobViewSet(*READ_ONLY, mixins.CreateModelMixin, ScopedViewSet):
         responses={201: ImportJobSerializer, 202: ImportJobSerializer},
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        from ..importing import import_file
-
         upload = ImportUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         data = upload.validated_data

@@ -1,0 +1,489 @@
+"""The same permission and isolation checks on every API v1 endpoint, for every role of the cast.
+
+`ENDPOINTS` has one entry per router registration: how to make a row of it for a dealer,
+how to address that row, who may read it, what writes it takes and who may do them, and
+how many queries its list costs. `test_every_route_has_an_entry` fails for a route of
+config.api_router that the table does not cover, so a new endpoint cannot skip these tests.
+
+Rows are made for three dealers: `dealer` (GL0001) and `other_dealer` (GL0002) in 华东,
+`far_dealer` (GL0003) in 华南; `VISIBLE` says which of them each role of the cast may see.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import URLPattern, URLResolver, reverse
+from rest_framework.authtoken.models import Token
+
+from assessments.choices import ImportKind, ImportStatus
+from assessments.models import ImportJob, Kpi, Period, Scheme
+from assessments.services.schemes import scheme_load
+from config.api_base import ALL_ROLES, HQ_ADMIN_ONLY, HQ_ONLY
+from config.api_router import router
+from config.api_router import urlpatterns as api_urlpatterns
+from dealers.choices import Role
+from dealers.models import Dealer, User
+from tests.factories import (
+    ComplaintFactory,
+    DealerFactory,
+    PartsOrderFactory,
+    RepairOrderFactory,
+    SubmissionFactory,
+    SurveyResponseFactory,
+    UserFactory,
+)
+
+from .conftest import api_client, make_scorecard
+
+ROLES = [
+    "dealer_user",
+    "other_dealer_user",
+    "regional_manager",
+    "other_regional_manager",
+    "hq_manager",
+    "hq_admin",
+]
+HQ = {"GL0001", "GL0002", "GL0003"}
+VISIBLE: dict[str, set[str]] = {
+    "dealer_user": {"GL0001"},
+    "other_dealer_user": {"GL0002"},
+    "regional_manager": {"GL0001", "GL0002"},
+    "other_regional_manager": {"GL0003"},
+    "hq_manager": HQ,
+    "hq_admin": HQ,
+}
+#: A dealer each non-HQ role may not see.
+OUT_OF_SCOPE = {
+    "dealer_user": "GL0002",
+    "other_dealer_user": "GL0001",
+    "regional_manager": "GL0003",
+    "other_regional_manager": "GL0001",
+}
+UPLOAD_ROLES = frozenset({Role.HQ_ADMIN, Role.HQ_MANAGER, Role.DEALER_USER})
+
+
+# --- the table ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Write:
+    """A write an endpoint takes: on the list (create) or on a row (an action)."""
+
+    route: str  # "list" for create, else the action's url name, e.g. "publish"
+    method: str
+    roles: frozenset[str]
+    ok: tuple[int, ...]
+    body: Callable[[], Any] = lambda: None
+    multipart: bool = False
+    target: Callable[[], Any] | None = None  # the row acted on; None for a create
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    basename: str
+    make: Callable[[Dealer], Any]
+    key: Callable[[Any], dict[str, str]]
+    scoped: bool
+    list_queries: int
+    owner: Callable[[dict[str, Any]], str] = lambda item: item["dealer"]
+    read_roles: frozenset[str] = ALL_ROLES
+    writes: tuple[Write, ...] = ()
+    #: Extra GET actions on a row: url name → extra URL kwargs.
+    detail_reads: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: more(dealer, n) makes the n-th extra row of a dealer (for the query count); default: make.
+    more: Callable[[Dealer, int], Any] | None = None
+
+
+def _draft_scheme() -> Scheme:
+    return scheme_load(data={**SCHEME_FILE, "code": "DRAFT-TEST"}, publish=False, actor=None)
+
+
+def _import_job(dealer: Dealer) -> ImportJob:
+    job = ImportJob.objects.create(
+        kind=ImportKind.COMPLAINTS, dealer=dealer, file_name="complaints.csv", status=ImportStatus.PARTIAL
+    )
+    job.error_file.save("complaints-errors.csv", ContentFile(b"complaint_id,error\nC1,bad\n"))
+    return job
+
+
+def _complaints_csv(dealer_code: str) -> io.BytesIO:
+    text = (
+        "complaint_id,dealer_code,ro_number,received_at,closed_at,category,severity,description\n"
+        f"API-C-{dealer_code},{dealer_code},,2026-10-05 09:00,2026-10-05 12:00,quality,normal,noisy brakes\n"
+    )
+    upload = io.BytesIO(text.encode())
+    upload.name = "complaints.csv"
+    return upload
+
+
+SCHEME_FILE: dict[str, Any] = {
+    "code": "API-TEST",
+    "name": "API test scheme",
+    "effective_from": "2026-01",
+    "min_coverage": 0.6,
+    "grade_bands": [["A", 90], ["B", 80], ["C", 70], ["D", 0]],
+    "major_complaint_deduction": {"per_item": 2, "cap": 10},
+    "kpis": [
+        {"code": "csat", "weight": 15, "method": "threshold", "floor": 60, "target": 95, "min_sample": 10},
+        {"code": "repair_count", "weight": 0},
+    ],
+}
+
+ENDPOINTS: dict[str, Endpoint] = {
+    e.basename: e
+    for e in [
+        Endpoint("region", lambda d: d.region, lambda r: {"pk": str(r.pk)}, scoped=False, list_queries=2),
+        Endpoint(
+            "dealer",
+            lambda d: d,
+            lambda d: {"code": d.code},
+            scoped=True,
+            list_queries=2,
+            owner=lambda i: i["code"],
+            more=lambda d, n: DealerFactory(code=f"{d.code}-{n}", region=d.region),
+        ),
+        Endpoint(
+            "user",
+            lambda d: UserFactory(username=f"staff-{d.code}", role=Role.DEALER_USER, dealer=d),
+            lambda u: {"pk": str(u.pk)},
+            scoped=False,
+            more=lambda d, n: UserFactory(username=f"staff-{d.code}-{n}", role=Role.DEALER_USER, dealer=d),
+            list_queries=3,
+            read_roles=HQ_ADMIN_ONLY,
+            writes=(
+                Write(
+                    "token",
+                    "post",
+                    HQ_ADMIN_ONLY,
+                    (201,),
+                    target=lambda: User.objects.get(username="dealer_user"),
+                ),
+                Write(
+                    "token",
+                    "delete",
+                    HQ_ADMIN_ONLY,
+                    (204,),
+                    target=lambda: User.objects.get(username="dealer_user"),
+                ),
+            ),
+        ),
+        Endpoint(
+            "kpi",
+            lambda d: Kpi.objects.get(code="csat"),
+            lambda k: {"pk": k.code},
+            scoped=False,
+            list_queries=2,
+        ),
+        Endpoint(
+            "scheme",
+            lambda d: Scheme.objects.get(code="STD-2026", version=1),
+            lambda s: {"pk": str(s.pk)},
+            scoped=False,
+            list_queries=3,
+            writes=(
+                Write("list", "post", HQ_ADMIN_ONLY, (201,), body=lambda: SCHEME_FILE),
+                Write("publish", "post", HQ_ADMIN_ONLY, (200,), target=_draft_scheme),
+            ),
+        ),
+        Endpoint(
+            "period",
+            lambda d: Period.objects.get_or_create(code="2026-10")[0],
+            lambda p: {"code": p.code},
+            scoped=False,
+            list_queries=2,
+            writes=(
+                Write(
+                    "close",
+                    "post",
+                    HQ_ONLY,
+                    (200,),
+                    target=lambda: Period.objects.get_or_create(code="2026-09")[0],
+                ),
+                Write(
+                    "recompute",
+                    "post",
+                    HQ_ONLY,
+                    (202,),
+                    target=lambda: Period.objects.get_or_create(code="2026-08")[0],
+                ),
+            ),
+        ),
+        Endpoint(
+            "scorecard",
+            make_scorecard,
+            lambda c: {"key": f"{c.period.code}:{c.dealer.code}"},
+            scoped=True,
+            list_queries=3,
+            owner=lambda i: i["dealer_code"],
+            more=lambda d, n: make_scorecard(d, period=f"2026-0{n}"),
+            detail_reads={"kpi-records": {"kpi_code": "first_time_fix_rate"}},
+        ),
+        Endpoint("repairorder", lambda d: RepairOrderFactory(dealer=d), lambda r: {"pk": str(r.pk)}, True, 2),
+        Endpoint("complaint", lambda d: ComplaintFactory(dealer=d), lambda r: {"pk": str(r.pk)}, True, 2),
+        Endpoint("partsorder", lambda d: PartsOrderFactory(dealer=d), lambda r: {"pk": str(r.pk)}, True, 2),
+        Endpoint(
+            "surveyresponse", lambda d: SurveyResponseFactory(dealer=d), lambda r: {"pk": str(r.pk)}, True, 2
+        ),
+        Endpoint(
+            "submission",
+            lambda d: SubmissionFactory(dealer=d),
+            lambda r: {"pk": str(r.pk)},
+            scoped=True,
+            list_queries=2,
+            more=lambda d, n: SubmissionFactory(dealer=d, period=f"2026-0{n}"),
+        ),
+        Endpoint(
+            "importjob",
+            _import_job,
+            lambda j: {"pk": str(j.pk)},
+            scoped=True,
+            list_queries=2,
+            detail_reads={"error-file": {}},
+            writes=(
+                Write(
+                    "list",
+                    "post",
+                    UPLOAD_ROLES,
+                    (201, 202),
+                    multipart=True,
+                    body=lambda: {"kind": "complaints", "file": _complaints_csv("GL0001")},
+                ),
+            ),
+        ),
+    ]
+}
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def rows(cast: dict[str, User], dealer: Dealer, other_dealer: Dealer, far_dealer: Dealer) -> Callable:
+    """rows(endpoint) makes one row of the endpoint for each of the three dealers, by dealer code."""
+
+    def make(endpoint: Endpoint) -> dict[str, Any]:
+        return {d.code: endpoint.make(d) for d in (dealer, other_dealer, far_dealer)}
+
+    return make
+
+
+def url(endpoint: Endpoint, route: str, row: Any = None, extra: dict[str, str] | None = None) -> str:
+    if route == "list":
+        return reverse(f"api:{endpoint.basename}-list")
+    kwargs = {**endpoint.key(row), **(extra or {})}
+    return reverse(f"api:{endpoint.basename}-{route}", kwargs=kwargs)
+
+
+def send(client: Any, method: str, address: str, write: Write | None = None) -> Any:
+    if write is None or write.body() is None:
+        return getattr(client, method)(address)
+    if write.multipart:
+        return getattr(client, method)(address, write.body(), format="multipart")
+    return getattr(client, method)(address, write.body(), format="json")
+
+
+def every_request(endpoint: Endpoint, row: Any) -> list[tuple[str, str, Write | None]]:
+    """(method, URL, write) of everything the endpoint answers, on `row` where a row is needed."""
+    requests: list[tuple[str, str, Write | None]] = [
+        ("get", url(endpoint, "list"), None),
+        ("get", url(endpoint, "detail", row), None),
+    ]
+    requests += [
+        ("get", url(endpoint, name, row, extra), None) for name, extra in endpoint.detail_reads.items()
+    ]
+    for write in endpoint.writes:
+        requests.append(
+            (write.method, url(endpoint, write.route, None if write.route == "list" else row), write)
+        )
+    return requests
+
+
+parametrize_endpoints = pytest.mark.parametrize("endpoint", list(ENDPOINTS.values()), ids=list(ENDPOINTS))
+parametrize_roles = pytest.mark.parametrize("role", ROLES)
+
+
+# --- the checks --------------------------------------------------------------------------------
+
+
+@parametrize_endpoints
+def test_anonymous_gets_401_everywhere(endpoint: Endpoint, rows: Callable) -> None:
+    row = rows(endpoint)["GL0001"]
+    for method, address, _write in every_request(endpoint, row):
+        response = getattr(api_client(), method)(address)
+        assert response.status_code == 401, (method, address)
+        assert set(response.json()) == {"detail", "errors"}
+
+
+@parametrize_endpoints
+@parametrize_roles
+def test_list_shows_exactly_the_rows_in_scope(
+    endpoint: Endpoint, role: str, cast: dict, rows: Callable
+) -> None:
+    made = rows(endpoint)
+    response = api_client(cast[role]).get(url(endpoint, "list"), {"page_size": 500})
+    if cast[role].role not in endpoint.read_roles:
+        assert response.status_code == 403
+        return
+    assert response.status_code == 200
+    results = response.json()["results"]
+    if endpoint.scoped:
+        assert {endpoint.owner(item) for item in results} == VISIBLE[role]
+        assert response.json()["count"] == len(VISIBLE[role])
+    else:
+        model = type(made["GL0001"])
+        assert response.json()["count"] == model.objects.count()
+
+
+SCOPED = [e for e in ENDPOINTS.values() if e.scoped]
+
+
+@pytest.mark.parametrize("endpoint", SCOPED, ids=[e.basename for e in SCOPED])
+@pytest.mark.parametrize("role", list(OUT_OF_SCOPE))
+def test_row_outside_scope_is_404_never_403(
+    endpoint: Endpoint, role: str, cast: dict, rows: Callable
+) -> None:
+    made = rows(endpoint)
+    client = api_client(cast[role])
+    hidden = made[OUT_OF_SCOPE[role]]
+    assert client.get(url(endpoint, "detail", hidden)).status_code == 404
+    for name, extra in endpoint.detail_reads.items():
+        assert client.get(url(endpoint, name, hidden, extra)).status_code == 404, name
+    own = made[sorted(VISIBLE[role])[0]]
+    assert client.get(url(endpoint, "detail", own)).status_code == 200
+    for name, extra in endpoint.detail_reads.items():
+        assert client.get(url(endpoint, name, own, extra)).status_code == 200, name
+
+
+@parametrize_endpoints
+@parametrize_roles
+def test_detail_readable_by_reading_roles_only(
+    endpoint: Endpoint, role: str, cast: dict, rows: Callable
+) -> None:
+    made = rows(endpoint)
+    row = made[sorted(VISIBLE[role])[0]]
+    status = api_client(cast[role]).get(url(endpoint, "detail", row)).status_code
+    assert status == (200 if cast[role].role in endpoint.read_roles else 403)
+
+
+WRITES = [(e, w) for e in ENDPOINTS.values() for w in e.writes]
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "write"), WRITES, ids=[f"{e.basename}-{w.route}-{w.method}" for e, w in WRITES]
+)
+@parametrize_roles
+def test_writes_per_role(endpoint: Endpoint, write: Write, role: str, cast: dict, rows: Callable) -> None:
+    rows(endpoint)
+    allowed = cast[role].role in write.roles
+    target = write.target() if write.target else None
+    address = url(endpoint, write.route, target)
+    response = send(api_client(cast[role]), write.method, address, write)
+    if allowed:
+        assert response.status_code in write.ok, response.content
+    else:
+        assert response.status_code == 403, response.content
+        assert set(response.json()) == {"detail", "errors"}
+
+
+@parametrize_endpoints
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+def test_rows_are_not_changed_through_the_api(
+    endpoint: Endpoint, method: str, cast: dict, rows: Callable
+) -> None:
+    """Data rows change only through imports and services: no update or delete on any row."""
+    row = rows(endpoint)["GL0001"]
+    response = getattr(api_client(cast["hq_admin"]), method)(url(endpoint, "detail", row), {}, format="json")
+    assert response.status_code == 405
+
+
+NO_CREATE = [e for e in ENDPOINTS.values() if not any(w.route == "list" for w in e.writes)]
+
+
+@pytest.mark.parametrize("endpoint", NO_CREATE, ids=[e.basename for e in NO_CREATE])
+def test_create_only_where_a_service_exists(endpoint: Endpoint, cast: dict, rows: Callable) -> None:
+    """Only schemes (the scheme service) and imports (the import service) take a POST on their list."""
+    rows(endpoint)
+    response = api_client(cast["hq_admin"]).post(url(endpoint, "list"), {}, format="json")
+    assert response.status_code == 405
+
+
+@parametrize_endpoints
+@pytest.mark.parametrize("role", ["hq_admin", "regional_manager", "dealer_user"])
+def test_list_query_count_is_pinned(
+    endpoint: Endpoint, role: str, cast: dict, rows: Callable, django_assert_num_queries: Any
+) -> None:
+    """The list costs the same queries for one row or many, whoever asks."""
+    rows(endpoint)
+    user = cast[role]
+    if user.role not in endpoint.read_roles:
+        user = cast["hq_admin"]
+    more = endpoint.more or (lambda dealer, n: endpoint.make(dealer))
+    for dealer in list(Dealer.objects.all()):
+        for n in range(1, 3):
+            more(dealer, n)
+    client = api_client(user)
+    with django_assert_num_queries(endpoint.list_queries):
+        assert client.get(url(endpoint, "list")).status_code == 200
+
+
+# --- the table covers every route ---------------------------------------------------------------
+
+
+def _route_names(patterns: list[Any]) -> set[str]:
+    names: set[str] = set()
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            names |= _route_names(pattern.url_patterns)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(pattern.name)
+    return names
+
+
+def test_every_registered_viewset_has_an_entry() -> None:
+    registered = {basename for _prefix, _viewset, basename in router.registry}
+    assert registered == set(ENDPOINTS), "add the endpoint to ENDPOINTS in tests/api/test_isolation.py"
+
+
+def test_every_route_has_an_entry() -> None:
+    covered = {"api-root"}
+    for endpoint in ENDPOINTS.values():
+        covered |= {f"{endpoint.basename}-list", f"{endpoint.basename}-detail"}
+        covered |= {f"{endpoint.basename}-{name}" for name in endpoint.detail_reads}
+        covered |= {f"{endpoint.basename}-{w.route}" for w in endpoint.writes}
+    missing = _route_names(api_urlpatterns) - covered
+    assert not missing, f"routes without isolation tests: {sorted(missing)}"
+
+
+def test_every_extra_action_has_an_entry() -> None:
+    """An @action added to a viewset must be listed as a read or a write of its endpoint."""
+    for _prefix, viewset, basename in router.registry:
+        endpoint = ENDPOINTS[basename]
+        listed = set(endpoint.detail_reads) | {w.route for w in endpoint.writes}
+        for extra in viewset.get_extra_actions():
+            assert extra.url_name in listed, f"{basename}: action {extra.url_name} is not in the table"
+
+
+def test_the_api_root_needs_sign_in_too(cast: dict) -> None:
+    assert api_client().get(reverse("api:api-root")).status_code == 401
+    assert api_client(cast["dealer_user"]).get(reverse("api:api-root")).status_code == 200
+
+
+def test_token_of_a_dealer_user_sees_only_its_own_rows_in_every_list(cast: dict, rows: Callable) -> None:
+    for endpoint in ENDPOINTS.values():
+        rows(endpoint)
+    Token.objects.filter(user=cast["dealer_user"]).delete()
+    client = api_client(cast["dealer_user"], token=True)
+    for endpoint in ENDPOINTS.values():
+        response = client.get(url(endpoint, "list"), {"page_size": 500})
+        if Role.DEALER_USER not in endpoint.read_roles:
+            assert response.status_code == 403
+        elif endpoint.scoped:
+            assert {endpoint.owner(item) for item in response.json()["results"]} == {"GL0001"}, (
+                endpoint.basename
+            )
