@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, serializers, status
 from rest_framework.filters import OrderingFilter
+from rest_framework.parsers import BaseParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.viewsets import GenericViewSet
@@ -145,6 +146,19 @@ class ScopedViewSet(GenericViewSet):
     reference_data: bool = False
     #: Public ordering name → model path. Every viewset declares its own.
     ordering_fields: Mapping[str, str] = {}
+    #: Parsers per action where they differ from the default, e.g. {"create": [JSONParser]}.
+    action_parsers: Mapping[str, list[type[BaseParser]]] = {}
+
+    def get_parsers(self) -> list[BaseParser]:
+        # Called before `self.action` is set: find the action from the request's method.
+        request = getattr(self, "request", None)
+        method = getattr(request, "method", None)
+        action = (
+            getattr(self, "action_map", {}).get(method.lower()) if method else getattr(self, "action", None)
+        )
+        if action in self.action_parsers:
+            return [parser() for parser in self.action_parsers[action]]
+        return super().get_parsers()
 
     def roles_for(self, request: Request) -> frozenset[str]:
         action = getattr(self, "action", None)

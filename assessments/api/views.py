@@ -94,11 +94,8 @@ class SchemeViewSet(*READ_ONLY, mixins.CreateModelMixin, ScopedViewSet):
     action_roles = {"create": HQ_ADMIN_ONLY, "publish": HQ_ADMIN_ONLY}
     reference_data = True
 
-    def get_parsers(self) -> list[Any]:
-        # A scheme file is JSON, nothing else: a form would be read as some other dict.
-        if getattr(self, "action", None) in {"create", "publish"}:
-            return [JSONParser()]
-        return super().get_parsers()
+    # A scheme file is JSON, nothing else: a form would be read as some other dict.
+    action_parsers = {"create": [JSONParser], "publish": [JSONParser]}
 
     @extend_schema(
         summary="Load a scheme file as a new version",
@@ -373,10 +370,7 @@ class ImportJobViewSet(*READ_ONLY, mixins.CreateModelMixin, ScopedViewSet):
     }
     action_roles = {"create": UPLOAD_ROLES}
 
-    def get_parsers(self) -> list[Any]:
-        if getattr(self, "action", None) == "create":
-            return [MultiPartParser(), FormParser()]
-        return super().get_parsers()
+    action_parsers = {"create": [MultiPartParser, FormParser]}
 
     @extend_schema(
         summary="Upload a file to import",
