@@ -152,7 +152,7 @@ def kpi_measurements(month: Month, dealer_ids: Sequence[int] | None = None) -> d
     # Complaints received in the period.
     within_24h = Q(closed_at__isnull=False) & Q(closed_within__lte=DAY)
     complaints = _scoped(
-        Complaint.objects.filter(received_at__gte=start, received_at__lt=end), dealer_ids
+        Complaint.objects.filter(received_at__gte=start, received_at__lt=end, excluded=False), dealer_ids
     ).annotate(closed_within=EpochSeconds("closed_at") - EpochSeconds("received_at"))
     complaint_counts: dict[int, int] = {}
     for row in (

@@ -70,6 +70,9 @@ class Complaint(models.Model):
     )
     description = models.TextField(_("description"), blank=True)
     imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+    # Voided by an upheld appeal (wrongly attributed): kept for the record, not counted.
+    excluded = models.BooleanField(_("voided"), default=False, db_default=False)
+    excluded_reason = models.TextField(_("reason voided"), blank=True, default="", db_default="")
 
     objects = ScopedQuerySet.as_manager()
 
