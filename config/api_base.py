@@ -169,6 +169,16 @@ class ScopedViewSet(GenericViewSet):
             return self.read_roles
         return NOBODY
 
+    def check_permissions(self, request: Request) -> None:
+        # Throttle before refusing, so that anonymous probing is limited too (DRF throttles after).
+        self.check_throttles(request)
+        self._throttles_checked = True
+        super().check_permissions(request)
+
+    def check_throttles(self, request: Request) -> None:
+        if not getattr(self, "_throttles_checked", False):
+            super().check_throttles(request)
+
     def get_queryset(self) -> QuerySet:
         queryset = super().get_queryset()
         return scope_queryset(queryset, self.request.user, reference_data=self.reference_data)
