@@ -23,9 +23,12 @@ from ..models import (
     RepairOrder,
     Scheme,
     SchemeKpi,
+    Scorecard,
 )
 from ..serializers_json import scorecard_as_json
 
+MAX_SAMPLE = 2_147_483_647  # the largest value a minimum sample column holds
+GRADE_LENGTH = Scorecard._meta.get_field("grade").max_length
 DEALER_CODE_HELP = _("The code of the dealer the record belongs to.")
 
 
@@ -91,17 +94,22 @@ class SchemeSerializer(DescribedModelSerializer):
 
 
 class SchemeFileKpiSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text=_("KPI code of the catalogue."))
+    code = serializers.CharField(max_length=40, help_text=_("KPI code of the catalogue."))
     weight = serializers.FloatField(help_text=_("Weight ≥ 0; 0 tracks the KPI without scoring it."))
-    method = serializers.ChoiceField(
-        choices=["threshold", "relative"],
-        required=False,
-        help_text=_("Scoring method; threshold by default."),
+    method = serializers.CharField(
+        required=False, max_length=10, help_text=_("Scoring method, threshold (default) or relative.")
     )
-    floor = serializers.FloatField(required=False, help_text=_("Value that scores 0 (threshold method)."))
-    target = serializers.FloatField(required=False, help_text=_("Value that scores 100 (threshold method)."))
+    floor = serializers.FloatField(
+        required=False, allow_null=True, help_text=_("Value that scores 0 (threshold method).")
+    )
+    target = serializers.FloatField(
+        required=False, allow_null=True, help_text=_("Value that scores 100 (threshold method).")
+    )
     min_sample = serializers.IntegerField(
-        required=False, help_text=_("Smallest sample for a valid value; 1 by default.")
+        required=False,
+        min_value=1,
+        max_value=MAX_SAMPLE,
+        help_text=_("Smallest sample for a valid value; 1 by default."),
     )
 
 
@@ -110,20 +118,60 @@ class DeductionSerializer(serializers.Serializer):
     cap = serializers.FloatField(help_text=_("Most points taken off."))
 
 
-class SchemeFileSerializer(serializers.Serializer):
-    """The scheme file of scoring.md. Documents the request; the scheme service checks it."""
+@extend_schema_field(
+    {
+        "type": "array",
+        "minItems": 2,
+        "maxItems": 2,
+        "items": {"oneOf": [{"type": "string"}, {"type": "number"}]},
+    }
+)
+class GradeBandField(serializers.Field):
+    """A grade band [grade, minimum total]: a short text and a finite number."""
 
-    code = serializers.CharField(help_text=_("Scheme code; loading an existing code adds a new version."))
-    name = serializers.CharField(help_text=_("Name of the scheme."))
-    effective_from = serializers.CharField(help_text=_("First period it applies to, YYYY-MM."))
+    default_error_messages = {"invalid": _('A grade band is [grade, minimum], e.g. ["A", 90].')}
+
+    def to_internal_value(self, data: Any) -> Any:
+        if (
+            not isinstance(data, list)
+            or len(data) != 2
+            or not isinstance(data[0], str)
+            or len(data[0]) > GRADE_LENGTH
+        ):
+            self.fail("invalid")
+        serializers.FloatField().run_validation(data[1])
+        return data
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+class SchemeFileSerializer(serializers.Serializer):
+    """The scheme file of scoring.md.
+
+    The API checks its shape (types, lengths, finite numbers); the scheme service checks the
+    rest and lists every problem.
+    """
+
+    code = serializers.CharField(
+        max_length=40, help_text=_("Scheme code; loading an existing code adds a new version.")
+    )
+    name = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text=_("Name of the scheme; the code by default."),
+    )
+    effective_from = serializers.CharField(max_length=7, help_text=_("First period it applies to, YYYY-MM."))
     min_coverage = serializers.FloatField(
         help_text=_("Least share of weight with valid KPIs for a total, 0–1.")
     )
     grade_bands = serializers.ListField(
-        child=serializers.ListField(),
-        help_text=_('Minimum total per grade, highest first: [["A", 90], ...].'),
+        child=GradeBandField(), help_text=_('Minimum total per grade, highest first: [["A", 90], ...].')
     )
-    major_complaint_deduction = DeductionSerializer(help_text=_("Deduction for major complaints."))
+    major_complaint_deduction = DeductionSerializer(
+        required=False, help_text=_("Deduction for major complaints; none by default.")
+    )
     kpis = SchemeFileKpiSerializer(many=True, help_text=_("The KPIs of the scheme."))
 
 

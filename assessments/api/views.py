@@ -108,6 +108,7 @@ class SchemeViewSet(*READ_ONLY, mixins.CreateModelMixin, ScopedViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         query = PublishQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
+        SchemeFileSerializer(data=request.data).is_valid(raise_exception=True)
         try:
             scheme = scheme_load(
                 data=request.data, publish=query.validated_data["publish"], actor=request.user

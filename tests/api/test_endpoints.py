@@ -360,3 +360,20 @@ def test_a_token_is_never_shown_in_the_user_list(cast):
     listing = api_client(cast["hq_admin"]).get("/api/v1/users/")
 
     assert key not in listing.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"kpis": [{"code": {"nested": "object"}, "weight": 1}]}, "kpis"),
+        ({"kpis": [{"code": "csat", "weight": 1, "floor": 1, "target": 2, "min_sample": 10**30}]}, "kpis"),
+        ({"grade_bands": [["EXCELLENT", 90], ["D", 0]]}, "grade_bands"),
+        ({"min_coverage": 10**400}, "min_coverage"),
+        ({"name": "x" * 201}, "name"),
+    ],
+)
+def test_a_scheme_file_of_the_wrong_shape_is_a_400_with_field_errors(cast, scheme_file, change, field):
+    response = api_client(cast["hq_admin"]).post("/api/v1/schemes/", {**scheme_file, **change}, format="json")
+
+    assert response.status_code == 400
+    assert field in response.json()["errors"]

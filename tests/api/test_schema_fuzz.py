@@ -1,0 +1,65 @@
+"""The API fuzzed from its own OpenAPI schema: whatever a client sends, no answer is a 500.
+
+Schemathesis generates requests for every operation of /api/v1/schema/ (valid and invalid
+parameters and bodies) and sends them to the WSGI app in-process, as an HQ admin (who may
+call everything) and as a dealer user (who is refused or scoped), each with a token. The
+run is bounded (FUZZ_EXAMPLES per operation and user) to stay within the normal suite.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, settings
+from rest_framework.authtoken.models import Token
+from schemathesis.checks import not_a_server_error
+
+from tests.factories import ComplaintFactory, RepairOrderFactory, SubmissionFactory, SurveyResponseFactory
+
+from .conftest import make_scorecard
+
+FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", get_wsgi_application())
+
+fuzz_settings = settings(
+    max_examples=FUZZ_EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+    database=None,
+)
+
+
+@pytest.fixture
+def world(cast, dealer, other_dealer, far_dealer) -> dict[str, Any]:
+    """Rows for every endpoint to find, in and out of the dealer user's scope."""
+    for d in (dealer, other_dealer, far_dealer):
+        make_scorecard(d)
+        RepairOrderFactory(dealer=d)
+        ComplaintFactory(dealer=d)
+        SurveyResponseFactory(dealer=d)
+        SubmissionFactory(dealer=d)
+    return cast
+
+
+def _call(case: Any, user: Any) -> None:
+    # Fetched on every call: the fuzzer may well reissue or revoke this very token.
+    key = Token.objects.get_or_create(user=user)[0].key
+    case.call_and_validate(headers={"Authorization": f"Token {key}"}, checks=[not_a_server_error])
+
+
+@schema.parametrize()
+@fuzz_settings
+def test_no_input_makes_a_500_as_hq_admin(case, world) -> None:
+    _call(case, world["hq_admin"])
+
+
+@schema.parametrize()
+@fuzz_settings
+def test_no_input_makes_a_500_as_dealer_user(case, world) -> None:
+    _call(case, world["dealer_user"])
