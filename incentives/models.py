@@ -10,7 +10,14 @@ from assessments.models import Scorecard
 from dealers.models import Dealer
 from dealers.scoping import ScopedQuerySet
 
-from .choices import ActionStatus, ActionType, AppealStatus, ConditionKind, CorrectionKind, RectificationStatus
+from .choices import (
+    ActionStatus,
+    ActionType,
+    AppealStatus,
+    ConditionKind,
+    CorrectionKind,
+    RectificationStatus,
+)
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -21,17 +28,25 @@ class IncentiveRule(models.Model):
     name = models.CharField(_("name"), max_length=200)
     condition = models.CharField(_("condition"), max_length=20, choices=ConditionKind.choices)
     params = models.JSONField(
-        _("parameters"), default=dict, blank=True,
-        help_text=_('e.g. {"percent": 10, "scope": "national"}, {"grades": ["D"], "months": 2}, '
-                    '{"kpi": "complaint_rate", "op": ">", "value": 8, "months": 3}'),
+        _("parameters"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            'e.g. {"percent": 10, "scope": "national"}, {"grades": ["D"], "months": 2}, '
+            '{"kpi": "complaint_rate", "op": ">", "value": 8, "months": 3}'
+        ),
     )
     action_type = models.CharField(_("action"), max_length=20, choices=ActionType.choices)
     bonus_base = models.DecimalField(_("bonus amount"), default=0, **MONEY)
     bonus_per_point = models.DecimalField(
-        _("bonus per point above the threshold"), default=0, **MONEY,
+        _("bonus per point above the threshold"),
+        default=0,
+        **MONEY,
         help_text=_("Bonus = amount + per point × (total − threshold)."),
     )
-    bonus_threshold = models.DecimalField(_("bonus threshold total"), max_digits=6, decimal_places=2, default=0)
+    bonus_threshold = models.DecimalField(
+        _("bonus threshold total"), max_digits=6, decimal_places=2, default=0
+    )
     rectification_days = models.PositiveIntegerField(_("days to rectify"), default=30)
     active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveIntegerField(default=0)
@@ -50,14 +65,19 @@ class IncentiveAction(models.Model):
 
     dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="incentive_actions")
     period = models.CharField(_("period"), max_length=7)
-    rule = models.ForeignKey(IncentiveRule, null=True, blank=True, on_delete=models.PROTECT, related_name="actions")
+    rule = models.ForeignKey(
+        IncentiveRule, null=True, blank=True, on_delete=models.PROTECT, related_name="actions"
+    )
     action_type = models.CharField(_("action"), max_length=20, choices=ActionType.choices)
-    status = models.CharField(_("status"), max_length=10, choices=ActionStatus.choices, default=ActionStatus.PROPOSED)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ActionStatus.choices, default=ActionStatus.PROPOSED
+    )
     amount = models.DecimalField(_("amount (CNY)"), default=0, **MONEY)
     reason = models.TextField(_("reason"))
     scorecards = models.ManyToManyField(Scorecard, blank=True, related_name="incentive_actions")
     origin_key = models.CharField(
-        max_length=80, help_text="What caused it, for idempotency: rule:<id> or rectification:<id> or manual:<n>."
+        max_length=80,
+        help_text="What caused it, for idempotency: rule:<id> or rectification:<id> or manual:<n>.",
     )
     proposed_at = models.DateTimeField(auto_now_add=True)
     proposed_by = models.ForeignKey(
@@ -76,7 +96,9 @@ class IncentiveAction(models.Model):
         verbose_name = _("incentive action")
         verbose_name_plural = _("incentive actions")
         constraints = [
-            models.UniqueConstraint(fields=["origin_key", "dealer", "period"], name="uniq_action_origin_dealer_period")
+            models.UniqueConstraint(
+                fields=["origin_key", "dealer", "period"], name="uniq_action_origin_dealer_period"
+            )
         ]
 
     def __str__(self) -> str:
@@ -109,7 +131,9 @@ class RectificationOrder(models.Model):
     action = models.OneToOneField(IncentiveAction, on_delete=models.PROTECT, related_name="rectification")
     dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="rectifications")
     deadline = models.DateField(_("deadline"))
-    status = models.CharField(_("status"), max_length=16, choices=RectificationStatus.choices, default=RectificationStatus.OPEN)
+    status = models.CharField(
+        _("status"), max_length=16, choices=RectificationStatus.choices, default=RectificationStatus.OPEN
+    )
     plan = models.TextField(_("plan"), blank=True)
     plan_submitted_at = models.DateTimeField(null=True, blank=True)
     overdue_flagged_at = models.DateTimeField(_("flagged overdue"), null=True, blank=True)
@@ -148,14 +172,18 @@ class RectificationEvidence(models.Model):
 class Appeal(models.Model):
     """申诉: a dealer contests one KPI result of a scorecard, within the window, before close."""
 
-    scorecard = models.ForeignKey(Scorecard, on_delete=models.PROTECT, related_name="appeals")
+    scorecard = models.ForeignKey(Scorecard, null=True, on_delete=models.SET_NULL, related_name="appeals")
     dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="appeals")
     period = models.CharField(_("period"), max_length=7)
     kpi_code = models.CharField(_("KPI"), max_length=40)
     reason = models.TextField(_("reason"))
     evidence = models.FileField(_("evidence"), upload_to="appeals/%Y/%m/", blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=AppealStatus.choices, default=AppealStatus.SUBMITTED)
-    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(
+        _("status"), max_length=10, choices=AppealStatus.choices, default=AppealStatus.SUBMITTED
+    )
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     filed_at = models.DateTimeField(auto_now_add=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

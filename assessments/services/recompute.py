@@ -33,6 +33,25 @@ from ..selectors import kpi_measurements
 from .schemes import SchemeError, scheme_for_period, scheme_params
 
 LOCK_LEASE = timedelta(minutes=40)
+SCORECARD_FIELDS = [
+    "region_name",
+    "scheme",
+    "status",
+    "total_score",
+    "grade",
+    "rank",
+    "region_rank",
+    "coverage",
+    "deduction",
+    "major_complaints",
+    "veto",
+    "veto_incident",
+    "tier_base",
+    "tier_process",
+    "tier_result",
+    "data_as_of",
+    "computed_at",
+]
 DEALERS_PER_PART = 500
 
 
@@ -196,8 +215,13 @@ def _write_scorecards(run: ScoreRun, parts: list[ScoreRunPart], *, actor: User |
             raise RecomputeError(
                 _("Period %(period)s was closed meanwhile; nothing changed.") % {"period": period.code}
             )
+        # A dealer keeps its scorecard row (and id) across recomputes, so links and appeals stay valid;
+        # its KPI results are replaced. Cards of dealers no longer assessed are removed.
         KpiResult.objects.filter(scorecard__period=locked).delete()
-        Scorecard.objects.filter(period=locked).delete()
+        existing = dict(Scorecard.objects.filter(period=locked).values_list("dealer_id", "pk"))
+        gone = set(existing) - {o.dealer_id for o in outcomes}
+        if gone:
+            Scorecard.objects.filter(period=locked, dealer_id__in=gone).delete()
         cards = []
         for outcome in outcomes:
             as_of = merged[outcome.dealer_id]["as_of"]
@@ -224,7 +248,12 @@ def _write_scorecards(run: ScoreRun, parts: list[ScoreRunPart], *, actor: User |
                     computed_at=now,
                 )
             )
-        Scorecard.objects.bulk_create(cards)
+        for card in cards:
+            card.pk = existing.get(card.dealer_id)
+        kept = [c for c in cards if c.pk is not None]
+        if kept:
+            Scorecard.objects.bulk_update(kept, SCORECARD_FIELDS, batch_size=1000)
+        Scorecard.objects.bulk_create([c for c in cards if c.pk is None])
         by_dealer = {c.dealer_id: c for c in cards}
         kpi_params = {k.code: k for k in params.kpis}
         results = []
@@ -277,6 +306,10 @@ def period_close(period_code: str, *, actor: User | None = None) -> Period:
         period.closed_by = actor if actor and actor.pk else None
         period.save(update_fields=["status", "closed_at", "closed_by"])
         events.period_closed(actor=actor, period=period)
+        # Closing evaluates the incentive rules in the same transaction: proposals exist iff closed.
+        from incentives.services import rules_evaluate
+
+        rules_evaluate(period.code, actor=actor)
     return period
 
 

@@ -224,3 +224,24 @@ CELERY_BEAT_SCHEDULE["submission-reminders-daily"] = {
     "task": "assessments.tasks_submissions.send_submission_reminders",
     "schedule": crontab(hour=9, minute=0),
 }
+
+# Appeals are taken for this many days after a period's scorecards first appear (and before close).
+APPEAL_WINDOW_DAYS = int(os.environ.get("APPEAL_WINDOW_DAYS", "7"))
+CELERY_BEAT_SCHEDULE["rectifications-overdue-daily"] = {
+    "task": "incentives.tasks.flag_overdue_rectifications",
+    "schedule": crontab(hour=7, minute=30),
+}
+
+# Customer voice: survey links live this long; closed repair orders this recent get one.
+SURVEY_INVITATION_TTL_DAYS = int(os.environ.get("SURVEY_INVITATION_TTL_DAYS", "14"))
+SURVEY_INVITATION_LOOKBACK_DAYS = int(os.environ.get("SURVEY_INVITATION_LOOKBACK_DAYS", "14"))
+SURVEY_HOT_ALERT_LOOKBACK_DAYS = int(os.environ.get("SURVEY_HOT_ALERT_LOOKBACK_DAYS", "14"))
+SURVEY_LINK_BASE_URL = os.environ.get("SURVEY_LINK_BASE_URL", "")  # e.g. https://survey.example.cn
+CELERY_BEAT_SCHEDULE["daily-clearing-reminders"] = {
+    "task": "surveys.tasks.send_daily_clearing_reminders",
+    "schedule": crontab(hour=8, minute=30),
+}
+CELERY_BEAT_SCHEDULE["customer-voice-sweep"] = {
+    "task": "surveys.tasks.sweep_customer_voice",
+    "schedule": crontab(minute="*/10"),
+}

@@ -1,0 +1,18 @@
+"""Ship the default incentive ladder (the rules can be edited by HQ admins afterwards)."""
+
+from django.db import migrations
+
+
+def forwards(apps, schema_editor):
+    from incentives.defaults import DEFAULT_LADDER
+
+    Rule = apps.get_model("incentives", "IncentiveRule")
+    if Rule.objects.exists():
+        return
+    for order, spec in enumerate(DEFAULT_LADDER):
+        Rule.objects.create(sort_order=order, **spec)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("incentives", "0001_initial")]
+    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "incentives"
+urlpatterns = [
+    path("", views.action_queue, name="queue"),
+    path("actions/<int:pk>/decide/", views.action_decide_view, name="decide"),
+    path("ledger/", views.ledger, name="ledger"),
+    path("rules/", views.rule_list, name="rules"),
+    path("dealers/<str:code>/", views.dealer_history, name="dealer"),
+    path("dealers/<str:code>/lift-suspension/", views.action_lift_suspension, name="lift_suspension"),
+    path("rectifications/<int:pk>/", views.rectification_detail, name="rectification"),
+    path("appeals/", views.appeal_list, name="appeals"),
+    path("appeals/new/<int:scorecard_pk>/", views.appeal_new, name="appeal_new"),
+    path("appeals/<int:pk>/", views.appeal_detail, name="appeal"),
+]
