@@ -18,6 +18,7 @@ urlpatterns = [
     path("assessments/schemes/", include("assessments.urls_schemes")),
     path("assessments/submissions/", include("assessments.urls_submissions")),
     path("assessments/", include("assessments.urls")),
+    path("incentives/", include("incentives.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_router")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
