@@ -139,6 +139,66 @@ def import_file(
     return job
 
 
+def run_stored_job(job: ImportJob, *, report_progress: bool = False) -> ImportJob:
+    """Run an ImportJob whose file is stored on it (an upload, a confirmed preview).
+
+    A finished job is left as it is, so a redelivered task does no harm. A job whose
+    uploader is gone is failed rather than run with HQ rights.
+    """
+    if job.status not in (ImportStatus.PENDING, ImportStatus.RUNNING):
+        return job
+    if job.user is None or not job.upload:
+        job.status = ImportStatus.FAILED
+        job.message = str(msg.IMPORT_FAILED)
+        job.finished_at = timezone.now()
+        job.save()
+        return job
+    progress = _progress_reporter(job) if report_progress else None
+    try:
+        return import_file(
+            job.kind,
+            Path(job.upload.path),
+            user=job.user,
+            file_name=job.file_name,
+            partial=job.partial,
+            dry_run=job.dry_run,
+            job=job,
+            progress=progress,
+        )
+    finally:
+        if progress is not None:
+            progress.close()  # type: ignore[attr-defined]
+
+
+class _progress_reporter:  # noqa: N801 - a callable, reads like a function
+    """Writes rows_done on the job through a connection of its own, so the progress bar
+    moves while the import's transaction is still open. PostgreSQL only: SQLite allows one
+    writer at a time, so there the bar jumps at the end.
+    """
+
+    def __init__(self, job: ImportJob) -> None:
+        from django.db import DEFAULT_DB_ALIAS, connection, connections
+
+        self.job_id = job.pk
+        self.connection = (
+            connections.create_connection(DEFAULT_DB_ALIAS) if connection.vendor == "postgresql" else None
+        )
+        self.last = 0.0
+
+    def __call__(self, rows_done: int) -> None:
+        now = time.monotonic()
+        if self.connection is None or now - self.last < 1:
+            return
+        self.last = now
+        table = ImportJob._meta.db_table
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {table} SET rows_done = %s WHERE id = %s", [rows_done, self.job_id])
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+
+
 # --- the job record ---------------------------------------------------------------------
 
 

@@ -1,0 +1,179 @@
+"""Django admin for HQ admins: service data with django-import-export, the rest read-mostly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from import_export.admin import ExportMixin, ImportExportModelAdmin
+
+from .models import (
+    Complaint,
+    ImportJob,
+    Kpi,
+    MonthlySubmission,
+    PartsOrder,
+    Period,
+    RepairOrder,
+    Scheme,
+    SchemeKpi,
+    Scorecard,
+    VetoIncident,
+)
+from .resources import (
+    ComplaintResource,
+    ImportJobResource,
+    MonthlySubmissionResource,
+    PartsOrderResource,
+    RepairOrderResource,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written by services only: look, never touch."""
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(RepairOrder)
+class RepairOrderAdmin(ImportExportModelAdmin):
+    resource_classes = [RepairOrderResource]
+    list_display = [
+        "ro_number",
+        "dealer",
+        "repair_type",
+        "opened_at",
+        "closed_at",
+        "labor_amount",
+        "parts_amount",
+    ]
+    list_filter = ["repair_type", "dealer__region"]
+    search_fields = ["ro_number", "vin", "dealer__code"]
+    list_select_related = ["dealer"]
+    raw_id_fields = ["dealer"]
+    date_hierarchy = "opened_at"
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(ImportExportModelAdmin):
+    resource_classes = [ComplaintResource]
+    list_display = ["complaint_id", "dealer", "category", "severity", "received_at", "closed_at"]
+    list_filter = ["category", "severity"]
+    search_fields = ["complaint_id", "dealer__code"]
+    list_select_related = ["dealer"]
+    raw_id_fields = ["dealer", "repair_order"]
+
+
+@admin.register(PartsOrder)
+class PartsOrderAdmin(ImportExportModelAdmin):
+    resource_classes = [PartsOrderResource]
+    list_display = ["order_id", "dealer", "part_number", "quantity", "ordered_at", "fulfilled_at"]
+    search_fields = ["order_id", "part_number", "dealer__code"]
+    list_select_related = ["dealer"]
+    raw_id_fields = ["dealer"]
+
+
+@admin.register(MonthlySubmission)
+class MonthlySubmissionAdmin(ImportExportModelAdmin):
+    resource_classes = [MonthlySubmissionResource]
+    list_display = ["dealer", "period", "status", "technicians", "certified_technicians", "reviewed_at"]
+    list_filter = ["status", "period"]
+    search_fields = ["dealer__code"]
+    list_select_related = ["dealer"]
+    raw_id_fields = ["dealer", "reviewed_by"]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(ExportMixin, ReadOnlyAdmin):
+    resource_classes = [ImportJobResource]
+    list_display = [
+        "started_at",
+        "kind",
+        "file_name",
+        "status",
+        "created",
+        "updated",
+        "unchanged",
+        "rejected",
+        "user",
+    ]
+    list_filter = ["kind", "status", "dry_run", "partial"]
+    search_fields = ["file_name", "checksum", "user__username"]
+    list_select_related = ["user"]
+
+
+@admin.register(Period)
+class PeriodAdmin(admin.ModelAdmin):
+    list_display = ["code", "status", "closed_at", "closed_by"]
+    list_filter = ["status"]
+    readonly_fields = ["status", "closed_at", "closed_by", "scorecards_published_at"]
+
+
+class SchemeKpiInline(admin.TabularInline):
+    model = SchemeKpi
+    extra = 0
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return obj is None or not obj.is_published
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return obj is None or not obj.is_published
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return obj is None or not obj.is_published
+
+
+@admin.register(Scheme)
+class SchemeAdmin(admin.ModelAdmin):
+    """A published scheme never changes; publishing is a service action, not an edit."""
+
+    list_display = ["code", "version", "name", "status", "effective_from", "published_at"]
+    list_filter = ["status", "code"]
+    inlines = [SchemeKpiInline]
+    readonly_fields = ["status", "created_at", "created_by", "published_at", "published_by"]
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        if obj is not None and obj.is_published:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        if obj is not None and obj.is_published:
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+@admin.register(Kpi)
+class KpiAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_zh", "name_en", "tier", "dimension", "unit", "direction"]
+    list_filter = ["tier", "dimension"]
+    readonly_fields = ["code"]
+
+
+@admin.register(Scorecard)
+class ScorecardAdmin(ReadOnlyAdmin):
+    list_display = ["period", "dealer", "status", "total_score", "grade", "rank", "region_rank", "veto"]
+    list_filter = ["period", "status", "grade"]
+    search_fields = ["dealer__code"]
+    list_select_related = ["period", "dealer"]
+
+
+@admin.register(VetoIncident)
+class VetoIncidentAdmin(admin.ModelAdmin):
+    list_display = ["period", "dealer", "title", "recorded_by", "recorded_at"]
+    list_filter = ["period"]
+    search_fields = ["dealer__code", "title"]
+    raw_id_fields = ["dealer"]
+    readonly_fields = ["recorded_by", "recorded_at"]
+
+    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
+        if not change:
+            obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)

@@ -1,0 +1,143 @@
+"""django-import-export resources for the admin (the portal's own import is assessments.importing).
+
+Known traps of the library, handled here: rollback on validation errors in one outer
+transaction; the dealer comes from the file's dealer code through a widget limited to the
+importing user's dealers; exports are neutralised against formula injection.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from import_export import fields, resources
+from import_export.widgets import ForeignKeyWidget
+
+from dealers.models import Dealer
+
+from .exporting import safe_cell
+from .models import Complaint, ImportJob, MonthlySubmission, PartsOrder, RepairOrder
+
+
+class ScopedDealerWidget(ForeignKeyWidget):
+    """A dealer by its code, looked up only among the dealers the importing user may see."""
+
+    def __init__(self) -> None:
+        super().__init__(Dealer, "code")
+
+    def get_queryset(self, value: Any, row: Any, *args: Any, **kwargs: Any) -> Any:
+        user = kwargs.get("user")
+        return Dealer.objects.all() if user is None else Dealer.objects.for_user(user)
+
+
+class ServiceDataResource(resources.ModelResource):
+    """Shared behaviour: atomic imports, dealer by code, formula-safe exports, scoped rows."""
+
+    dealer = fields.Field(attribute="dealer", column_name="dealer_code", widget=ScopedDealerWidget())
+
+    def import_data(
+        self, dataset: Any, dry_run: bool = False, raise_errors: bool = False, **kwargs: Any
+    ) -> Any:
+        # The library's default commits the good rows of a file with a bad one: always all or nothing.
+        kwargs["use_transactions"] = True
+        kwargs["rollback_on_validation_errors"] = True
+        return super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors, **kwargs)
+
+    def export_field(self, field: Any, instance: Any, **kwargs: Any) -> Any:
+        return safe_cell(super().export_field(field, instance, **kwargs))
+
+    def get_queryset(self) -> Any:
+        # The admin is for HQ admins; a resource used elsewhere passes a user and is scoped.
+        return self._meta.model.objects.all()
+
+    def filter_export(self, queryset: Any, **kwargs: Any) -> Any:
+        user = kwargs.get("user")
+        return queryset if user is None else queryset.for_user(user)
+
+
+class RepairOrderResource(ServiceDataResource):
+    class Meta:
+        model = RepairOrder
+        import_id_fields = ["dealer", "ro_number"]
+        fields = [
+            "ro_number",
+            "dealer",
+            "vin",
+            "repair_type",
+            "booked_at",
+            "opened_at",
+            "promised_at",
+            "closed_at",
+            "fault_code",
+            "labor_hours",
+            "labor_amount",
+            "parts_amount",
+            "warranty_cost",
+        ]
+        use_transactions = True
+        rollback_on_validation_errors = True
+        skip_unchanged = True
+        report_skipped = True
+
+
+class ComplaintResource(ServiceDataResource):
+    class Meta:
+        model = Complaint
+        import_id_fields = ["complaint_id"]
+        fields = ["complaint_id", "dealer", "received_at", "closed_at", "category", "severity", "description"]
+        use_transactions = True
+        rollback_on_validation_errors = True
+        skip_unchanged = True
+
+
+class PartsOrderResource(ServiceDataResource):
+    class Meta:
+        model = PartsOrder
+        import_id_fields = ["order_id"]
+        fields = ["order_id", "dealer", "part_number", "quantity", "ordered_at", "fulfilled_at"]
+        use_transactions = True
+        rollback_on_validation_errors = True
+        skip_unchanged = True
+
+
+class MonthlySubmissionResource(ServiceDataResource):
+    class Meta:
+        model = MonthlySubmission
+        import_id_fields = ["dealer", "period"]
+        fields = [
+            "dealer",
+            "period",
+            "technicians",
+            "certified_technicians",
+            "equipment_total",
+            "equipment_ok",
+            "training_hours",
+            "status",
+        ]
+        use_transactions = True
+        rollback_on_validation_errors = True
+        skip_unchanged = True
+
+
+class ImportJobResource(resources.ModelResource):
+    """Export only: the record of every import."""
+
+    def export_field(self, field: Any, instance: Any, **kwargs: Any) -> Any:
+        return safe_cell(super().export_field(field, instance, **kwargs))
+
+    class Meta:
+        model = ImportJob
+        fields = [
+            "id",
+            "kind",
+            "user__username",
+            "file_name",
+            "file_size",
+            "checksum",
+            "status",
+            "created",
+            "updated",
+            "unchanged",
+            "rejected",
+            "started_at",
+            "duration_seconds",
+        ]
