@@ -1,0 +1,199 @@
+"""Upload pages: upload, dry-run preview with row errors, confirm, progress, error downloads.
+
+Every page reaches jobs through `ImportJob.objects.for_user`; a job outside the user's
+scope answers 404. The work is done by `assessments.importing` — inline for a small file,
+in the Celery task `run_import` (with a progress bar) for a large one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from dealers.choices import Role
+
+from .choices import ImportStatus
+from .exporting import write_csv
+from .forms_imports import ImportUploadForm
+from .importing import messages as msg
+from .importing.service import run_stored_job
+from .models import ImportJob
+
+FINISHED = {
+    ImportStatus.PREVIEWED,
+    ImportStatus.SUCCEEDED,
+    ImportStatus.PARTIAL,
+    ImportStatus.REJECTED,
+    ImportStatus.FAILED,
+}
+
+
+def _may_upload(user: Any) -> bool:
+    return user.is_hq or (user.role == Role.DEALER_USER and bool(user.dealer_id))
+
+
+def _jobs(request: HttpRequest) -> Any:
+    return ImportJob.objects.for_user(request.user)
+
+
+@require_GET
+def import_list(request: HttpRequest) -> HttpResponse:
+    jobs = _jobs(request).select_related("user")
+    page = Paginator(jobs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "assessments/imports/list.html",
+        {"page": page, "jobs": page.object_list, "may_upload": _may_upload(request.user)},
+    )
+
+
+def import_upload(request: HttpRequest) -> HttpResponse:
+    if not _may_upload(request.user):
+        raise PermissionDenied
+    form = ImportUploadForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        job = _store_upload(request, form.cleaned_data["kind"], form.cleaned_data["file"])
+        return redirect("imports:detail", pk=job.pk)
+    return render(request, "assessments/imports/upload.html", {"form": form})
+
+
+def _store_upload(request: HttpRequest, kind: str, upload: Any) -> ImportJob:
+    """Record the upload, keep the file on the job, and preview it (a dry run)."""
+    user = request.user
+    job = ImportJob(
+        kind=kind,
+        user=user,
+        dealer_id=user.dealer_id if user.role == Role.DEALER_USER else None,  # type: ignore[union-attr]
+        file_name=Path(upload.name).name[:255],
+        file_size=upload.size,
+        dry_run=True,
+    )
+    limit = settings.IMPORT_MAX_FILE_BYTES
+    if upload.size > limit:
+        # Refused before it is stored: a record without the file.
+        job.status = ImportStatus.REJECTED
+        job.message = str(msg.FILE_TOO_LARGE) % {"size": f"{upload.size:,}", "limit": f"{limit:,}"}
+        job.finished_at = timezone.now()
+        job.save()
+        return job
+    job.upload.save(job.file_name, upload, save=False)
+    job.save()
+    _run(job, estimated_rows=_estimate_rows(Path(job.upload.path)))
+    return job
+
+
+def _estimate_rows(path: Path) -> int:
+    """Lines of a CSV (cheap, an upper bound); for XLSX, a rough figure from its size."""
+    with path.open("rb") as handle:
+        head = handle.read(4)
+        if head.startswith(b"PK"):
+            return path.stat().st_size // 25
+        handle.seek(0)
+        return sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
+
+
+def _run(job: ImportJob, *, estimated_rows: int) -> None:
+    if estimated_rows <= settings.IMPORT_BACKGROUND_ROWS:
+        run_stored_job(job)
+        return
+    from .tasks_imports import run_import
+
+    job.rows_total = estimated_rows
+    job.save(update_fields=["rows_total"])
+    language = translation.get_language()
+    transaction.on_commit(lambda: run_import.delay(job.pk, language))
+
+
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(_jobs(request).select_related("user"), pk=pk)
+    return render(
+        request,
+        "assessments/imports/detail.html",
+        {
+            "job": job,
+            "finished": job.status in FINISHED,
+            "may_import": job.status == ImportStatus.PREVIEWED and job.rejected == 0 and job.rows_total > 0,
+            "may_import_valid": (
+                job.status == ImportStatus.PREVIEWED
+                and job.rejected > 0
+                and job.created + job.updated + job.unchanged > 0
+            ),
+            "more_errors": job.rejected > len({e["row"] for e in job.errors}) or len(job.errors) >= 1000,
+        },
+    )
+
+
+@require_POST
+def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """Import a previewed file: all of it (atomic) or only its valid rows."""
+    preview = get_object_or_404(_jobs(request), pk=pk)
+    if preview.status != ImportStatus.PREVIEWED or not preview.upload:
+        raise Http404
+    partial = request.POST.get("mode") == "partial"
+    job = ImportJob.objects.create(
+        kind=preview.kind,
+        user=request.user,
+        dealer=preview.dealer,
+        file_name=preview.file_name,
+        file_size=preview.file_size,
+        checksum=preview.checksum,
+        upload=preview.upload.name,
+        partial=partial,
+        dry_run=False,
+        rows_total=preview.rows_total,
+    )
+    _run(job, estimated_rows=preview.rows_total)
+    return redirect("imports:detail", pk=job.pk)
+
+
+@require_GET
+def import_progress(request: HttpRequest, pk: int) -> JsonResponse:
+    job = get_object_or_404(_jobs(request), pk=pk)
+    return JsonResponse(
+        {
+            "status": job.status,
+            "status_display": job.get_status_display(),
+            "rows_done": job.rows_done,
+            "rows_total": job.rows_total,
+            "percent": job.progress_percent,
+            "finished": job.status in FINISHED,
+            "url": reverse("imports:detail", args=[job.pk]),
+        }
+    )
+
+
+@require_GET
+def import_errors_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    """The row errors as a table: row, column, reason."""
+    job = get_object_or_404(_jobs(request), pk=pk)
+    rows = [(e["row"], e["column"], e["message"]) for e in job.errors]
+    response = HttpResponse(
+        write_csv(rows, [_("Row"), _("Column"), _("Error")]), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
+    return response
+
+
+@require_GET
+def import_error_file(request: HttpRequest, pk: int) -> FileResponse:
+    """The rejected rows, whole, each with its error."""
+    job = get_object_or_404(_jobs(request), pk=pk)
+    if not job.error_file:
+        raise Http404
+    return FileResponse(
+        job.error_file.open("rb"),
+        as_attachment=True,
+        filename=f"import-{job.pk}-rejected-rows.csv",
+        content_type="text/csv; charset=utf-8",
+    )
