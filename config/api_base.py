@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Model, QuerySet
+from django.db.models import F, Model, QuerySet
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -99,7 +99,15 @@ class WhitelistOrderingFilter(OrderingFilter):
         )
 
     def filter_queryset(self, request: Request, queryset: QuerySet, view: Any) -> QuerySet:
-        ordering = self.get_ordering(request, queryset, view)
+        # Empty values last either way, on every database (PostgreSQL puts NULL first when descending).
+        ordering = [
+            term
+            if not isinstance(term, str)
+            else F(term[1:]).desc(nulls_last=True)
+            if term.startswith("-")
+            else F(term).asc(nulls_last=True)
+            for term in self.get_ordering(request, queryset, view)
+        ]
         return queryset.order_by(*ordering, "pk")
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:

@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
@@ -36,7 +38,17 @@ fuzz_settings = settings(
 
 
 @pytest.fixture
-def world(cast, dealer, other_dealer, far_dealer) -> dict[str, Any]:
+def keep_connection_open():
+    """Like Django's test client: a request must not close the test's connection as it starts or ends."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
+
+
+@pytest.fixture
+def world(keep_connection_open, cast, dealer, other_dealer, far_dealer) -> dict[str, Any]:
     """Rows for every endpoint to find, in and out of the dealer user's scope."""
     for d in (dealer, other_dealer, far_dealer):
         make_scorecard(d)
