@@ -15,7 +15,7 @@ anything beyond reading, `action_roles`. The base class does the rest:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -190,11 +190,6 @@ class ScopedViewSet(GenericViewSet):
     def get_queryset(self) -> QuerySet:
         queryset = super().get_queryset()
         return scope_queryset(queryset, self.request.user, reference_data=self.reference_data)
-
-
-def describe(fields: Iterable[tuple[str, str]]) -> dict[str, dict[str, str]]:
-    """`extra_kwargs` that give each named field its help text (for fields not from a model)."""
-    return {name: {"help_text": text} for name, text in fields}
 
 
 class DescribedModelSerializer(serializers.ModelSerializer):
