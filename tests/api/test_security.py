@@ -4,10 +4,11 @@ throttling, one error body, paging limits, and a browsable API that shows nothin
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 from django.contrib.staticfiles import finders
-from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.serializers import Serializer
 from rest_framework.test import APIClient
@@ -130,10 +131,9 @@ def test_a_user_without_a_role_may_not_read(db):
 
 @pytest.fixture
 def tight_throttles(monkeypatch):
-    cache.clear()
+    """Low rates, counted in a cache of this test's own (the shared cache may be Redis, used by other workers)."""
+    monkeypatch.setattr(SimpleRateThrottle, "cache", LocMemCache(f"throttle-{uuid.uuid4()}", {}))
     monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": "2/minute", "user": "3/minute"})
-    yield
-    cache.clear()
 
 
 def test_anonymous_callers_are_throttled(db, tight_throttles):
