@@ -19,6 +19,8 @@ urlpatterns = [
     path("assessments/submissions/", include("assessments.urls_submissions")),
     path("assessments/", include("assessments.urls")),
     path("incentives/", include("incentives.urls")),
+    path("surveys/", include("surveys.urls")),
+    path("s/", include("surveys.urls_public")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_router")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -1,0 +1,346 @@
+"""Reads of customer voice that serve users: every one takes the user and scopes with `for_user`.
+
+The daily clearing board, its 30-day trend, survey results per dealer and month with
+confidence intervals, hot-alert cases by age, the review queue and follow-up call lists.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.urls import reverse
+
+from assessments.models import Complaint, RepairOrder
+from assessments.periods import SHANGHAI, Month
+from dealers.models import Dealer, User
+
+from .choices import BoardItemKind, FlagStatus
+from .models import FollowUpCall, HotAlertCase, ResponseFlag, SurveyInvitation, SurveyResponse
+from .rules import (
+    DIMENSION_FIELDS,
+    OVERNIGHT_AFTER,
+    Interval,
+    csat_interval,
+    nps_interval,
+    overnight_counts,
+)
+from .services import dealer_contacts
+
+MORNING_CHECK = time(8, 30)  # the reminder goes out at 08:30 Shanghai time
+TREND_DAYS = 30
+
+
+# --- the daily clearing board -----------------------------------------------------------
+
+
+@dataclass
+class BoardItem:
+    """One open complaint or hot-alert case. Overnight once open more than 24 hours."""
+
+    kind: str
+    ref: str
+    dealer: Dealer
+    since: datetime
+    age_hours: int
+    summary: str
+    url: str = ""
+    owners: list[User] = field(default_factory=list)
+
+    @property
+    def due_at(self) -> datetime:
+        """The end of its 24 hours: still open after this instant, it is overnight."""
+        return self.since + OVERNIGHT_AFTER
+
+
+@dataclass
+class BoardDealer:
+    dealer: Dealer
+    owners: list[User]
+    items: list[BoardItem]
+
+    @property
+    def oldest(self) -> datetime:
+        return self.items[0].since
+
+
+@dataclass
+class BoardRegion:
+    name: str
+    dealers: list[BoardDealer]
+
+    @property
+    def count(self) -> int:
+        return sum(len(d.items) for d in self.dealers)
+
+
+def _hours(since: datetime, now: datetime) -> int:
+    return int((now - since).total_seconds() // 3600)
+
+
+def _open_items(
+    complaints: QuerySet[Complaint], cases: QuerySet[HotAlertCase], now: datetime, *, overnight: bool
+) -> list[BoardItem]:
+    """Open items, oldest first: overnight ones (open strictly more than 24 h, rules.is_overnight)
+    or those still within their 24 hours (due today). Voided complaints do not count."""
+    cutoff = now - OVERNIGHT_AFTER
+    if overnight:
+        complaints = complaints.filter(received_at__lt=cutoff)
+        cases = cases.filter(opened_at__lt=cutoff)
+    else:
+        complaints = complaints.filter(received_at__gte=cutoff, received_at__lte=now)
+        cases = cases.filter(opened_at__gte=cutoff, opened_at__lte=now)
+    items = [
+        BoardItem(
+            kind=BoardItemKind.COMPLAINT,
+            ref=c.complaint_id,
+            dealer=c.dealer,
+            since=c.received_at,
+            age_hours=_hours(c.received_at, now),
+            summary=c.get_category_display() + (f" · {c.description[:80]}" if c.description else ""),
+        )
+        for c in complaints.filter(closed_at__isnull=True, excluded=False).select_related("dealer__region")
+    ]
+    items += [
+        BoardItem(
+            kind=BoardItemKind.HOT_ALERT,
+            ref=f"HA-{case.pk}",
+            dealer=case.dealer,
+            since=case.opened_at,
+            age_hours=_hours(case.opened_at, now),
+            summary=_case_summary(case),
+            url=reverse("surveys:alert_detail", args=[case.pk]),
+        )
+        for case in cases.filter(closed_at__isnull=True).select_related("dealer__region", "response")
+    ]
+    owners = dealer_contacts({item.dealer.pk for item in items})
+    for item in items:
+        item.owners = owners.get(item.dealer.pk, [])
+    items.sort(key=lambda item: (item.since, item.ref))
+    return items
+
+
+def _case_summary(case: HotAlertCase) -> str:
+    response = case.response
+    text = f"{response.response_id} · {response.overall}/5"
+    if response.nps is not None:
+        text += f" · NPS {response.nps}"
+    return text
+
+
+def board_items(user: Any, now: datetime) -> list[BoardItem]:
+    """The user's overnight items (open more than 24 hours), oldest first."""
+    return _open_items(
+        Complaint.objects.for_user(user), HotAlertCase.objects.for_user(user), now, overnight=True
+    )
+
+
+def due_items(user: Any, now: datetime) -> list[BoardItem]:
+    """The user's open items still within their 24 hours, oldest (most urgent) first."""
+    return _open_items(
+        Complaint.objects.for_user(user), HotAlertCase.objects.for_user(user), now, overnight=False
+    )
+
+
+def board_items_all(now: datetime, *, overnight: bool = True) -> list[BoardItem]:
+    """Every dealer's items: for the morning reminder, which writes to each dealer in turn."""
+    return _open_items(Complaint.objects.all(), HotAlertCase.objects.all(), now, overnight=overnight)
+
+
+def board_groups(items: Iterable[BoardItem]) -> list[BoardRegion]:
+    """Items per region (by name) and dealer (oldest item first), each list oldest first."""
+    per_dealer: dict[int, BoardDealer] = {}
+    for item in items:  # already oldest first
+        group = per_dealer.get(item.dealer.pk)
+        if group is None:
+            group = per_dealer[item.dealer.pk] = BoardDealer(item.dealer, item.owners, [])
+        group.items.append(item)
+    per_region: dict[str, list[BoardDealer]] = defaultdict(list)
+    for group in sorted(per_dealer.values(), key=lambda g: (g.oldest, g.dealer.code)):
+        per_region[group.dealer.region.name].append(group)
+    return [BoardRegion(name, dealers) for name, dealers in sorted(per_region.items())]
+
+
+def morning_checks(now: datetime, days: int = TREND_DAYS) -> list[datetime]:
+    """The 08:30 checks of the last `days` days that have already happened, oldest first."""
+    today = now.astimezone(SHANGHAI).date()
+    checks = [
+        datetime.combine(today - timedelta(days=back), MORNING_CHECK, tzinfo=SHANGHAI) for back in range(days)
+    ]
+    return sorted(check for check in checks if check <= now)
+
+
+def overnight_trend(user: Any, now: datetime, days: int = TREND_DAYS) -> dict[str, Any]:
+    """How many items were overnight at each morning's 08:30 check of the last 30 days."""
+    checks = morning_checks(now, days)
+    if not checks:
+        return {"labels": [], "complaints": [], "hot_alerts": []}
+    first, last = checks[0], checks[-1]
+    complaints = (
+        Complaint.objects.for_user(user)
+        .filter(excluded=False, received_at__lt=last - OVERNIGHT_AFTER)
+        .filter(Q(closed_at__isnull=True) | Q(closed_at__gt=first))
+        .values_list("received_at", "closed_at")
+    )
+    cases = (
+        HotAlertCase.objects.for_user(user)
+        .filter(opened_at__lt=last - OVERNIGHT_AFTER)
+        .filter(Q(closed_at__isnull=True) | Q(closed_at__gt=first))
+        .values_list("opened_at", "closed_at")
+    )
+    return {
+        "labels": [check.astimezone(SHANGHAI).strftime("%m-%d") for check in checks],
+        "complaints": overnight_counts(complaints, checks),
+        "hot_alerts": overnight_counts(cases, checks),
+    }
+
+
+# --- survey results ---------------------------------------------------------------------
+
+
+@dataclass
+class SurveyResult:
+    """A dealer's (or a whole scope's) survey results in one month."""
+
+    n: int
+    mean_overall: float | None
+    csat: Interval
+    nps: Interval
+    dimensions: dict[str, float | None]
+    dealer: Dealer | None = None
+
+
+def _result_aggregates() -> dict[str, Any]:
+    return {
+        "n": Count("id"),
+        "overall_sum": Sum("overall"),
+        "overall_square_sum": Sum(F("overall") * F("overall")),
+        "nps_n": Count("id", filter=Q(nps__isnull=False)),
+        "promoters": Count("id", filter=Q(nps__gte=9)),
+        "detractors": Count("id", filter=Q(nps__lte=6)),
+        **{f"avg_{name}": Avg(name) for name in DIMENSION_FIELDS},
+    }
+
+
+def _result_from(row: dict[str, Any], dealer: Dealer | None = None) -> SurveyResult:
+    n = row["n"] or 0
+    return SurveyResult(
+        n=n,
+        mean_overall=(row["overall_sum"] / n) if n else None,
+        csat=csat_interval(n, row["overall_sum"] or 0, row["overall_square_sum"] or 0),
+        nps=nps_interval(row["nps_n"] or 0, row["promoters"] or 0, row["detractors"] or 0),
+        dimensions={name: row[f"avg_{name}"] for name in DIMENSION_FIELDS},
+        dealer=dealer,
+    )
+
+
+def counted_responses(user: Any, month: Month) -> QuerySet[SurveyResponse]:
+    """The responses that count in csat and nps of this month, in the user's scope."""
+    return SurveyResponse.objects.for_user(user).filter(
+        responded_at__gte=month.start, responded_at__lt=month.end, excluded=False
+    )
+
+
+def survey_results(user: Any, month: Month) -> tuple[list[SurveyResult], SurveyResult]:
+    """One row per dealer in scope with responses in the month (by dealer code), and the total.
+
+    Two queries whatever the number of dealers, plus one for the dealers themselves.
+    """
+    base = counted_responses(user, month)
+    rows = list(base.values("dealer_id").annotate(**_result_aggregates()).order_by())
+    dealers = Dealer.objects.for_user(user).select_related("region").in_bulk([r["dealer_id"] for r in rows])
+    results = [_result_from(row, dealers[row["dealer_id"]]) for row in rows if row["dealer_id"] in dealers]
+    results.sort(key=lambda r: r.dealer.code if r.dealer else "")
+    total = _result_from(base.aggregate(**_result_aggregates()))
+    return results, total
+
+
+def dealer_result(user: Any, dealer: Dealer, month: Month) -> SurveyResult:
+    row = counted_responses(user, month).filter(dealer=dealer).aggregate(**_result_aggregates())
+    return _result_from(row, dealer)
+
+
+def dealer_responses(user: Any, dealer: Dealer, month: Month) -> QuerySet[SurveyResponse]:
+    """All of a dealer's responses in a month, excluded ones too (marked), newest first."""
+    return (
+        SurveyResponse.objects.for_user(user)
+        .filter(dealer=dealer, responded_at__gte=month.start, responded_at__lt=month.end)
+        .select_related("repair_order", "hot_alert")
+        .order_by("-responded_at", "-pk")
+    )
+
+
+# --- hot alerts, flags, invitations, calls ----------------------------------------------
+
+
+def hot_alert_cases(user: Any, state: str = "open") -> QuerySet[HotAlertCase]:
+    """Open cases oldest first (by age), or closed ones last closed first."""
+    qs = HotAlertCase.objects.for_user(user).select_related("dealer__region", "response__repair_order")
+    if state == "closed":
+        return qs.filter(closed_at__isnull=False).order_by("-closed_at", "-pk")
+    return qs.filter(closed_at__isnull=True).order_by("opened_at", "pk")
+
+
+def hot_alert_age_buckets(user: Any, now: datetime) -> dict[str, int]:
+    """Open cases by age — up to 24 h, over 24 h up to 72 h, over 72 h — in one query."""
+    day_ago, three_days_ago = now - OVERNIGHT_AFTER, now - timedelta(hours=72)
+    return (
+        HotAlertCase.objects.for_user(user)
+        .filter(closed_at__isnull=True)
+        .aggregate(
+            under_24h=Count("id", filter=Q(opened_at__gte=day_ago)),
+            from_24_to_72h=Count("id", filter=Q(opened_at__lt=day_ago, opened_at__gte=three_days_ago)),
+            over_72h=Count("id", filter=Q(opened_at__lt=three_days_ago)),
+        )
+    )
+
+
+def review_queue(user: Any) -> list[dict[str, Any]]:
+    """Responses with open integrity flags, each with its flags, newest flag first."""
+    flags = (
+        ResponseFlag.objects.for_user(user)
+        .filter(status=FlagStatus.OPEN)
+        .select_related("response__dealer", "response__repair_order")
+        .order_by("-created_at", "-pk")
+    )
+    grouped: dict[int, dict[str, Any]] = {}
+    for flag in flags:
+        entry = grouped.setdefault(flag.response_id, {"response": flag.response, "flags": []})
+        entry["flags"].append(flag)
+    return list(grouped.values())
+
+
+def invitations(user: Any) -> QuerySet[SurveyInvitation]:
+    return SurveyInvitation.objects.for_user(user).select_related("dealer", "repair_order", "template")
+
+
+def invitation_state_filter(qs: QuerySet[SurveyInvitation], state: str, now: datetime) -> QuerySet:
+    if state == "answered":
+        return qs.filter(answered_at__isnull=False)
+    if state == "waiting":
+        return qs.filter(answered_at__isnull=True, expires_at__gt=now)
+    if state == "expired":
+        return qs.filter(answered_at__isnull=True, expires_at__lte=now)
+    return qs
+
+
+def followup_calls(user: Any) -> QuerySet[FollowUpCall]:
+    return FollowUpCall.objects.for_user(user).select_related(
+        "dealer", "repair_order", "complaint", "called_by"
+    )
+
+
+def call_candidates(user: Any, now: datetime, days: int = 7, limit: int = 50) -> list[RepairOrder]:
+    """Repair orders closed in the last week with no survey answer and no call yet: whom to call."""
+    return list(
+        RepairOrder.objects.for_user(user)
+        .filter(closed_at__gte=now - timedelta(days=days), closed_at__lte=now)
+        .exclude(Exists(SurveyResponse.objects.filter(repair_order=OuterRef("pk"))))
+        .exclude(Exists(FollowUpCall.objects.filter(repair_order=OuterRef("pk"))))
+        .select_related("dealer")
+        .order_by("closed_at", "pk")[:limit]
+    )

@@ -1,0 +1,634 @@
+"""Staff pages of customer voice. Rows are reached only through `for_user` (dealers.scoping);
+a row outside the user's scope answers 404. Actions validate a form and call one service.
+
+Who may do what:
+- everyone with a role: the daily clearing board, survey results, hot-alert cases (a
+  dealer user sees only their own dealer's, a regional manager only their regions');
+- dealer users and managers (in scope): record contact on a case and close it;
+- HQ (admin, manager) — the call centre and survey owners: invitations and their export,
+  the integrity review with exclusions, follow-up calls, survey templates.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from assessments.exporting import write_csv, write_xlsx
+from assessments.models import RepairOrder
+from assessments.periods import Month
+from dealers.choices import Role
+from dealers.models import Dealer
+from dealers.permissions import role_required
+
+from . import events
+from . import messages as msg
+from .choices import BoardItemKind, FlagStatus
+from .forms import CallForm, CloseForm, ContactForm, ExcludeForm, KeepFlagForm, RepairOrderLookupForm
+from .models import HotAlertCase, ResponseFlag, SurveyResponse, SurveyTemplate
+from .rules import DIMENSION_FIELDS
+from .selectors import (
+    board_groups,
+    board_items,
+    call_candidates,
+    dealer_responses,
+    dealer_result,
+    due_items,
+    followup_calls,
+    hot_alert_age_buckets,
+    hot_alert_cases,
+    invitation_state_filter,
+    invitations,
+    overnight_trend,
+    review_queue,
+    survey_results,
+)
+from .services import (
+    SurveyError,
+    flag_keep,
+    followup_call_record,
+    hot_alert_close,
+    hot_alert_contact,
+    response_exclude,
+)
+
+ALL_ROLES = tuple(Role.values)
+HQ = (Role.HQ_ADMIN, Role.HQ_MANAGER)
+CASE_ACTORS = (Role.HQ_ADMIN, Role.HQ_MANAGER, Role.REGIONAL_MANAGER, Role.DEALER_USER)
+PAGE_SIZE = 50
+EXPORT_MAX_ROWS = 200_000
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+DIMENSION_LABELS = {
+    "reception": gettext_lazy("Reception"),
+    "diagnosis": gettext_lazy("Diagnosis"),
+    "repair_quality": gettext_lazy("Repair quality"),
+    "attitude": gettext_lazy("Attitude"),
+    "timeliness": gettext_lazy("Timeliness"),
+}
+
+
+def _export(rows: Any, header: list[str], fmt: str, filename: str) -> HttpResponse:
+    if fmt == "xlsx":
+        content = write_xlsx(rows, header, sheet_title=filename)
+    elif fmt == "csv":
+        content = write_csv(rows, header)
+    else:
+        raise Http404
+    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    return response
+
+
+def _month(request: HttpRequest) -> Month:
+    text = request.GET.get("period") or str(Month.of(timezone.now()))
+    try:
+        return Month.parse(text)
+    except ValueError as exc:
+        raise Http404 from exc
+
+
+def _months_around(month: Month) -> list[dict[str, str]]:
+    now = Month.of(timezone.now())
+    newest = max(now, month)
+    return [{"code": str(newest.shift(-i))} for i in range(13)]
+
+
+def _round(value: float | None, digits: int = 2) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+# --- index ------------------------------------------------------------------------------
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def index(request: HttpRequest) -> HttpResponse:
+    return redirect("surveys:board")
+
+
+# --- the daily clearing board -----------------------------------------------------------
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def board(request: HttpRequest) -> HttpResponse:
+    """日清: complaints and hot-alert cases still open after 24 hours, per region and dealer."""
+    now = timezone.now()
+    items = board_items(request.user, now)
+    due = due_items(request.user, now)
+    trend = overnight_trend(request.user, now)
+    chart = {
+        "labels": trend["labels"],
+        "series": [
+            {"name": _("Complaints"), "values": trend["complaints"]},
+            {"name": _("Hot alerts"), "values": trend["hot_alerts"]},
+        ],
+    }
+    context = {
+        "now": now,
+        "regions": board_groups(items),
+        "due": due,
+        "total": len(items),
+        "complaints": sum(1 for i in items if i.kind == "complaint"),
+        "hot_alerts": sum(1 for i in items if i.kind == "hot_alert"),
+        "trend": chart,
+    }
+    return render(request, "surveys/board.html", context)
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def board_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    now = timezone.now()
+    rows = (
+        [
+            item.dealer.region.name,
+            item.dealer.code,
+            item.dealer.name,
+            str(BoardItemKind(item.kind).label),
+            item.ref,
+            item.since,
+            item.age_hours,
+            item.summary,
+            ", ".join(u.get_full_name() or u.username for u in item.owners),
+        ]
+        for item in board_items(request.user, now)
+    )
+    header = [
+        _("Region"),
+        _("Dealer code"),
+        _("Dealer"),
+        _("Kind"),
+        _("Reference"),
+        _("Open since"),
+        _("Hours open"),
+        _("Summary"),
+        _("Owners"),
+    ]
+    return _export(rows, header, fmt, f"daily_clearing_{timezone.localdate():%Y%m%d}")
+
+
+# --- survey results ---------------------------------------------------------------------
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def results(request: HttpRequest) -> HttpResponse:
+    """Per dealer in scope: n, mean overall, CSAT and NPS with 95 % intervals, dimension means."""
+    month = _month(request)
+    rows, total = survey_results(request.user, month)
+    context = {
+        "period": {"code": str(month)},
+        "periods": _months_around(month),
+        "rows": rows,
+        "total": total,
+        "dimensions": [(name, DIMENSION_LABELS[name]) for name in DIMENSION_FIELDS],
+        "show_total": not request.user.is_dealer_user and len(rows) > 1,  # type: ignore[union-attr]
+    }
+    return render(request, "surveys/results.html", context)
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def results_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    month = _month(request)
+    rows, _total = survey_results(request.user, month)
+    header = [
+        _("Month"),
+        _("Dealer code"),
+        _("Dealer"),
+        _("Region"),
+        _("Responses"),
+        _("Mean overall"),
+        _("CSAT"),
+        _("CSAT 95% low"),
+        _("CSAT 95% high"),
+        _("NPS responses"),
+        _("NPS"),
+        _("NPS 95% low"),
+        _("NPS 95% high"),
+        *[str(DIMENSION_LABELS[name]) for name in DIMENSION_FIELDS],
+    ]
+    data = (
+        [
+            str(month),
+            r.dealer.code,
+            r.dealer.name,
+            r.dealer.region.name,
+            r.n,
+            _round(r.mean_overall),
+            _round(r.csat.value),
+            _round(r.csat.low),
+            _round(r.csat.high),
+            r.nps.n,
+            _round(r.nps.value),
+            _round(r.nps.low),
+            _round(r.nps.high),
+            *[_round(r.dimensions[name]) for name in DIMENSION_FIELDS],
+        ]
+        for r in rows
+        if r.dealer is not None
+    )
+    return _export(data, header, fmt, f"survey_results_{month}")
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def dealer_results(request: HttpRequest, code: str) -> HttpResponse:
+    """One dealer's month: the results and every response (a dealer sees only its own)."""
+    dealer = get_object_or_404(Dealer.objects.for_user(request.user).select_related("region"), code=code)
+    month = _month(request)
+    page = Paginator(dealer_responses(request.user, dealer, month), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    for response in page.object_list:
+        response.dimension_values = [getattr(response, name) for name in DIMENSION_FIELDS]
+    context = {
+        "dealer": dealer,
+        "period": {"code": str(month)},
+        "periods": _months_around(month),
+        "result": dealer_result(request.user, dealer, month),
+        "dimensions": [(name, DIMENSION_LABELS[name]) for name in DIMENSION_FIELDS],
+        "page": page,
+        "can_exclude": request.user.role in HQ,  # type: ignore[union-attr]
+    }
+    return render(request, "surveys/dealer_results.html", context)
+
+
+# --- hot alerts -------------------------------------------------------------------------
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def alerts(request: HttpRequest) -> HttpResponse:
+    """Hot-alert cases: open ones oldest first with their age; closed ones on a second tab."""
+    now = timezone.now()
+    state = "closed" if request.GET.get("state") == "closed" else "open"
+    page = Paginator(hot_alert_cases(request.user, state), PAGE_SIZE).get_page(request.GET.get("page"))
+    for case in page.object_list:
+        # Open: how long it has been open; closed: how long it took.
+        case.age_hours = int(((case.closed_at or now) - case.opened_at).total_seconds() // 3600)
+    context = {
+        "state": state,
+        "now": now,
+        "page": page,
+        "buckets": hot_alert_age_buckets(request.user, now),
+    }
+    return render(request, "surveys/alerts.html", context)
+
+
+def _case_for(request: HttpRequest, pk: int) -> HotAlertCase:
+    return get_object_or_404(
+        HotAlertCase.objects.for_user(request.user).select_related(
+            "dealer__region", "response__repair_order", "contacted_by", "closed_by"
+        ),
+        pk=pk,
+    )
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case_for(request, pk)
+    return _alert_page(
+        request, case, ContactForm(initial={"contacted_at": timezone.localtime()}), CloseForm()
+    )
+
+
+def _alert_page(
+    request: HttpRequest, case: HotAlertCase, contact: ContactForm, close: CloseForm
+) -> HttpResponse:
+    context = {
+        "case": case,
+        "response": case.response,
+        "contact_form": contact,
+        "close_form": close,
+        "can_act": case.is_open and request.user.role in CASE_ACTORS,  # type: ignore[union-attr]
+        "age_hours": int((timezone.now() - case.opened_at).total_seconds() // 3600),
+        "dimensions": [(label, getattr(case.response, name)) for name, label in DIMENSION_LABELS.items()],
+    }
+    return render(request, "surveys/alert_detail.html", context)
+
+
+@require_POST
+@role_required(*CASE_ACTORS)
+def alert_contact(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case_for(request, pk)
+    form = ContactForm(request.POST)
+    if form.is_valid():
+        try:
+            hot_alert_contact(
+                case,
+                actor=request.user,  # type: ignore[arg-type]
+                contacted_at=form.cleaned_data["contacted_at"],
+                note=form.cleaned_data["note"],
+            )
+        except SurveyError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, msg.CONTACT_OK)
+            return redirect("surveys:alert_detail", pk=case.pk)
+    return _alert_page(request, case, form, CloseForm())
+
+
+@require_POST
+@role_required(*CASE_ACTORS)
+def alert_close(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case_for(request, pk)
+    form = CloseForm(request.POST)
+    if form.is_valid():
+        try:
+            hot_alert_close(case, actor=request.user, resolution=form.cleaned_data["resolution"])  # type: ignore[arg-type]
+        except SurveyError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, msg.CLOSED_OK)
+            return redirect("surveys:alert_detail", pk=case.pk)
+    return _alert_page(request, case, ContactForm(initial={"contacted_at": timezone.localtime()}), form)
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def alerts_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    now = timezone.now()
+    state = "closed" if request.GET.get("state") == "closed" else "open"
+    header = [
+        _("Case"),
+        _("Region"),
+        _("Dealer code"),
+        _("Dealer"),
+        _("Response"),
+        _("RO number"),
+        _("Overall"),
+        _("NPS"),
+        _("Opened at"),
+        _("Hours open"),
+        _("Contacted at"),
+        _("Closed at"),
+        _("Resolution"),
+    ]
+    rows = (
+        [
+            f"HA-{c.pk}",
+            c.dealer.region.name,
+            c.dealer.code,
+            c.dealer.name,
+            c.response.response_id,
+            c.response.repair_order.ro_number if c.response.repair_order else "",
+            c.response.overall,
+            c.response.nps,
+            c.opened_at,
+            int(((c.closed_at or now) - c.opened_at).total_seconds() // 3600),
+            c.contacted_at,
+            c.closed_at,
+            c.resolution,
+        ]
+        for c in hot_alert_cases(request.user, state).iterator(chunk_size=2000)
+    )
+    return _export(rows, header, fmt, f"hot_alerts_{state}")
+
+
+# --- invitations (HQ) -------------------------------------------------------------------
+
+
+def _invitation_rows(request: HttpRequest) -> tuple[Any, dict[str, str]]:
+    filters = {
+        "state": request.GET.get("state", ""),
+        "dealer": request.GET.get("dealer", "").strip(),
+        "created_on": request.GET.get("created_on", "").strip(),
+    }
+    qs = invitation_state_filter(invitations(request.user), filters["state"], timezone.now())
+    if filters["dealer"]:
+        qs = qs.filter(dealer__code=filters["dealer"])
+    if filters["created_on"]:
+        try:
+            day = date.fromisoformat(filters["created_on"])
+        except ValueError:
+            filters["created_on"] = ""
+        else:
+            qs = qs.filter(created_at__date=day)
+    return qs.order_by("-created_at", "-pk"), filters
+
+
+def _link(request: HttpRequest, token: str) -> str:
+    from django.conf import settings
+
+    path = reverse("survey_answer", args=[token])
+    base = getattr(settings, "SURVEY_LINK_BASE_URL", "")
+    return f"{base.rstrip('/')}{path}" if base else request.build_absolute_uri(path)
+
+
+@require_GET
+@role_required(*HQ)
+def invitation_list(request: HttpRequest) -> HttpResponse:
+    """Invitations with their state; the links themselves go out only in the export."""
+    qs, filters = _invitation_rows(request)
+    context = {
+        "page": Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page")),
+        "filters": filters,
+        "now": timezone.now(),
+        "states": [("waiting", _("Waiting")), ("answered", _("Answered")), ("expired", _("Expired"))],
+        "export_query": request.GET.urlencode(),
+    }
+    return render(request, "surveys/invitations.html", context)
+
+
+@require_GET
+@role_required(*HQ)
+def invitation_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The invitations with their links, for the SMS vendor. Audited: the links open surveys."""
+    if fmt not in CONTENT_TYPES:
+        raise Http404
+    qs, _filters = _invitation_rows(request)
+    count = qs.count()
+    if count > EXPORT_MAX_ROWS:
+        messages.error(
+            request,
+            _("%(count)d invitations match; narrow the filter to at most %(max)d.")
+            % {"count": count, "max": EXPORT_MAX_ROWS},
+        )
+        return redirect(f"{reverse('surveys:invitations')}?{request.GET.urlencode()}")
+    now = timezone.now()
+    header = [
+        _("Dealer code"),
+        _("Dealer"),
+        _("RO number"),
+        _("VIN"),
+        _("Closed at"),
+        _("Invited at"),
+        _("Expires at"),
+        _("State"),
+        _("Link"),
+    ]
+    rows = (
+        [
+            inv.dealer.code,
+            inv.dealer.name,
+            inv.repair_order.ro_number,
+            inv.repair_order.vin,
+            inv.repair_order.closed_at,
+            inv.created_at,
+            inv.expires_at,
+            inv.state(now),
+            _link(request, inv.token),
+        ]
+        for inv in qs.iterator(chunk_size=2000)
+    )
+    response = _export(rows, header, fmt, f"survey_invitations_{timezone.localdate():%Y%m%d}")
+    events.invitations_exported(actor=request.user, count=count, query=request.GET.urlencode())  # type: ignore[arg-type]
+    return response
+
+
+# --- integrity review (HQ) --------------------------------------------------------------
+
+
+@require_GET
+@role_required(*HQ)
+def review(request: HttpRequest) -> HttpResponse:
+    """Responses flagged as duplicates or suspicious, to keep or exclude."""
+    return render(
+        request,
+        "surveys/review.html",
+        {"entries": review_queue(request.user), "exclude_form": ExcludeForm(), "keep_form": KeepFlagForm()},
+    )
+
+
+@require_POST
+@role_required(*HQ)
+def response_exclude_view(request: HttpRequest, pk: int) -> HttpResponse:
+    response = get_object_or_404(SurveyResponse.objects.for_user(request.user), pk=pk)
+    form = ExcludeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, msg.REASON_REQUIRED)
+    else:
+        try:
+            response_exclude(response, actor=request.user, reason=form.cleaned_data["reason"])  # type: ignore[arg-type]
+        except SurveyError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, msg.EXCLUDED_OK % {"response": response.response_id})
+    return redirect(_safe_next(request, reverse("surveys:review")))
+
+
+@require_POST
+@role_required(*HQ)
+def flag_keep_view(request: HttpRequest, pk: int) -> HttpResponse:
+    flag = get_object_or_404(ResponseFlag.objects.for_user(request.user), pk=pk, status=FlagStatus.OPEN)
+    form = KeepFlagForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    flag_keep(flag, actor=request.user, note=note)  # type: ignore[arg-type]
+    messages.success(request, msg.FLAG_KEPT_OK)
+    return redirect("surveys:review")
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
+
+
+# --- follow-up calls (HQ call centre) ---------------------------------------------------
+
+
+@require_GET
+@role_required(*HQ)
+def calls(request: HttpRequest) -> HttpResponse:
+    """Find a repair order to call about; whom to call; the calls made."""
+    lookup = RepairOrderLookupForm(request.GET or None)
+    if lookup.is_valid():
+        ro = (
+            RepairOrder.objects.for_user(request.user)
+            .filter(dealer__code=lookup.cleaned_data["dealer"], ro_number=lookup.cleaned_data["ro_number"])
+            .first()
+        )
+        if ro is not None:
+            return redirect("surveys:call_record", pk=ro.pk)
+        lookup.add_error(None, msg.RO_NOT_FOUND)
+    context = {
+        "lookup": lookup,
+        "candidates": call_candidates(request.user, timezone.now()),
+        "page": Paginator(followup_calls(request.user), PAGE_SIZE).get_page(request.GET.get("page")),
+    }
+    return render(request, "surveys/calls.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*HQ)
+def call_record(request: HttpRequest, pk: int) -> HttpResponse:
+    ro = get_object_or_404(RepairOrder.objects.for_user(request.user).select_related("dealer__region"), pk=pk)
+    form = CallForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            call = followup_call_record(
+                ro,
+                actor=request.user,  # type: ignore[arg-type]
+                outcome=form.cleaned_data["outcome"],
+                note=form.cleaned_data["note"],
+                category=form.cleaned_data["category"],
+            )
+        except SurveyError as exc:
+            form.add_error(None, exc.message)
+        else:
+            if call.complaint is not None:
+                messages.success(request, msg.CALL_COMPLAINT_OK % {"complaint": call.complaint.complaint_id})
+            else:
+                messages.success(request, msg.CALL_OK)
+            return redirect("surveys:call_record", pk=ro.pk)
+    context = {
+        "ro": ro,
+        "form": form,
+        "previous": followup_calls(request.user).filter(repair_order=ro),
+        "responses": SurveyResponse.objects.for_user(request.user).filter(repair_order=ro),
+        "complaints": ro.complaints.filter(excluded=False).order_by("-received_at"),
+    }
+    return render(request, "surveys/call_record.html", context)
+
+
+# --- templates (HQ) ---------------------------------------------------------------------
+
+
+@require_GET
+@role_required(*HQ)
+def template_list(request: HttpRequest) -> HttpResponse:
+    from .services import template_current
+
+    return render(
+        request,
+        "surveys/templates.html",
+        {"templates": SurveyTemplate.objects.all(), "current": template_current()},
+    )
+
+
+@require_GET
+@role_required(*HQ)
+def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    template = get_object_or_404(SurveyTemplate, pk=pk)
+    return render(
+        request,
+        "surveys/template_detail.html",
+        {
+            "template": template,
+            "questions": [
+                (zh, en)
+                for zh, en in zip(
+                    template.questions_for("zh-hans"), template.questions_for("en"), strict=True
+                )
+            ],
+        },
+    )
