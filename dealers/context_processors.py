@@ -1,27 +1,109 @@
-"""Navigation entries by role, shown in the base layout."""
+"""Navigation by role and the signed-in user's identity, shown in the base layout.
 
+`NAVIGATION` lists every entry once: its URL name, label, who sees it and the path
+prefixes that mark it active. An entry whose URL does not resolve (a feature not yet
+installed) is left out, so apps can list their pages here before they ship.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
+
+Audience = Callable[[Any], bool]
+
+
+def managers(user: Any) -> bool:
+    return bool(user.is_manager)
+
+
+def dealer_users(user: Any) -> bool:
+    return bool(user.is_dealer_user and user.dealer_id)
+
+
+def anyone_with_a_role(user: Any) -> bool:
+    return bool(user.role)
+
+
+def hq_admins(user: Any) -> bool:
+    return bool(user.is_hq_admin or user.is_superuser)
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    url_name: str | tuple[str, ...]  # several: the first that resolves
+    label: Any
+    audience: Audience
+    also_active_under: tuple[str, ...] = ()
+
+
+NAVIGATION: tuple[NavEntry, ...] = (
+    NavEntry("assessments:dealer_home", _("My dealer"), dealer_users, ("/assessments/dealers/",)),
+    NavEntry("assessments:overview", _("Overview"), managers),
+    NavEntry("assessments:ranking", _("Ranking"), managers, ("/assessments/dealers/",)),
+    NavEntry("dealers:list", _("Dealers"), managers),
+    NavEntry("submissions:queue", _("Submissions"), anyone_with_a_role),
+    NavEntry(("imports:list", "assessments:import_list"), _("Imports"), anyone_with_a_role),
+    NavEntry("surveys:index", _("Customer voice"), anyone_with_a_role),
+    NavEntry("incentives:queue", _("Incentives"), anyone_with_a_role),
+    NavEntry("schemes:list", _("Schemes"), managers),
+    NavEntry("admin:index", _("Administration"), hq_admins),
+    NavEntry("api-docs", _("API"), anyone_with_a_role),
+)
+
+
+def _first_url(names: str | tuple[str, ...]) -> str | None:
+    for name in (names,) if isinstance(names, str) else names:
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return None
+
+
+def _nav_items(request: HttpRequest) -> list[dict[str, Any]]:
+    user = request.user
+    items = []
+    for entry in NAVIGATION:
+        if not entry.audience(user):
+            continue
+        url = _first_url(entry.url_name)
+        if url is None:
+            continue
+        items.append({"url": url, "label": entry.label, "prefixes": (url, *entry.also_active_under)})
+    # The longest matching prefix wins, so /assessments/ranking/ does not also light up a parent.
+    path = request.path
+    best = max(
+        (len(p) for item in items for p in item["prefixes"] if path.startswith(p)),
+        default=0,
+    )
+    for item in items:
+        item["active"] = bool(best) and any(path.startswith(p) and len(p) == best for p in item["prefixes"])
+    return items
+
+
+def _scope_label(user: Any) -> str:
+    """What the user sees: their dealer, their regions, or the whole network."""
+    if user.is_dealer_user and user.dealer_id:
+        return str(user.dealer.name)
+    if user.role == "regional_manager":
+        return "、".join(region.name for region in user.regions.all())
+    if user.is_hq:
+        return str(_("National"))
+    return ""
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": []}
-    items: list[tuple[str, Any]] = [("home", _("Home"))]
-    if user.is_manager:
-        items += [("assessments:overview", _("Overview")), ("assessments:ranking", _("Ranking"))]
-    items += [("assessments:import_list", _("Imports"))]
-    if user.is_hq_admin:
-        items += [("admin:index", _("Administration"))]
-    items += [("api-docs", _("API"))]
-    path = request.path
-    nav = []
-    for name, label in items:
-        url = reverse(name)
-        active = path == url if name == "home" else path.startswith(url)
-        nav.append({"url": url, "label": label, "active": active})
-    return {"nav_items": nav}
+        return {"nav_items": [], "user_scope": ""}
+    return {
+        "nav_items": SimpleLazyObject(lambda: _nav_items(request)),
+        "user_scope": SimpleLazyObject(lambda: _scope_label(user)),
+    }

@@ -1,0 +1,153 @@
+"""Template filters of the portal pages: scores, changes, periods and drill-down cells, per locale."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.template.defaultfilters import date as date_filter
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from assessments.periods import Month
+
+register = template.Library()
+
+MINUS = "−"  # a real minus sign, the width of a plus
+
+
+def _number(value: Any) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@register.filter
+def num(value: Any, digits: int = 2) -> str:
+    """A number in the current locale's format, '—' when empty."""
+    number = _number(value)
+    if number is None:
+        return "—"
+    return number_format(round(number, int(digits)), int(digits), force_grouping=True)
+
+
+@register.filter
+def signed(value: Any, digits: int = 2) -> str:
+    """+1.25 / −0.40 / 0.00 in the current locale's format; '—' when empty."""
+    number = _number(value)
+    if number is None:
+        return "—"
+    rounded = round(number, int(digits))
+    text = number_format(abs(rounded), int(digits), force_grouping=True)
+    if rounded > 0:
+        return f"+{text}"
+    if rounded < 0:
+        return f"{MINUS}{text}"
+    return text
+
+
+@register.filter
+def delta_class(value: Any) -> str:
+    number = _number(value)
+    if number is None:
+        return "delta-none"
+    if round(number, 2) > 0:
+        return "delta-up"
+    if round(number, 2) < 0:
+        return "delta-down"
+    return "delta-flat"
+
+
+@register.simple_tag
+def delta(value: Any, digits: int = 2, suffix: str = "") -> str:
+    """A change as a coloured span: green up, red down, grey when none."""
+    arrow = {"delta-up": "▲ ", "delta-down": "▼ "}.get(delta_class(value), "")
+    return format_html(
+        '<span class="delta {}">{}{}{}</span>', delta_class(value), arrow, signed(value, digits), suffix
+    )
+
+
+@register.filter
+def period_label(code: Any) -> str:
+    """'2026-10' as the locale's year-and-month ('2026年10月', 'October 2026')."""
+    try:
+        month = Month.parse(str(code))
+    except ValueError:
+        return str(code)
+    return date_filter(month.first_day, "YEAR_MONTH_FORMAT")
+
+
+@register.filter
+def percent(value: Any, digits: int = 1) -> str:
+    number = _number(value)
+    if number is None:
+        return "—"
+    return f"{number_format(round(number, int(digits)), int(digits))}%"
+
+
+@register.filter
+def grade_badge(grade: Any) -> str:
+    if not grade:
+        return format_html('<span class="badge badge-grade">—</span>')
+    return format_html('<span class="badge badge-grade badge-{}">{}</span>', grade, grade)
+
+
+@register.filter
+def local_dt(value: Any) -> str:
+    if not isinstance(value, datetime):
+        return "—" if value in (None, "") else str(value)
+    return date_filter(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+
+
+@register.filter
+def lookup(mapping: Any, key: Any) -> Any:
+    try:
+        return mapping[key]
+    except (KeyError, IndexError, TypeError):
+        return None
+
+
+@register.simple_tag
+def drill_cell(row: dict[str, Any], column: Any, choices: dict[str, dict[str, str]]) -> str:
+    """One drill-down cell shown by its column kind."""
+    value = row.get(column.key)
+    kind = column.kind
+    if kind == "flag":
+        if value:
+            return format_html('<span class="badge badge-bad">{}</span>', _("Yes"))
+        return ""
+    if value is None or value == "":
+        return "—"
+    if kind == "datetime":
+        return local_dt(value)
+    if kind in ("hours", "days"):
+        return num(value, 1)
+    if kind == "money":
+        return num(value, 2)
+    if kind == "number":
+        number = _number(value)
+        if number is None:
+            return str(value)
+        digits = 0 if float(number).is_integer() else 2
+        return num(number, digits)
+    if kind == "choice":
+        return str(choices.get(column.key, {}).get(value, value))
+    if isinstance(value, Decimal):
+        return num(value, 2)
+    return str(value)
+
+
+@register.filter
+def share(value: Any, digits: int = 1) -> str:
+    """A fraction (0.8512) as a percentage in the current locale (85.1%)."""
+    number = _number(value)
+    if number is None:
+        return "—"
+    return percent(number * 100, digits)

@@ -1,0 +1,258 @@
+/* Portal behaviour: the phone menu, self-submitting selects and the charts.
+   Charts are Apache ECharts (vendored in static/vendor/echarts), drawn from JSON that the
+   page embeds with json_script: <div class="chart" data-chart="bars" data-source="id">.
+   Clicking a bar or a point follows the URL the JSON gives for it. */
+(function () {
+  "use strict";
+
+  var PALETTE = ["#1d4ed8", "#0ea5e9", "#f59e0b", "#10b981", "#8b5cf6", "#ef4444", "#64748b"];
+  var GRADE_COLORS = { A: "#16a34a", B: "#2563eb", C: "#f59e0b", D: "#dc2626" };
+
+  function ready(fn) {
+    if (document.readyState !== "loading") fn();
+    else document.addEventListener("DOMContentLoaded", fn);
+  }
+
+  function setUpMenu() {
+    var toggle = document.querySelector("[data-nav-toggle]");
+    var bar = document.querySelector(".topbar");
+    if (!toggle || !bar) return;
+    toggle.addEventListener("click", function () {
+      var open = bar.classList.toggle("is-open");
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
+
+  function setUpAutoSubmit() {
+    document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+      select.addEventListener("change", function () {
+        if (select.form) select.form.submit();
+      });
+    });
+  }
+
+  function setUpNavigateSelects() {
+    document.querySelectorAll("select[data-navigate]").forEach(function (select) {
+      select.addEventListener("change", function () {
+        if (select.value) window.location.href = select.value;
+      });
+    });
+  }
+
+  function fmt(value, digits) {
+    if (value === null || value === undefined || value === "" || isNaN(value)) return "—";
+    return Number(value).toFixed(digits === undefined ? 2 : digits);
+  }
+
+  function readJson(id) {
+    var node = document.getElementById(id);
+    if (!node) return null;
+    try {
+      return JSON.parse(node.textContent);
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function follow(urls, index) {
+    if (urls && urls[index]) window.location.href = urls[index];
+  }
+
+  function baseGrid(phone, wideRight) {
+    return { left: phone ? 4 : 12, right: wideRight && !phone ? 88 : phone ? 8 : 16, top: 40, bottom: 8, containLabel: true };
+  }
+
+  function barsOption(data, phone) {
+    var series = data.series.map(function (s, i) {
+      var values = s.values.map(function (v, j) {
+        var item = { value: v };
+        if (data.colors && data.colors[j] && i === 0) item.itemStyle = { color: data.colors[j] };
+        return item;
+      });
+      var out = {
+        name: s.name,
+        type: "bar",
+        data: values,
+        barMaxWidth: 38,
+        itemStyle: { color: s.color || PALETTE[i % PALETTE.length], borderRadius: [3, 3, 0, 0] },
+        emphasis: { focus: "series" },
+        cursor: data.urls ? "pointer" : "default",
+      };
+      if (s.labels && !(phone && data.labels.length > 5)) {
+        out.label = {
+          show: true,
+          position: "top",
+          fontSize: 11,
+          color: "#4b5563",
+          formatter: function (p) {
+            return p.value === null || p.value === undefined ? "" : fmt(p.value, data.digits);
+          },
+        };
+      }
+      if (i === 0 && data.reference !== null && data.reference !== undefined) {
+        out.markLine = {
+          symbol: "none",
+          silent: true,
+          lineStyle: { color: "#94a3b8", type: "dashed" },
+          label: {
+            show: !phone,
+            formatter: data.referenceName + "\n" + fmt(data.reference),
+            position: "end",
+            fontSize: 11,
+            color: "#64748b",
+          },
+          data: [{ yAxis: data.reference }],
+        };
+      }
+      return out;
+    });
+    return {
+      color: PALETTE,
+      grid: baseGrid(phone, data.reference !== null && data.reference !== undefined),
+      legend: data.series.length > 1 ? { top: 0, itemWidth: 12, itemHeight: 10 } : undefined,
+      tooltip: {
+        trigger: "axis",
+        axisPointer: { type: "shadow" },
+        valueFormatter: function (v) {
+          return fmt(v, data.digits);
+        },
+      },
+      xAxis: {
+        type: "category",
+        data: data.labels,
+        axisTick: { alignWithLabel: true },
+        axisLabel: { interval: 0, rotate: phone && data.labels.length > 5 ? 35 : 0, fontSize: 11 },
+      },
+      yAxis: {
+        type: "value",
+        min: data.min,
+        max: data.max,
+        splitLine: { lineStyle: { color: "#eef2f7" } },
+        name: data.axisName || "",
+        nameTextStyle: { fontSize: 11, color: "#6b7280", align: "left" },
+      },
+      series: series,
+    };
+  }
+
+  function trendOption(data, phone) {
+    var series = data.series.map(function (s, i) {
+      var main = i === 0;
+      return {
+        name: s.name,
+        type: "line",
+        data: s.values,
+        connectNulls: false,
+        symbol: "circle",
+        symbolSize: main ? 8 : 5,
+        lineStyle: { width: main ? 3 : 1.5, type: main ? "solid" : "solid" },
+        itemStyle: { color: PALETTE[i % PALETTE.length] },
+        emphasis: { focus: "series" },
+        z: main ? 3 : 2,
+        cursor: data.urls ? "pointer" : "default",
+      };
+    });
+    return {
+      color: PALETTE,
+      grid: baseGrid(phone),
+      legend: { top: 0, itemWidth: 14, itemHeight: 8, type: phone ? "scroll" : "plain" },
+      tooltip: {
+        trigger: "axis",
+        valueFormatter: function (v) {
+          return fmt(v);
+        },
+      },
+      xAxis: { type: "category", data: data.labels, boundaryGap: false, axisLabel: { fontSize: 11 } },
+      yAxis: {
+        type: "value",
+        min: data.min === undefined ? function (v) { return Math.max(0, Math.floor((v.min - 5) / 10) * 10); } : data.min,
+        max: 100,
+        splitLine: { lineStyle: { color: "#eef2f7" } },
+      },
+      series: series,
+    };
+  }
+
+  function radarOption(data, phone) {
+    return {
+      color: PALETTE,
+      legend: { bottom: 0, itemWidth: 14, itemHeight: 8 },
+      tooltip: { trigger: "item" },
+      radar: {
+        indicator: data.indicators.map(function (name) {
+          return { name: name, max: 100, min: 0 };
+        }),
+        radius: phone ? "58%" : "64%",
+        center: ["50%", "48%"],
+        splitNumber: 4,
+        axisName: { color: "#374151", fontSize: 12 },
+        splitArea: { areaStyle: { color: ["#fbfcfe", "#f4f7fb"] } },
+        splitLine: { lineStyle: { color: "#e5e7eb" } },
+      },
+      series: [
+        {
+          type: "radar",
+          data: data.series.map(function (s, i) {
+            return {
+              name: s.name,
+              value: s.values.map(function (v) {
+                return v === null ? 0 : v;
+              }),
+              symbolSize: 5,
+              lineStyle: { width: i === 0 ? 2.5 : 1.5, type: i === 0 ? "solid" : "dashed" },
+              areaStyle: i === 0 ? { opacity: 0.18 } : undefined,
+            };
+          }),
+        },
+      ],
+    };
+  }
+
+  var BUILDERS = { bars: barsOption, trend: trendOption, radar: radarOption };
+
+  function drawCharts() {
+    if (typeof window.echarts === "undefined") return;
+    var locale = (document.documentElement.lang || "zh-hans").indexOf("en") === 0 ? "EN" : "ZH";
+    var charts = [];
+    document.querySelectorAll("[data-chart]").forEach(function (el) {
+      var data = readJson(el.getAttribute("data-source"));
+      var build = BUILDERS[el.getAttribute("data-chart")];
+      if (!data || !build) return;
+      var phone = window.innerWidth < 600;
+      var chart = window.echarts.init(el, null, { renderer: "canvas", locale: locale });
+      if (data.grades) data.colors = data.labels.map(function (g) { return GRADE_COLORS[g] || PALETTE[0]; });
+      chart.setOption(build(data, phone));
+      if (data.urls) {
+        chart.on("click", function (params) {
+          follow(data.urls, params.dataIndex);
+        });
+        // A click anywhere in a category column (not only on the bar) follows it too.
+        chart.getZr().on("click", function (event) {
+          if (event.target) return;
+          var point = [event.offsetX, event.offsetY];
+          if (!chart.containPixel("grid", point)) return;
+          var index = chart.convertFromPixel({ seriesIndex: 0 }, point)[0];
+          follow(data.urls, index);
+        });
+      }
+      el.setAttribute("data-chart-ready", "true");
+      charts.push(chart);
+    });
+    var timer = null;
+    window.addEventListener("resize", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        charts.forEach(function (c) {
+          c.resize();
+        });
+      }, 120);
+    });
+  }
+
+  ready(function () {
+    setUpMenu();
+    setUpAutoSubmit();
+    setUpNavigateSelects();
+    drawCharts();
+  });
+})();
