@@ -1,11 +1,48 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from . import views
+
+
+class PeriodConverter:
+    """A period in the path: YYYY-MM."""
+
+    regex = r"\d{4}-\d{2}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return str(value)
+
+
+class ExportFormatConverter:
+    regex = "csv|xlsx"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return str(value)
+
+
+register_converter(PeriodConverter, "period")
+register_converter(ExportFormatConverter, "fmt")
 
 app_name = "assessments"
 urlpatterns = [
     path("overview/", views.overview, name="overview"),
     path("ranking/", views.ranking, name="ranking"),
+    path("ranking/export.<fmt:fmt>", views.ranking_export, name="ranking_export"),
     path("my/", views.dealer_home, name="dealer_home"),
-    path("imports/", views.import_list, name="import_list"),
+    # The import pages live in the "imports" namespace (urls_imports); this name stays for
+    # links written before them and redirects there.
+    path("import-history/", views.import_list, name="import_list"),
+    path("dealers/<str:code>/", views.scorecard_latest, name="scorecard_latest"),
+    path("dealers/<str:code>/<period:period>/", views.scorecard, name="scorecard"),
+    path("dealers/<str:code>/<period:period>/kpi/<str:kpi_code>/", views.kpi_drilldown, name="kpi_drilldown"),
+    path(
+        "dealers/<str:code>/<period:period>/kpi/<str:kpi_code>/export.<fmt:fmt>",
+        views.kpi_drilldown_export,
+        name="kpi_drilldown_export",
+    ),
 ]

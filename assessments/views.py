@@ -1,20 +1,506 @@
-"""Placeholder pages; replaced by the portal pages."""
+"""The portal pages: overview, ranking, dealer scorecard, KPI drill-down, dealer home, imports.
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+Views are thin: they read through `selectors_pages` (which scopes every read with
+`for_user`), shape chart data as JSON for `json_script`, and render. Out-of-scope
+dealers answer 404; a page that a role may not open answers 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from dealers.choices import DealerStatus
+from dealers.models import Dealer
+
+from . import selectors_pages as pages
+from .choices import ComplaintCategory, RepairType, ScorecardStatus, Severity
+from .exporting import write_csv, write_xlsx
+from .filtersets import CITY_TIER_CHOICES, ScorecardFilterSet
+from .models import ImportJob, Kpi
+from .periods import Month
+from .scoring.catalogue import BY_CODE
+from .templatetags.portal import period_label
+
+PAGE_SIZE = 50
+EXPORT_FORMATS = ("csv", "xlsx")
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
+def managers_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """HQ and regional managers; other roles get 403 (sign-in is enforced by the middleware)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_manager:  # type: ignore[union-attr]
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _export_response(content: bytes, fmt: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    return response
+
+
+def _chart_label(code: str) -> str:
+    """Short axis label for a period: '2026-10' → '26-10'."""
+    return code[2:]
+
+
+def _float(value: Decimal | float | None) -> float | None:
+    return None if value is None else float(value)
+
+
+# --- overview ----------------------------------------------------------------------------
+
+
+@require_GET
+@managers_only
 def overview(request: HttpRequest) -> HttpResponse:
-    return render(request, "base.html")
+    user = request.user
+    periods = pages.visible_periods(user)
+    period = pages.pick_period(periods, request.GET.get("period"))
+    if period is None and request.GET.get("period"):
+        raise Http404
+    context: dict[str, Any] = {"periods": periods, "period": period}
+    if period is not None:
+        data = pages.overview(user, period, periods)
+        context["ov"] = data
+        context["charts"] = _overview_charts(data)
+    return render(request, "assessments/overview.html", context)
 
 
+def _ranking_url(period: str, **filters: Any) -> str:
+    return f"{reverse('assessments:ranking')}?{urlencode({'period': period, **filters})}"
+
+
+def _overview_charts(data: pages.Overview) -> dict[str, Any]:
+    code = data.period.code
+    grades = {
+        "labels": data.grades,
+        "grades": True,
+        "series": [
+            {
+                "name": _("Dealers"),
+                "values": [data.grade_counts.get(g, 0) for g in data.grades],
+                "labels": True,
+            }
+        ],
+        "urls": [_ranking_url(code, grade=g) for g in data.grades],
+        "digits": 0,
+    }
+
+    def groups_chart(
+        groups: Sequence[pages.GroupStats], labels: list[str], urls: list[str]
+    ) -> dict[str, Any]:
+        return {
+            "labels": labels,
+            "series": [
+                {"name": _("This month"), "values": [_round(g.average) for g in groups], "labels": True},
+                {
+                    "name": _("Last month"),
+                    "values": [_round(g.previous_average) for g in groups],
+                    "color": "#cbd5e1",
+                },
+            ],
+            "urls": urls,
+            "reference": _round(data.average),
+            "referenceName": _("Average"),
+            "min": 0,
+            "max": 100,
+        }
+
+    regions = groups_chart(
+        data.regions,
+        [g.label for g in data.regions],
+        [_ranking_url(code, region=g.key) for g in data.regions],
+    )
+    tiers = groups_chart(
+        data.city_tiers,
+        [_("Tier %(tier)s") % {"tier": g.key} for g in data.city_tiers],
+        [_ranking_url(code, city_tier=g.key) for g in data.city_tiers],
+    )
+    return {"grades": grades, "regions": regions, "tiers": tiers}
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+# --- ranking -----------------------------------------------------------------------------
+
+RANKING_COLUMNS: tuple[tuple[str, Any, bool], ...] = (
+    # (sort key, header, numeric)
+    ("rank", gettext_lazy("Rank"), True),
+    ("region_rank", gettext_lazy("Region rank"), True),
+    ("code", gettext_lazy("Dealer code"), False),
+    ("name", gettext_lazy("Dealer"), False),
+    ("region", gettext_lazy("Region"), False),
+    ("city_tier", gettext_lazy("City tier"), True),
+    ("total", gettext_lazy("Total"), True),
+    ("grade", gettext_lazy("Grade"), False),
+    ("base", gettext_lazy("Base"), True),
+    ("process", gettext_lazy("Process"), True),
+    ("result", gettext_lazy("Result"), True),
+    ("change", gettext_lazy("Change"), True),
+)
+# Numbers sort best-first on the first click; text sorts A to Z.
+FIRST_CLICK_DESCENDING = {"total", "base", "process", "result", "change"}
+
+
+def _ranking_query(request: HttpRequest) -> tuple[pages.PeriodRef | None, list[pages.PeriodRef], Any, Any]:
+    """The period, the filter set and the ordered rows for the ranking page and its export."""
+    user = request.user
+    periods = pages.visible_periods(user)
+    period = pages.pick_period(periods, request.GET.get("period"))
+    if period is None:
+        if request.GET.get("period"):
+            raise Http404
+        return None, periods, None, None
+    data = request.GET.copy()
+    data["period"] = period.code
+    filterset = ScorecardFilterSet(data, queryset=pages.ranking_queryset(user, period, periods))
+    key, descending = pages.parse_sort(request.GET.get("sort"))
+    rows = pages.ranking_rows(pages.order_ranking(filterset.qs, key, descending))
+    return period, periods, filterset, rows
+
+
+@require_GET
+@managers_only
 def ranking(request: HttpRequest) -> HttpResponse:
-    return render(request, "base.html")
+    period, periods, filterset, rows = _ranking_query(request)
+    context: dict[str, Any] = {"periods": periods, "period": period}
+    if period is not None:
+        key, descending = pages.parse_sort(request.GET.get("sort"))
+        page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+        context.update(
+            {
+                "filterset": filterset,
+                "form": filterset.form,
+                "page": page,
+                "columns": _sort_columns(key, descending),
+                "sort": request.GET.get("sort", ""),
+                "regions": pages.visible_regions(request.user),
+                "grades": pages.grade_bands_for_period(request.user, period.id),
+                "city_tiers": CITY_TIER_CHOICES,
+                "statuses": ScorecardStatus.choices,
+                "dealer_statuses": DealerStatus.choices,
+                "dealer_status_labels": dict(DealerStatus.choices),
+                "export_query": request.GET.urlencode(),
+                "filtered": any(
+                    request.GET.get(k)
+                    for k in ("region", "city_tier", "grade", "status", "dealer_status", "q")
+                ),
+            }
+        )
+    return render(request, "assessments/ranking.html", context)
 
 
+def _sort_columns(key: str, descending: bool) -> list[dict[str, Any]]:
+    columns = []
+    for column_key, header, numeric in RANKING_COLUMNS:
+        active = column_key == key
+        if active:
+            next_sort = column_key if descending else f"-{column_key}"
+        else:
+            next_sort = f"-{column_key}" if column_key in FIRST_CLICK_DESCENDING else column_key
+        columns.append(
+            {
+                "key": column_key,
+                "label": header,
+                "numeric": numeric,
+                "active": active,
+                "descending": descending,
+                "next_sort": next_sort,
+            }
+        )
+    return columns
+
+
+@require_GET
+@managers_only
+def ranking_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The ranking as shown (filters and sort applied), every page, as CSV or XLSX."""
+    if fmt not in EXPORT_FORMATS:
+        raise Http404
+    period, _periods, _filterset, rows = _ranking_query(request)
+    if period is None:
+        raise Http404
+    header = [
+        _("Period"),
+        _("Rank"),
+        _("Region rank"),
+        _("Dealer code"),
+        _("Dealer"),
+        _("Region"),
+        _("City tier"),
+        _("Dealer status"),
+        _("Scorecard status"),
+        _("Total"),
+        _("Grade"),
+        _("Base tier"),
+        _("Process tier"),
+        _("Result tier"),
+        _("Last month"),
+        _("Change"),
+        _("Veto"),
+    ]
+    statuses = dict(ScorecardStatus.choices)
+    dealer_statuses = dict(DealerStatus.choices)
+    table = (
+        [
+            period.code,
+            row["rank"],
+            row["region_rank"],
+            row["dealer__code"],
+            row["dealer__name"],
+            row["region_name"],
+            row["dealer__city_tier"],
+            str(dealer_statuses.get(row["dealer__status"], row["dealer__status"])),
+            str(statuses.get(row["status"], row["status"])),
+            _float(row["total_score"]),
+            row["grade"],
+            _float(row["tier_base"]),
+            _float(row["tier_process"]),
+            _float(row["tier_result"]),
+            _float(row["previous_total"]),
+            _float(row["change"]),
+            _("Yes") if row["veto"] else "",
+        ]
+        for row in rows.iterator(chunk_size=2000)
+    )
+    content = (
+        write_csv(table, header) if fmt == "csv" else write_xlsx(table, header, f"ranking {period.code}")
+    )
+    return _export_response(content, fmt, f"ranking_{period.code}")
+
+
+# --- scorecard ---------------------------------------------------------------------------
+
+
+@require_GET
+def scorecard_latest(request: HttpRequest, code: str) -> HttpResponse:
+    """A dealer's newest scorecard; the dealer page when it has none yet."""
+    period_code = pages.latest_period_code(request.user, code)
+    if period_code is None:
+        get_object_or_404(Dealer.objects.for_user(request.user), code=code)
+        return redirect("dealers:detail", code=code)
+    return redirect("assessments:scorecard", code=code, period=period_code)
+
+
+@require_GET
+def scorecard(request: HttpRequest, code: str, period: str) -> HttpResponse:
+    card = pages.scorecard_for(request.user, code, period)
+    if card is None:
+        raise Http404
+    data = pages.scorecard_page(request.user, card)
+    context = {
+        "card": card,
+        "dealer": card.dealer,
+        "sc": data,
+        "charts": _scorecard_charts(data, code),
+    }
+    return render(request, "assessments/scorecard.html", context)
+
+
+def _trend_chart(history: Iterable[pages.HistoryPoint], code: str) -> dict[str, Any]:
+    points = list(history)
+    return {
+        "labels": [_chart_label(p.code) for p in points],
+        "series": [
+            {"name": _("Total"), "values": [_float(p.total_score) for p in points]},
+            {"name": _("Base tier"), "values": [_float(p.tier_base) for p in points]},
+            {"name": _("Process tier"), "values": [_float(p.tier_process) for p in points]},
+            {"name": _("Result tier"), "values": [_float(p.tier_result) for p in points]},
+        ],
+        "urls": [reverse("assessments:scorecard", args=[code, p.code]) for p in points],
+    }
+
+
+def _radar(indicators: list[str], series: list[tuple[str, list[float | None]]]) -> dict[str, Any] | None:
+    """Radar data over the axes the first series has a value for; None when fewer than three."""
+    keep = [i for i, value in enumerate(series[0][1]) if value is not None]
+    if len(keep) < 3:
+        return None
+    return {
+        "indicators": [indicators[i] for i in keep],
+        "series": [{"name": name, "values": [values[i] for i in keep]} for name, values in series],
+    }
+
+
+def _scorecard_charts(data: pages.ScorecardPage, code: str) -> dict[str, Any]:
+    card = data.card
+
+    def tier_values(point: Any) -> list[float | None]:
+        return [_float(point.tier_base), _float(point.tier_process), _float(point.tier_result)]
+
+    tier_series = [(period_label(card.period.code), tier_values(card))]
+    tier_series += [(period_label(p.code), tier_values(p)) for p in (data.previous, data.last_year) if p is not None]
+    return {
+        "trend": _trend_chart(data.history, code),
+        "tiers": _radar([_("Base tier"), _("Process tier"), _("Result tier")], tier_series),
+        "dimensions": _radar(
+            [label for _key, label, _score in data.dimensions],
+            [(period_label(card.period.code), [score for *_rest, score in data.dimensions])],
+        ),
+    }
+
+
+# --- drill-down --------------------------------------------------------------------------
+
+
+def _choice_labels() -> dict[str, dict[str, str]]:
+    repair_types = {k: str(v) for k, v in RepairType.choices}
+    return {
+        "repair_type": repair_types,
+        "category": {k: str(v) for k, v in ComplaintCategory.choices},
+        "severity": {k: str(v) for k, v in Severity.choices},
+    }
+
+
+def _drill_down_context(request: HttpRequest, code: str, period: str, kpi_code: str) -> dict[str, Any]:
+    if kpi_code not in pages.DRILL_DOWNS:
+        raise Http404
+    try:
+        month = Month.parse(period)
+    except ValueError as exc:
+        raise Http404 from exc
+    dealer = get_object_or_404(Dealer.objects.for_user(request.user).select_related("region"), code=code)
+    drill = pages.drill_down(request.user, dealer, month, kpi_code)
+    flagged_only = bool(request.GET.get("flagged")) and drill.flag_filter is not None
+    rows = drill.rows.filter(drill.flag_filter) if flagged_only else drill.rows
+    return {
+        "dealer": dealer,
+        "period": period,
+        "month": month,
+        "kpi_code": kpi_code,
+        "drill": drill,
+        "rows": rows,
+        "flagged_only": flagged_only,
+    }
+
+
+@require_GET
+def kpi_drilldown(request: HttpRequest, code: str, period: str, kpi_code: str) -> HttpResponse:
+    context = _drill_down_context(request, code, period, kpi_code)
+    dealer = context["dealer"]
+    context.update(
+        {
+            "kpi": Kpi.objects.filter(code=kpi_code).first(),
+            "result": pages.kpi_result_for(request.user, dealer, period, kpi_code),
+            "page": Paginator(context["rows"], PAGE_SIZE).get_page(request.GET.get("page")),
+            "choices": _choice_labels(),
+            "export_query": request.GET.urlencode(),
+            "unit": pages.unit_label(BY_CODE[kpi_code].unit),
+        }
+    )
+    return render(request, "assessments/kpi_drilldown.html", context)
+
+
+def _export_value(value: Any, kind: str, choices: dict[str, str]) -> Any:
+    if kind == "flag":
+        return _("Yes") if value else ""
+    if value is None:
+        return None
+    if kind == "choice":
+        return str(choices.get(value, value))
+    if isinstance(value, datetime):
+        return timezone.localtime(value).replace(tzinfo=None, microsecond=0)
+    if isinstance(value, Decimal):
+        return float(value)
+    if kind in ("hours", "days") and isinstance(value, float):
+        return round(value, 2)
+    return value
+
+
+@require_GET
+def kpi_drilldown_export(
+    request: HttpRequest, code: str, period: str, kpi_code: str, fmt: str
+) -> HttpResponse:
+    if fmt not in EXPORT_FORMATS:
+        raise Http404
+    context = _drill_down_context(request, code, period, kpi_code)
+    drill: pages.DrillDown = context["drill"]
+    choices = _choice_labels()
+    header = [str(column.label) for column in drill.columns]
+    table = (
+        [_export_value(row.get(c.key), c.kind, choices.get(c.key, {})) for c in drill.columns]
+        for row in context["rows"].iterator(chunk_size=2000)
+    )
+    if fmt == "csv":
+        table = (
+            [v.strftime("%Y-%m-%d %H:%M:%S") if isinstance(v, datetime) else v for v in row] for row in table
+        )
+        content = write_csv(table, header)
+    else:
+        content = write_xlsx(table, header, kpi_code)
+    return _export_response(content, fmt, f"{context['dealer'].code}_{period}_{kpi_code}")
+
+
+# --- dealer home -------------------------------------------------------------------------
+
+
+@require_GET
 def dealer_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "base.html")
+    """A dealer user's own latest scorecard, trend, rank, weakest KPIs and recent imports."""
+    user = request.user
+    if not (user.is_dealer_user and user.dealer_id):  # type: ignore[union-attr]
+        return redirect("home")
+    dealer = get_object_or_404(Dealer.objects.for_user(user).select_related("region"), pk=user.dealer_id)  # type: ignore[union-attr]
+    history = pages.dealer_history(user, dealer.pk)
+    context: dict[str, Any] = {"dealer": dealer, "imports": pages.recent_imports(user)}
+    if history:
+        card = pages.scorecard_for(user, dealer.code, history[-1].code)
+        if card is not None:
+            data = pages.scorecard_page(user, card)
+            context.update(
+                {
+                    "card": card,
+                    "sc": data,
+                    "lost": pages.points_lost(data.lines),
+                    "invalid": [line for line in data.lines if line.weighted and not line.result.valid],
+                    "charts": {"trend": _trend_chart(data.history, dealer.code)},
+                }
+            )
+    try:
+        context["imports_url"] = reverse("imports:list")
+    except NoReverseMatch:
+        context["imports_url"] = reverse("assessments:import_list")
+    return render(request, "assessments/dealer_home.html", context)
 
 
+# --- imports -----------------------------------------------------------------------------
+
+
+@require_GET
 def import_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "base.html")
+    """The import pages when installed (namespace "imports"); until then, a plain list."""
+    try:
+        url = reverse("imports:list")
+    except NoReverseMatch:
+        url = None
+    if url and url != request.path:
+        return redirect(url)
+    jobs = ImportJob.objects.for_user(request.user).select_related("user", "dealer")
+    page = Paginator(jobs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "assessments/import_list.html", {"page": page})

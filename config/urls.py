@@ -17,6 +17,7 @@ urlpatterns = [
     path("dealers/", include("dealers.urls")),
     path("assessments/schemes/", include("assessments.urls_schemes")),
     path("assessments/submissions/", include("assessments.urls_submissions")),
+    path("assessments/imports/", include("assessments.urls_imports")),
     path("assessments/", include("assessments.urls")),
     path("incentives/", include("incentives.urls")),
     path("surveys/", include("surveys.urls")),
