@@ -31,6 +31,8 @@ from .values import (
 )
 
 Record = tuple[Any, ...]
+# Stands in for a formula cell without a value, so its column reports that and nothing else.
+FORMULA_PLACEHOLDER = "\x00formula"
 Errors = list[tuple[str, str]]
 
 
@@ -144,11 +146,19 @@ class Kind:
         `whole_rows`: every row should have as many cells as the header (CSV). A spreadsheet
         row simply ends after its last filled cell.
         """
+        width = bound.width
+        # An absent (optional) column reads the empty cell padded in at index `width`.
         plan = [
-            (position, bound.labels[i], column.required, column.parse, column.default)
+            (
+                position if position >= 0 else width,
+                bound.labels[i],
+                column.required,
+                column.parse,
+                column.default,
+            )
             for i, (position, column) in enumerate(zip(bound.positions, self.columns, strict=True))
         ]
-        width = bound.width
+        needed = max(position for position, *_ in plan) + 1
         finish = self.finish
         required_message = str(msg.ROW_REQUIRED)
         labels = bound.labels
@@ -164,25 +174,32 @@ class Kind:
                 ):
                     # Cut short: a spreadsheet row may end early, but not before a required cell.
                     return [("", str(msg.ROW_SHORT) % {"found": found, "expected": width})]
+            if found < needed:
+                cells = cells + [""] * (needed - found)
             errors: Errors = []
+            if formulas:
+                # A formula saved without its value is an error of its own, not an empty cell.
+                cells = list(cells)
+                for position, label, *_ in plan:
+                    if position in formulas:
+                        errors.append((label, str(msg.ROW_FORMULA_NO_VALUE)))
+                        cells[position] = FORMULA_PLACEHOLDER
             values: list[Any] = []
             append = values.append
             for position, label, required, parse, default in plan:
-                if formulas and position in formulas:
-                    errors.append((label, str(msg.ROW_FORMULA_NO_VALUE)))
+                text = cells[position].strip()
+                if text:
+                    try:
+                        append(parse(text))
+                    except CellError as error:
+                        if text != FORMULA_PLACEHOLDER:
+                            errors.append((label, error.message))
+                        append(None)
+                elif required:
+                    errors.append((label, required_message))
                     append(None)
-                    continue
-                text = cells[position].strip() if 0 <= position < found else ""
-                if not text:
-                    if required:
-                        errors.append((label, required_message))
+                else:
                     append(default)
-                    continue
-                try:
-                    append(parse(text))
-                except CellError as error:
-                    errors.append((label, error.message))
-                    append(None)
             return finish(values, errors, labels, context)
 
         return validate

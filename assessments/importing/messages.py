@@ -19,6 +19,8 @@ FILE_ENCODING = _(
     "Save it as “CSV UTF-8” and upload again."
 )
 FILE_CSV_MALFORMED = _("The CSV file is malformed at row %(row)s: %(reason)s. Is the file cut short?")
+CSV_UNCLOSED_QUOTE = _("a quoted field is never closed")
+CSV_STRAY_QUOTE = _("a quote inside a quoted field is not doubled")
 FILE_XLSX_INVALID = _(
     "The file is not a valid XLSX workbook: it is damaged, cut short, or another kind of file renamed."
 )

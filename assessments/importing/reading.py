@@ -137,13 +137,23 @@ def _open_csv(path: Path) -> Table:
                     header = cells
                     break
         except csv.Error as exc:
-            raise FileRejected(msg.FILE_CSV_MALFORMED, row=number + 1, reason=exc) from exc
+            raise FileRejected(msg.FILE_CSV_MALFORMED, row=number + 1, reason=_csv_reason(exc)) from exc
         if header is None:
             raise FileRejected(msg.FILE_NO_HEADER)
     except BaseException:
         handle.close()
         raise
     return Table(header=header, rows=_csv_rows(reader, number), encoding=encoding, _closers=[handle.close])
+
+
+def _csv_reason(error: csv.Error) -> str:
+    """The csv module's reason in plain words, in the user's language where we know it."""
+    text = str(error)
+    if "unexpected end of data" in text:
+        return str(msg.CSV_UNCLOSED_QUOTE)
+    if "expected after" in text:
+        return str(msg.CSV_STRAY_QUOTE)
+    return text
 
 
 def _csv_rows(reader: Any, header_number: int) -> Iterator[Row]:
@@ -154,7 +164,7 @@ def _csv_rows(reader: Any, header_number: int) -> Iterator[Row]:
             number += 1
             yield number, cells, no_formulas
     except csv.Error as exc:
-        raise FileRejected(msg.FILE_CSV_MALFORMED, row=number + 1, reason=exc) from exc
+        raise FileRejected(msg.FILE_CSV_MALFORMED, row=number + 1, reason=_csv_reason(exc)) from exc
 
 
 # --- XLSX ------------------------------------------------------------------------------

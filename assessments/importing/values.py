@@ -134,7 +134,6 @@ def parse_period(text: str) -> str:
 
 # --- numbers ---------------------------------------------------------------------------
 
-_PLAIN_DECIMAL = re.compile(r"\d{1,12}(?:\.\d{1,2})?")
 _GROUPED_DECIMAL = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?")
 _ANY_NUMBER = re.compile(r"[+-]?(?:\d[\d,]*)?(?:\.\d*)?")
 
@@ -146,19 +145,19 @@ def decimal_parser(*, grouping: bool, max_integer_digits: int = 12) -> Callable[
     arrives in a quoted CSV field; other numbers may not.
     """
     bad = msg.ROW_BAD_MONEY if grouping else msg.ROW_BAD_DECIMAL
+    plain = re.compile(r"\d{1,%d}(?:\.\d{1,2})?" % max_integer_digits).fullmatch  # noqa: UP031 - a regex
 
     def parse(text: str) -> str:
-        if _PLAIN_DECIMAL.fullmatch(text):
-            value = text
-        elif grouping and _GROUPED_DECIMAL.fullmatch(text):
-            value = text.replace(",", "")
-        else:
-            if text.startswith("-") and _ANY_NUMBER.fullmatch(text) and any(c.isdigit() for c in text):
-                raise fail(msg.ROW_NEGATIVE, value=text)
-            raise fail(bad, value=text)
-        if len(value.partition(".")[0]) > max_integer_digits:
+        if plain(text):
+            return text
+        value = text.replace(",", "") if grouping and _GROUPED_DECIMAL.fullmatch(text) else text
+        if value is not text and plain(value):
+            return value
+        if re.fullmatch(r"\d+(?:\.\d{1,2})?", value):
             raise fail(msg.ROW_TOO_BIG, value=text)
-        return value
+        if text.startswith("-") and _ANY_NUMBER.fullmatch(text) and any(c.isdigit() for c in text):
+            raise fail(msg.ROW_NEGATIVE, value=text)
+        raise fail(bad, value=text)
 
     return parse
 

@@ -386,6 +386,11 @@ class CopyTable:
     insert_only: tuple[tuple[str, str], ...] = ()  # (column, SQL value) set on creation only
     resolves_repair_order: bool = False
 
+    @property
+    def direct(self) -> bool:
+        """Whether the record can be COPied straight into the table (nothing to resolve)."""
+        return not self.resolves_repair_order and not self.insert_only
+
 
 COPY_TABLES: dict[str, CopyTable] = {
     ImportKind.REPAIR_ORDERS: CopyTable(
@@ -461,8 +466,11 @@ COPY_TABLES: dict[str, CopyTable] = {
 }
 
 
-def copy_lines(records: Iterable[Record], free_text: tuple[int, ...]) -> str:
-    """Records as COPY text format: tab-separated, \\N for NULL, escapes where needed."""
+def copy_lines(records: Iterable[Record], free_text: tuple[int, ...], extra: tuple[str, ...] = ()) -> str:
+    """Records as COPY text format: tab-separated, \\N for NULL, escapes where needed.
+
+    `extra` cells (already COPY text) are appended to every row.
+    """
     lines = []
     append = lines.append
     needs_escape = _NEEDS_ESCAPE.search
@@ -472,6 +480,8 @@ def copy_lines(records: Iterable[Record], free_text: tuple[int, ...]) -> str:
             value = record[i]
             if value is not None and needs_escape(value):
                 cells[i] = _escape(value)
+        if extra:
+            cells.extend(extra)
         append("\t".join(cells))
     append("")
     return "\n".join(lines)
@@ -482,11 +492,12 @@ def copy_into(cursor: Any, table: str, columns: Sequence[str], payload: str) -> 
     sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
     raw = getattr(cursor, "cursor", cursor)
     data = payload.encode("utf-8")
-    if hasattr(raw, "copy_expert"):
-        raw.copy_expert(sql, io.BytesIO(data), size=1 << 20)
-    else:  # psycopg 3
-        with raw.copy(sql) as copy:
-            copy.write(data)
+    with connection.wrap_database_errors:  # raise Django's IntegrityError, as cursor.execute does
+        if hasattr(raw, "copy_expert"):
+            raw.copy_expert(sql, io.BytesIO(data), size=1 << 20)
+        else:  # psycopg 3
+            with raw.copy(sql) as copy:
+                copy.write(data)
 
 
 class CopyWriter:
@@ -499,9 +510,10 @@ class CopyWriter:
     between. The chunk is small next to the table, so both joins probe the unique index
     row by row; the planner is told so, rather than left to hash the whole table per chunk.
 
-    While every chunk so far held only new keys, the next one is first tried as a plain
-    INSERT in a savepoint (no probing at all); a unique violation rolls it back and the
-    chunk takes the two-statement path.
+    While every chunk so far held only new keys, the next one is first tried without any
+    probing, in a savepoint: COPied straight into the table where nothing needs resolving
+    (repair and parts orders), else a plain INSERT from staging. A unique violation rolls
+    it back and the chunk takes the two-statement path.
     """
 
     def __init__(self, kind: Kind, actor: Actor, now: datetime) -> None:
@@ -512,6 +524,7 @@ class CopyWriter:
         self.update_sql, self.insert_sql = self._merge_sql()
         self.plain_insert_sql = self.insert_sql.partition(" WHERE NOT EXISTS")[0]
         self.all_new_so_far = True
+        self.time_zone = "UTC"
         self.planner: list[tuple[str, str]] = []
 
     def begin(self) -> None:
@@ -523,6 +536,8 @@ class CopyWriter:
                 "SELECT name, setting FROM pg_settings WHERE name IN ('enable_hashjoin', 'enable_mergejoin')"
             )
             self.planner = list(cursor.fetchall())
+            cursor.execute("SHOW TIME ZONE")
+            self.time_zone = cursor.fetchone()[0].replace("'", "")
             cursor.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
 
     def end(self) -> None:
@@ -534,6 +549,8 @@ class CopyWriter:
     def write(self, records: list[Record], repair_orders: dict) -> Counts:
         if not records:
             return 0, 0, 0
+        if self.all_new_so_far and self.spec.direct and self._copy_straight_in(records):
+            return len(records), 0, 0
         payload = copy_lines(records, self.spec.free_text)
         with connection.cursor() as cursor:
             cursor.execute(f"TRUNCATE {self.stage}")
@@ -553,6 +570,26 @@ class CopyWriter:
             created = cursor.rowcount
         self.all_new_so_far = created == len(records)
         return created, updated, len(records) - created - updated
+
+    def _copy_straight_in(self, records: list[Record]) -> bool:
+        """COPY the chunk into the table itself, as if every key were new (the physical limit).
+
+        Local times are read in the session time zone, set to Asia/Shanghai for the COPY
+        only. A key that exists already breaks the unique index: the savepoint is rolled
+        back (time zone included) and False returned, for the chunk to be merged instead.
+        """
+        table = self.spec.model._meta.db_table
+        columns = [name for name, _ in self.spec.stage] + ["imported_at"]
+        payload = copy_lines(records, self.spec.free_text, extra=(self.now.isoformat(),))
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SET LOCAL TIME ZONE 'Asia/Shanghai'")
+                copy_into(cursor, table, columns, payload)
+                cursor.execute(f"SET LOCAL TIME ZONE '{self.time_zone}'")
+        except IntegrityError:
+            self.all_new_so_far = False
+            return False
+        return True
 
     def _merge_sql(self) -> tuple[str, str]:
         spec = self.spec

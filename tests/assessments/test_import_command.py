@@ -7,6 +7,7 @@ import io
 import pytest
 from django.core.management import call_command
 
+from assessments.importing import messages as msg
 from assessments.models import Complaint, ImportJob, MonthlySubmission, PartsOrder, RepairOrder
 from dealers.models import Dealer
 from surveys.models import SurveyResponse
@@ -106,7 +107,7 @@ def test_as_user_imports_with_that_users_scope(tmp_path, dealer, other_dealer, d
     path = write(tmp_path, ro_rows({"dealer_code": "GL0002"}))
     code, _, err = run("repair_orders", str(path), "--as-user", "dealer_user")
     assert code == 1
-    assert "is not your dealer" in err
+    assert str(msg.ROW_NOT_YOUR_DEALER) % {"value": "GL0002"} in err
     assert ImportJob.objects.get().user == dealer_user
 
 

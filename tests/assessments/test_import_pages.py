@@ -8,6 +8,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from assessments.choices import ImportStatus
+from assessments.importing import messages as msg
 from assessments.models import ImportJob, RepairOrder
 from tests.conftest import client_for
 
@@ -100,7 +101,8 @@ def test_file_over_the_limit_is_refused_with_a_record_and_not_stored(dealer, hq_
     upload(client, ro_rows({}))
     job = ImportJob.objects.get()
     assert job.status == ImportStatus.REJECTED and not job.upload
-    assert "limit" in client.get(reverse("imports:detail", args=[job.pk])).content.decode()
+    page = client.get(reverse("imports:detail", args=[job.pk])).content.decode()
+    assert job.message in page and job.message.startswith(str(msg.FILE_TOO_LARGE).split("%")[0])
 
 
 def test_dealer_user_sees_only_their_dealers_imports(dealer, other_dealer, dealer_user, other_dealer_user):

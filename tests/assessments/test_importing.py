@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from django.test import override_settings
 
-from assessments.choices import ImportStatus, PeriodStatus, SubmissionStatus
+from assessments.choices import ImportKind, ImportStatus, PeriodStatus, SubmissionStatus
 from assessments.importing import import_file
 from assessments.importing import messages as msg
 from assessments.models import Complaint, ImportJob, MonthlySubmission, PartsOrder, Period, RepairOrder
@@ -126,9 +126,14 @@ def test_file_cut_short_inside_a_quoted_field_is_rejected_and_nothing_written(tm
     csv_text = ro_rows({"ro_number": "RO1"}, {"ro_number": "RO2"}) + 'RO3,GL0001,"LB3E8MAL8RV0000'
     job = import_file("repair_orders", write(tmp_path, csv_text), user=hq_manager)
     assert job.status == ImportStatus.REJECTED
-    assert job.message.startswith(text(msg.FILE_CSV_MALFORMED, row=4, reason="x").split(" row ")[0])
-    assert "4" in job.message
+    assert job.message == text(msg.FILE_CSV_MALFORMED, row=4, reason=text(msg.CSV_UNCLOSED_QUOTE))
     assert not RepairOrder.objects.exists()
+
+
+def test_stray_quote_inside_a_field_rejects_the_file(tmp_path, dealer, hq_manager):
+    csv_text = ro_rows({"ro_number": "RO1"}) + 'RO2,"GL0001"x,LB3E8MAL8RV000002,repair\n'
+    job = import_file("repair_orders", write(tmp_path, csv_text), user=hq_manager)
+    assert job.message == text(msg.FILE_CSV_MALFORMED, row=3, reason=text(msg.CSV_STRAY_QUOTE))
 
 
 def test_row_cut_short_is_a_row_error(tmp_path, dealer, hq_manager):
@@ -727,7 +732,7 @@ def test_dealer_user_may_not_import_dealers(tmp_path, dealer_user):
     )
     job = import_file("dealers", write(tmp_path, csv_text), user=dealer_user)
     assert job.status == ImportStatus.REJECTED
-    assert job.message == text(msg.FILE_NOT_ALLOWED, kind="Dealers")
+    assert job.message == text(msg.FILE_NOT_ALLOWED, kind=ImportKind.DEALERS.label)
 
 
 def test_regional_manager_may_not_upload(tmp_path, dealer, regional_manager):
@@ -876,7 +881,7 @@ def test_xlsx_declaring_more_than_the_limit_is_rejected(tmp_path, dealer, hq_man
     content = xlsx_bytes(["ro_number"], ["RO1"])
     job = import_file("repair_orders", write(tmp_path, content, name="orders.xlsx"), user=hq_manager)
     assert job.status == ImportStatus.REJECTED
-    assert "zip bomb" in job.message
+    assert job.message.startswith(str(msg.FILE_XLSX_BOMB).split("%")[0])
 
 
 def test_xlsx_cut_short_is_rejected(tmp_path, dealer, hq_manager):
@@ -914,3 +919,44 @@ def test_opened_at_is_stored_as_an_aware_instant(tmp_path, dealer, hq_manager):
     assert RepairOrder.objects.filter(
         opened_at__lt=datetime(2026, 10, 1, tzinfo=SHANGHAI) + timedelta(seconds=1)
     ).exists()
+
+
+def test_a_later_chunk_with_existing_keys_is_merged_not_duplicated(tmp_path, dealer, hq_manager, monkeypatch):
+    monkeypatch.setattr("assessments.importing.service.CHUNK_ROWS", 7)
+    RepairOrderFactory(dealer=dealer, ro_number="RO0040", labor_amount=Decimal("1.00"))
+    RepairOrderFactory(dealer=dealer, ro_number="RO0041", **_as_imported(RO_DEFAULTS))
+    rows = [{"ro_number": f"RO{i:04d}"} for i in range(50)]
+    job = import_file("repair_orders", write(tmp_path, ro_rows(*rows)), user=hq_manager)
+    assert (job.created, job.updated, job.unchanged) == (48, 1, 1)
+    assert RepairOrder.objects.count() == 50
+    assert RepairOrder.objects.get(ro_number="RO0040").labor_amount == Decimal("300.00")
+
+
+def _as_imported(values: dict[str, str]) -> dict:
+    return {
+        "vin": values["vin"],
+        "repair_type": values["repair_type"],
+        "booked_at": local(values["booked_at"]),
+        "opened_at": local(values["opened_at"]),
+        "promised_at": local(values["promised_at"]),
+        "closed_at": local(values["closed_at"]),
+        "fault_code": values["fault_code"],
+        "labor_hours": Decimal(values["labor_hours"]),
+        "labor_amount": Decimal(values["labor_amount"]),
+        "parts_amount": Decimal(values["parts_amount"]),
+        "warranty_cost": Decimal(values["warranty_cost"]),
+    }
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("en", "“LB3E8MAL8RVO00001” is not a VIN"), ("zh-hans", "“LB3E8MAL8RVO00001”不是有效的 VIN 码")],
+)
+def test_row_errors_are_in_the_users_language(tmp_path, dealer, hq_manager, language, expected):
+    from django.utils import translation
+
+    with translation.override(language):
+        job = import_file(
+            "repair_orders", write(tmp_path, ro_rows({"vin": "LB3E8MAL8RVO00001"})), user=hq_manager
+        )
+    assert job.errors[0]["message"].startswith(expected)
