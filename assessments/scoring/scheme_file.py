@@ -66,12 +66,21 @@ class SchemeFileError(ValueError):
         self.problems = problems
 
 
+MAX_NUMBER = 1e12
+MAX_MIN_SAMPLE = 1_000_000
+
+
 def _number(value: Any) -> float | None:
+    """A finite JSON number within a sane range, else None (never an exception)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    if isinstance(value, float) and not math.isfinite(value):
+    try:
+        number = float(value)
+    except OverflowError:
         return None
-    return float(value)
+    if not math.isfinite(number) or abs(number) > MAX_NUMBER:
+        return None
+    return number
 
 
 def parse_scheme(data: Any) -> SchemeSpec:
@@ -83,8 +92,8 @@ def parse_scheme(data: Any) -> SchemeSpec:
     if not isinstance(code, str) or not code.strip() or len(code) > 40:
         problems.append(_("code: required, at most 40 characters."))
     name = data.get("name", code)
-    if not isinstance(name, str):
-        problems.append(_("name: must be text."))
+    if not isinstance(name, str) or len(name) > 200:
+        problems.append(_("name: must be text of at most 200 characters."))
     effective_from = data.get("effective_from")
     if not isinstance(effective_from, str) or not _MONTH.match(effective_from):
         problems.append(_("effective_from: must be a month YYYY-MM."))
@@ -98,7 +107,7 @@ def parse_scheme(data: Any) -> SchemeSpec:
     else:
         for index, band in enumerate(bands_raw, start=1):
             minimum = _number(band[1]) if isinstance(band, list) and len(band) == 2 else None
-            if minimum is None or not isinstance(band[0], str) or not band[0].strip():
+            if minimum is None or not isinstance(band[0], str) or not band[0].strip() or len(band[0]) > 5:
                 problems.append(_("grade_bands[%(n)s]: must be [grade, minimum].") % {"n": index})
                 continue
             bands.append((band[0], minimum))
@@ -147,7 +156,7 @@ def _parse_kpi(index: int, entry: Any, seen: set[str], out: list[SchemeKpiSpec])
     if not isinstance(entry, dict):
         return [_("%(where)s: must be an object.") % {"where": where}]
     code = entry.get("code")
-    if code not in BY_CODE:
+    if not isinstance(code, str) or code not in BY_CODE:
         return [_("%(where)s: unknown KPI code %(code)r.") % {"where": where, "code": code}]
     where = f"kpis[{code}]"
     if code in seen:
@@ -172,8 +181,8 @@ def _parse_kpi(index: int, entry: Any, seen: set[str], out: list[SchemeKpiSpec])
         elif floor == target:
             problems.append(_("%(where)s: floor and target must differ.") % {"where": where})
     min_sample = entry.get("min_sample", 1)
-    if isinstance(min_sample, bool) or not isinstance(min_sample, int) or min_sample < 1:
-        problems.append(_("%(where)s: min_sample must be an integer ≥ 1.") % {"where": where})
+    if isinstance(min_sample, bool) or not isinstance(min_sample, int) or not 1 <= min_sample <= MAX_MIN_SAMPLE:
+        problems.append(_("%(where)s: min_sample must be an integer from 1 to 1,000,000.") % {"where": where})
     if not problems:
         assert weight is not None
         out.append(SchemeKpiSpec(code, weight, method, floor, target, int(min_sample)))

@@ -177,6 +177,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_THROTTLE_RATES": {"anon": "60/minute", "user": "2000/minute"},
     "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
+    # How many proxies sit in front: throttling trusts only that many X-Forwarded-For hops.
+    "NUM_PROXIES": int(os.environ.get("DJANGO_NUM_PROXIES", "0")),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Dealer after-sales assessment API",

@@ -80,3 +80,20 @@ def test_a_relative_kpi_needs_no_floor_or_target():
 def test_a_file_round_trips_through_its_json_form():
     spec = parse_scheme(STD)
     assert parse_scheme(spec.as_json()) == spec
+
+
+@pytest.mark.parametrize(
+    "kpis",
+    [
+        [{"code": {"nested": 1}, "weight": 1}],
+        [{"code": "csat", "weight": 10**400, "floor": 1, "target": 2}],
+        [{"code": "csat", "weight": 1, "floor": 1, "target": 2, "min_sample": 10**12}],
+    ],
+)
+def test_hostile_values_give_a_problem_not_a_crash(kpis):
+    assert problems_of(broken(kpis=kpis))
+
+
+def test_names_and_grades_longer_than_their_columns_are_rejected():
+    assert any("name" in p for p in problems_of(broken(name="x" * 201)))
+    assert any("grade_bands" in p for p in problems_of(broken(grade_bands=[["EXCELLENT", 90], ["D", 0]])))
