@@ -42,6 +42,7 @@ from assessments.models import (
 from assessments.periods import SHANGHAI, Month
 from assessments.services.recompute import period_close, period_recompute
 from assessments.services.schemes import SchemeError, scheme_for_period, scheme_load
+from surveys.demo import seed_customer_voice
 from surveys.models import SurveyResponse
 
 from .choices import DealerStatus, Role
@@ -965,6 +966,7 @@ def demo_seed(
         generator.flush()
         _leave_a_complaint_open(month_list[-1])
         _record_veto(rng, plans, by_code, month_list, users["hq"])
+        voice = seed_customer_voice(rng=rng, now=now, last=month_list[-1], hq=users["hq"])
         record(
             DEMO_MARKER,
             actor=users["admin"],
@@ -972,7 +974,7 @@ def demo_seed(
             object_id=seed,
             after={"dealers": dealers, "months": result.periods},
         )
-    result.counts = {"dealers": len(plans), **generator.written}
+    result.counts = {"dealers": len(plans), **generator.written, **voice}
 
     _ensure_scheme(month_list[0], users["admin"])
     for code in result.periods:

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Complaint, RepairOrder
@@ -220,6 +221,15 @@ class ResponseFlag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.response_id} {self.kind}"
+
+    def describe(self) -> str:
+        """The flag in words, in the reader's language. `detail` holds only the data: the other
+        response ids of a duplicate, or how many top scores form the pattern."""
+        if self.kind == FlagKind.DUPLICATE:
+            return gettext("Same repair order as %(others)s") % {"others": self.detail}
+        if self.kind == FlagKind.BURST:
+            return gettext("%(count)s top scores within 10 minutes at this dealer") % {"count": self.detail}
+        return gettext("%(count)s top scores from this device within 30 days") % {"count": self.detail}
 
 
 class HotAlertCase(models.Model):

@@ -163,16 +163,35 @@ def invitations_create_for_closed(*, since: datetime | None = None, now: datetim
     if template is None:
         logger.warning("no published survey template: no invitations created")
         return 0
-    expires_at = now + _days("SURVEY_INVITATION_TTL_DAYS", 14)
     pending = (
         RepairOrder.objects.filter(closed_at__gte=since, closed_at__lte=now, survey_invitation__isnull=True)
         .exclude(dealer__status=DealerStatus.TERMINATED)
         .order_by("closed_at", "pk")
         .values_list("pk", "dealer_id")
     )
+    return _invite(pending.iterator(chunk_size=BATCH), template, now)
+
+
+def invitations_create_for(repair_orders: Iterable[RepairOrder], *, now: datetime | None = None) -> int:
+    """Invite the customers of these closed repair orders (those without an invitation yet)."""
+    now = now or timezone.now()
+    template = template_current()
+    if template is None:
+        return 0
+    ids = [ro.pk for ro in repair_orders if ro.closed_at is not None]
+    pending = (
+        RepairOrder.objects.filter(pk__in=ids, survey_invitation__isnull=True)
+        .order_by("closed_at", "pk")
+        .values_list("pk", "dealer_id")
+    )
+    return _invite(pending, template, now)
+
+
+def _invite(pending: Iterable[tuple[int, int]], template: SurveyTemplate, now: datetime) -> int:
+    expires_at = now + _days("SURVEY_INVITATION_TTL_DAYS", 14)
     created = 0
     batch: list[SurveyInvitation] = []
-    for ro_id, dealer_id in pending.iterator(chunk_size=BATCH):
+    for ro_id, dealer_id in pending:
         nonce = new_nonce()
         batch.append(
             SurveyInvitation(
@@ -299,8 +318,7 @@ def _duplicate_flags(responses: Sequence[SurveyResponse]) -> list[ResponseFlag]:
             continue
         for pk, response_id in group:
             others = ", ".join(other for _pk, other in group if other != response_id)
-            detail = _("Same repair order as %(others)s") % {"others": others}
-            flags.append(ResponseFlag(response_id=pk, kind=FlagKind.DUPLICATE, detail=detail[:300]))
+            flags.append(ResponseFlag(response_id=pk, kind=FlagKind.DUPLICATE, detail=others[:300]))
     return flags
 
 
@@ -328,11 +346,9 @@ def _burst_flags(responses: Sequence[SurveyResponse]) -> list[ResponseFlag]:
             moments[dealer_id].append((pk, at))
         for items in moments.values():
             members = burst_members(items, size=BURST_SIZE, window=BURST_WINDOW)
-            detail = _("%(count)d top scores within %(minutes)d minutes") % {
-                "count": len(members),
-                "minutes": int(BURST_WINDOW.total_seconds() // 60),
-            }
-            flags.extend(ResponseFlag(response_id=pk, kind=FlagKind.BURST, detail=detail) for pk in members)
+            flags.extend(
+                ResponseFlag(response_id=pk, kind=FlagKind.BURST, detail=str(len(members))) for pk in members
+            )
     return flags
 
 
@@ -360,12 +376,9 @@ def _device_flags(responses: Sequence[SurveyResponse], now: datetime) -> list[Re
     for response_pks in by_device.values():
         if len(response_pks) < TOP_SCORES_PER_DEVICE:
             continue
-        detail = _("%(count)d top scores from one device in %(days)d days") % {
-            "count": len(response_pks),
-            "days": DEVICE_WINDOW.days,
-        }
         flags.extend(
-            ResponseFlag(response_id=pk, kind=FlagKind.SAME_DEVICE, detail=detail) for pk in response_pks
+            ResponseFlag(response_id=pk, kind=FlagKind.SAME_DEVICE, detail=str(len(response_pks)))
+            for pk in response_pks
         )
     return flags
 

@@ -11,7 +11,7 @@ Who may do what:
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.contrib import messages
@@ -71,6 +71,11 @@ CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+INVITATION_STATES = {
+    "waiting": gettext_lazy("Not answered yet"),
+    "answered": gettext_lazy("Answered"),
+    "expired": gettext_lazy("Expired"),
+}
 DIMENSION_LABELS = {
     "reception": gettext_lazy("Reception"),
     "diagnosis": gettext_lazy("Diagnosis"),
@@ -80,11 +85,18 @@ DIMENSION_LABELS = {
 }
 
 
+def _csv_cell(value: Any) -> Any:
+    # XLSX cells hold datetimes; in CSV a time is written as Shanghai wall time to the second.
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
+    return value
+
+
 def _export(rows: Any, header: list[str], fmt: str, filename: str) -> HttpResponse:
     if fmt == "xlsx":
         content = write_xlsx(rows, header, sheet_title=filename)
     elif fmt == "csv":
-        content = write_csv(rows, header)
+        content = write_csv(([_csv_cell(v) for v in row] for row in rows), header)
     else:
         raise Http404
     response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
@@ -440,7 +452,7 @@ def invitation_list(request: HttpRequest) -> HttpResponse:
         "page": Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page")),
         "filters": filters,
         "now": timezone.now(),
-        "states": [("waiting", _("Waiting")), ("answered", _("Answered")), ("expired", _("Expired"))],
+        "states": list(INVITATION_STATES.items()),
         "export_query": request.GET.urlencode(),
     }
     return render(request, "surveys/invitations.html", context)
@@ -482,7 +494,7 @@ def invitation_export(request: HttpRequest, fmt: str) -> HttpResponse:
             inv.repair_order.closed_at,
             inv.created_at,
             inv.expires_at,
-            inv.state(now),
+            str(INVITATION_STATES[inv.state(now)]),
             _link(request, inv.token),
         ]
         for inv in qs.iterator(chunk_size=2000)

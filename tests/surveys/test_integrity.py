@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import override
 
 from assessments.choices import PeriodStatus
 from assessments.periods import Month
@@ -39,7 +40,9 @@ def test_a_repair_order_answered_by_import_and_in_the_portal_flags_both(invitati
 
     portal = SurveyResponse.objects.get(source=SurveyResponse.Source.PORTAL)
     assert kinds(imported) == {FlagKind.DUPLICATE} and kinds(portal) == {FlagKind.DUPLICATE}
-    assert imported.response_id in ResponseFlag.objects.get(response=portal).detail
+    flag = ResponseFlag.objects.get(response=portal)
+    with override("en"):
+        assert flag.describe() == f"Same repair order as {imported.response_id}"
 
 
 def test_an_import_after_the_portal_answer_is_caught_by_the_check_of_new_responses(dealer):

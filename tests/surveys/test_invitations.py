@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import override
 
 from dealers.choices import DealerStatus
 from dealers.models import AuditEvent
@@ -17,6 +18,7 @@ from surveys.choices import TemplateStatus
 from surveys.models import HotAlertCase, SurveyInvitation, SurveyTemplate
 from surveys.services import invitations_create_for_closed, template_current
 from surveys.tasks import sweep_customer_voice
+from surveys.views import INVITATION_STATES
 from tests.conftest import client_for
 from tests.factories import DealerFactory, RepairOrderFactory, SurveyResponseFactory
 
@@ -108,6 +110,9 @@ def test_hq_exports_the_invitations_with_working_links_and_the_export_is_audited
 
     rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
     assert rows[1][2] == stored.repair_order.ro_number
+    assert rows[1][4] == timezone.localtime(stored.repair_order.closed_at).strftime("%Y-%m-%d %H:%M:%S")
+    with override("zh-hans"):
+        assert rows[1][7] == str(INVITATION_STATES["waiting"])
     link = rows[1][-1]
     assert link == f"http://testserver{reverse('survey_answer', args=[token])}"
     assert Client().get(link.removeprefix("http://testserver")).status_code == 200
