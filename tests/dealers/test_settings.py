@@ -31,20 +31,12 @@ print(json.dumps({
     "secret_key": settings.SECRET_KEY,
 }))
 """
-SETTINGS_VARIABLES = (
-    "DATABASE_URL",
-    "CELERY_BROKER_URL",
-    "CELERY_RESULT_BACKEND",
-    "DJANGO_SECRET_KEY",
-    "DJANGO_DEBUG",
-    "DJANGO_ALLOWED_HOSTS",
-    "DJANGO_SETTINGS_MODULE",
-)
+SETTINGS_PREFIXES = ("DJANGO_", "DATABASE_", "CELERY_", "CACHE_")
 
 
 def clean_env(**overrides: str) -> dict[str, str]:
-    """The current environment without any setting variable, plus the given ones."""
-    env = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
+    """The current environment without any variable the settings (or Django) read, plus the given ones."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(SETTINGS_PREFIXES)}
     env.update(overrides)
     return env
 
