@@ -40,7 +40,8 @@ _TS = re.compile(
     r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?"
     r"\s*(Z|[+-]\d{2}(?::?\d{2})?)?"
 )
-_DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})")
+# A spreadsheet date cell arrives as midnight of that day.
+_DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?: 00:00(?::00)?)?")
 # Calendar days seen so far: 'YYYY-MM-DD' -> True. A file spans few days, so this stays small.
 _real_days: dict[str, bool] = {}
 

@@ -33,11 +33,16 @@ from .kinds import Context, Kind, Record
 from .values import fail, local_to_aware, to_decimal
 
 Counts = tuple[int, int, int]  # created, updated, unchanged
-# SQLite allows a limited number of query parameters: look keys up in slices.
-LOOKUP_SLICE = 900
 
 
-def _slices(items: Sequence[Any], size: int = LOOKUP_SLICE) -> Iterable[Sequence[Any]]:
+def lookup_slice() -> int:
+    """How many keys one look-up query may carry (SQLite limits query parameters)."""
+    limit = connection.features.max_query_params or 50_000
+    return max(100, min(limit - 100, 50_000))
+
+
+def _slices(items: Sequence[Any], size: int | None = None) -> Iterable[Sequence[Any]]:
+    size = size or lookup_slice()
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -106,8 +111,9 @@ def _existing_repair_orders(pairs: set[tuple[int, str]]) -> dict[tuple[int, str]
         return found
     numbers = sorted({number for _, number in pairs})
     dealers = sorted({dealer for dealer, _ in pairs})
-    for part in _slices(numbers, LOOKUP_SLICE - len(dealers) if len(dealers) < LOOKUP_SLICE // 2 else 400):
-        for dealer_part in _slices(dealers, LOOKUP_SLICE // 2):
+    half = lookup_slice() // 2
+    for part in _slices(numbers, half):
+        for dealer_part in _slices(dealers, half):
             rows = RepairOrder.objects.filter(dealer_id__in=dealer_part, ro_number__in=part).values_list(
                 "dealer_id", "ro_number", "id"
             )

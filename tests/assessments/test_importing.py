@@ -828,6 +828,18 @@ def test_xlsx_first_sheet_imports_with_date_cells_as_local_time(tmp_path, dealer
     assert order.labor_amount == Decimal("1234.50")
 
 
+def test_xlsx_dealers_with_a_date_cell_for_the_opening_day(tmp_path, hq_manager):
+    from datetime import date
+
+    content = xlsx_bytes(
+        ["经销商代码", "经销商名称", "大区", "省份", "城市", "城市级别", "开业日期"],
+        ["GL0601", "吉利宁波店", "华东", "浙江", "宁波", 2, date(2019, 3, 8)],
+    )
+    job = import_file("dealers", write(tmp_path, content, name="dealers.xlsx"), user=hq_manager)
+    assert job.status == ImportStatus.SUCCEEDED, job.errors
+    assert Dealer.objects.get(code="GL0601").opened_on == date(2019, 3, 8)
+
+
 def test_xlsx_formula_without_a_cached_value_is_a_row_error(tmp_path, dealer, hq_manager):
     content = xlsx_bytes(
         ["ro_number", "dealer_code", "vin", "repair_type", "opened_at", "fault_code", "labor_amount"],
