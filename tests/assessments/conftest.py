@@ -80,6 +80,11 @@ def service_month(dealer: Dealer, month: Month, *, quality: int, orders: int = 3
 @pytest.fixture
 def scored_months(cast, dealer, other_dealer, far_dealer) -> dict[str, Period]:
     """Two scored months for the cast's three dealers (see the module docstring)."""
+    return seed_scored_months(cast, dealer, other_dealer, far_dealer)
+
+
+def seed_scored_months(cast, dealer: Dealer, other_dealer: Dealer, far_dealer: Dealer) -> dict[str, Period]:
+    """The data behind `scored_months`, for modules outside this folder (the browser tests)."""
     service_month(dealer, SEP, quality=2)
     service_month(other_dealer, SEP, quality=3)
     service_month(far_dealer, SEP, quality=1)
