@@ -776,7 +776,7 @@ def first_time_fix_records(user: Any, dealer: Dealer, month: Month) -> DrillDown
             Column("comeback", _("Comeback"), "flag"),
             Column("next_ro", _("Repair that followed")),
             Column("next_dealer", _("At dealer")),
-            Column("next_opened_at", _("Opened"), "datetime"),
+            Column("next_opened_at", _("Comeback opened"), "datetime"),
         ),
         flag_key="comeback",
         flag_label=_("Comeback"),
