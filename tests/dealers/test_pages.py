@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 from urllib.parse import unquote
@@ -276,3 +277,56 @@ def test_the_latest_scorecard_of_a_dealer_without_scorecards_is_its_dealer_page(
     response = client_for(hq_manager).get("/assessments/dealers/GL0001/")
     assert response.status_code == 302
     assert response["Location"] == "/dealers/GL0001/"
+
+
+# --- translations ------------------------------------------------------------------------
+
+LOCALE = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES"
+
+
+def _po_entries(path: Path) -> list[dict[str, object]]:
+    """The live entries of a .po file: msgid, msgid_plural, msgstr (the first form) and fuzzy."""
+    entries: list[dict[str, object]] = []
+    current: dict[str, object] = {}
+    field = None
+    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
+        if not line.strip():
+            if current.get("msgid"):
+                entries.append(current)
+            current, field = {}, None
+        elif line.startswith("#,"):
+            current["fuzzy"] = "fuzzy" in line
+        elif line.startswith("#"):
+            continue
+        elif line.startswith('"'):
+            if field:
+                current[field] = str(current[field]) + ast.literal_eval(line)
+        else:
+            key, _space, literal = line.partition(" ")
+            field = {"msgctxt": "msgctxt", "msgid": "msgid", "msgid_plural": "msgid_plural"}.get(key)
+            field = "msgstr" if key in ("msgstr", "msgstr[0]") else field
+            if field:
+                current[field] = ast.literal_eval(literal)
+    return entries
+
+
+def test_every_string_has_a_chinese_translation_and_the_catalogue_is_compiled():
+    import gettext
+
+    entries = _po_entries(LOCALE / "django.po")
+    assert len(entries) > 500
+    untranslated = [e["msgid"] for e in entries if not e.get("msgstr") or e.get("fuzzy")]
+    assert untranslated == [], "run makemessages and fill every msgstr"
+    with open(LOCALE / "django.mo", "rb") as handle:
+        catalogue = gettext.GNUTranslations(handle)
+
+    def compiled(entry: dict[str, object]) -> str:
+        msgid = str(entry["msgid"])
+        if "msgctxt" in entry:
+            return catalogue.pgettext(str(entry["msgctxt"]), msgid)
+        if "msgid_plural" in entry:
+            return catalogue.ngettext(msgid, str(entry["msgid_plural"]), 1)
+        return catalogue.gettext(msgid)
+
+    stale = [e["msgid"] for e in entries if compiled(e) != e["msgstr"]]
+    assert stale == [], "run compilemessages"
