@@ -40,14 +40,21 @@ class ServiceDataResource(resources.ModelResource):
         # The library's default commits the good rows of a file with a bad one: always all or nothing.
         kwargs["use_transactions"] = True
         kwargs["rollback_on_validation_errors"] = True
+        self._importing_user = kwargs.get("user")
         return super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors, **kwargs)
 
     def export_field(self, field: Any, instance: Any, **kwargs: Any) -> Any:
         return safe_cell(super().export_field(field, instance, **kwargs))
 
     def get_queryset(self) -> Any:
-        # The admin is for HQ admins; a resource used elsewhere passes a user and is scoped.
-        return self._meta.model.objects.all()
+        """The rows an import may update: only those of the importing user's dealers.
+
+        Without this the library looks existing rows up among every dealer's, so a dealer's
+        file could rewrite another dealer's complaint by its id.
+        """
+        user = getattr(self, "_importing_user", None)
+        objects = self._meta.model.objects
+        return objects.all() if user is None else objects.for_user(user)
 
     def filter_export(self, queryset: Any, **kwargs: Any) -> Any:
         user = kwargs.get("user")

@@ -6,7 +6,7 @@ import pytest
 import tablib
 from django.urls import reverse
 
-from assessments.models import RepairOrder
+from assessments.models import Complaint, RepairOrder
 from assessments.resources import ComplaintResource, RepairOrderResource
 from surveys.resources import SurveyResponseResource
 from tests.conftest import client_for
@@ -46,6 +46,18 @@ def test_resource_dealer_lookup_is_limited_to_the_users_dealers(dealer, other_de
     result = RepairOrderResource().import_data(data, dry_run=False, user=dealer_user)
     assert result.has_validation_errors() or result.has_errors()
     assert not RepairOrder.objects.exists()
+
+
+def test_resource_import_by_a_dealer_user_cannot_rewrite_another_dealers_row(
+    dealer, other_dealer, dealer_user
+):
+    ComplaintFactory(dealer=other_dealer, complaint_id="C-THEIRS", description="theirs")
+    data = tablib.Dataset(headers=["complaint_id", "dealer_code", "received_at", "category", "description"])
+    data.append(["C-THEIRS", "GL0001", "2026-10-01 10:00:00", "quality", "mine now"])
+    result = ComplaintResource().import_data(data, dry_run=False, user=dealer_user)
+    assert result.has_errors() or result.has_validation_errors()
+    theirs = Complaint.objects.get()
+    assert (theirs.dealer, theirs.description) == (other_dealer, "theirs")
 
 
 def test_resource_export_neutralises_formula_cells(dealer):
