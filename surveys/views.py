@@ -226,12 +226,12 @@ def results_export(request: HttpRequest, fmt: str) -> HttpResponse:
         _("Responses"),
         _("Mean overall"),
         _("CSAT"),
-        _("CSAT 95% low"),
-        _("CSAT 95% high"),
+        _("CSAT CI low"),
+        _("CSAT CI high"),
         _("NPS responses"),
         _("NPS"),
-        _("NPS 95% low"),
-        _("NPS 95% high"),
+        _("NPS CI low"),
+        _("NPS CI high"),
         *[str(DIMENSION_LABELS[name]) for name in DIMENSION_FIELDS],
     ]
     data = (
