@@ -174,7 +174,7 @@ def test_overview_defaults_to_the_latest_month_and_compares_with_the_one_before(
     assert ov.change == pytest.approx(round(expected - before, 2))
     assert ov.insufficient == 1
     assert ov.last_year_average is None
-    assert [row["dealer__code"] for row in ov.top] == ["GL0001", "GL0002"]
+    assert [row.dealer__code for row in ov.top] == ["GL0001", "GL0002"]
 
 
 def test_overview_of_a_regional_manager_covers_only_their_region(scored_months, regional_manager):
