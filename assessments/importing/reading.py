@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -32,6 +33,10 @@ BLOCK = 1 << 20
 XLSX_MAX_UNCOMPRESSED_BYTES = 2 * 1024**3
 XLSX_MAX_RATIO = 200
 XLSX_RATIO_APPLIES_ABOVE = 50 * 1024**2
+
+# Valid UTF-8 CJK ideographs seen before an invalid byte that make a file damaged UTF-8.
+DAMAGED_UTF8_IDEOGRAPHS = 4
+_IDEOGRAPHS = re.compile("[\u4e00-\u9fff]")
 
 # A row: its number (the header is row 1), its cells as text, and the indexes of cells that
 # hold a formula without a cached value (XLSX only; usually empty).
@@ -98,29 +103,48 @@ def open_table(path: Path, file_name: str) -> Table:
 
 
 def detect_encoding(path: Path) -> str:
-    """'utf-8-sig' or 'gb18030', after decoding the whole file strictly; else FileRejected."""
+    """'utf-8-sig' or 'gb18030', after decoding the whole file strictly; else FileRejected.
+
+    A file that holds valid UTF-8 Chinese and then an invalid byte is damaged UTF-8, not
+    GB18030: GB18030 would decode it without complaint, into mojibake. It is refused. (A
+    GB18030 file read as UTF-8 fails within its first Chinese characters: a GB pair can
+    pass for UTF-8 by chance, a run of CJK ideographs cannot.)
+    """
     with path.open("rb") as handle:
         head = handle.read(4)
     if head.startswith(UTF16_BOMS):
         raise FileRejected(msg.FILE_ENCODING, offset=0)
-    utf8_error: int | None = None
-    for encoding in ("utf-8-sig", "gb18030"):
-        decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-        offset = 0
-        try:
-            with path.open("rb") as handle:
-                while block := handle.read(BLOCK):
-                    if b"\x00" in block:
-                        raise FileRejected(msg.FILE_BINARY)
-                    decoder.decode(block)
-                    offset += len(block)
-                decoder.decode(b"", final=True)
-        except UnicodeDecodeError as exc:
-            if utf8_error is None:
-                utf8_error = offset + exc.start
-            continue
-        return encoding
-    raise FileRejected(msg.FILE_ENCODING, offset=f"{utf8_error or 0:,}")
+    utf8_error, utf8_ideographs = _first_decode_error(path, "utf-8-sig")
+    if utf8_error is None:
+        return "utf-8-sig"
+    if utf8_ideographs < DAMAGED_UTF8_IDEOGRAPHS:
+        gb_error, _ = _first_decode_error(path, "gb18030")
+        if gb_error is None:
+            return "gb18030"
+    raise FileRejected(msg.FILE_ENCODING, offset=f"{utf8_error:,}")
+
+
+def _first_decode_error(path: Path, encoding: str) -> tuple[int | None, int]:
+    """Where strict decoding first fails (None: it does not), and how many CJK ideographs
+    it decoded before that (counted up to DAMAGED_UTF8_IDEOGRAPHS)."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    offset = 0
+    ideographs = 0
+    try:
+        with path.open("rb") as handle:
+            while block := handle.read(BLOCK):
+                if b"\x00" in block:
+                    raise FileRejected(msg.FILE_BINARY)
+                text = decoder.decode(block)
+                if ideographs < DAMAGED_UTF8_IDEOGRAPHS and not text.isascii():
+                    ideographs += len(_IDEOGRAPHS.findall(text, 0, 100_000))
+                offset += len(block)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:
+        if ideographs < DAMAGED_UTF8_IDEOGRAPHS and exc.start:
+            ideographs += len(_IDEOGRAPHS.findall(exc.object[: exc.start].decode(encoding, errors="ignore")))
+        return offset + exc.start, ideographs
+    return None, ideographs
 
 
 def _open_csv(path: Path) -> Table:

@@ -70,6 +70,32 @@ def test_undecodable_file_is_rejected_naming_the_encoding(tmp_path, dealer, hq_m
     assert not RepairOrder.objects.exists()
 
 
+def test_utf8_file_damaged_after_its_chinese_is_refused_not_read_as_gb18030_mojibake(tmp_path, hq_manager):
+    csv_text = table(
+        ["dealer_code", "name", "region", "province", "city", "city_tier"],
+        ["GL0102", "锦江店", "西南", "四川", "成都", 1],
+    )
+    path = write(tmp_path, csv_text.encode("utf-8") + b"GL0103,\xb0\xa1,x,x,x,1\n")
+    job = import_file("dealers", path, user=hq_manager)
+    assert job.status == ImportStatus.REJECTED
+    assert job.message == text(msg.FILE_ENCODING, offset=f"{len(csv_text.encode()) + 7:,}")
+    assert not Dealer.objects.filter(code="GL0102").exists()
+
+
+@pytest.mark.parametrize(
+    "kind", ["dealers", "repair_orders", "complaints", "survey_responses", "parts_orders", "submissions"]
+)
+def test_gb18030_files_with_chinese_headers_of_every_kind_are_read_as_gb18030(
+    tmp_path, dealer, hq_manager, kind
+):
+    from assessments.importing.kinds import get_kind
+    from assessments.importing.reading import detect_encoding
+
+    header = ",".join(column.alias for column in get_kind(kind).columns)
+    path = write(tmp_path, header + "\n", encoding="gb18030")
+    assert detect_encoding(path) == "gb18030"
+
+
 def test_quoted_fields_may_hold_commas_quotes_and_line_breaks(tmp_path, dealer, hq_manager):
     description = 'He said "too slow", then\nleft'
     csv_text = table(
