@@ -21,7 +21,7 @@ from ..factories import ComplaintFactory, RepairOrderFactory, SurveyResponseFact
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parent.parent.parent / "screenshots"
+SHOTS = Path(__file__).resolve().parent.parent.parent / "screenshots" / "surveys"
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Debian's chromium is not installed"),
@@ -68,7 +68,7 @@ def desktop(browser, live_server, username: str, language: str):
 
 
 def shoot(page, name: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / name), full_page=True)
 
 
