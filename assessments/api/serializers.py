@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -25,7 +26,9 @@ from ..models import (
     SchemeKpi,
     Scorecard,
 )
+from ..periods import Month
 from ..serializers_json import scorecard_as_json
+from ..services.submissions import SubmissionData
 
 MAX_SAMPLE = 2_147_483_647  # the largest value a minimum sample column holds
 GRADE_LENGTH = Scorecard._meta.get_field("grade").max_length
@@ -318,6 +321,13 @@ class PartsOrderSerializer(DescribedModelSerializer):
 
 class SubmissionSerializer(DescribedModelSerializer):
     dealer = DealerCodeField()
+    reviewed_by = serializers.CharField(
+        source="reviewed_by.username",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text=_("Who approved or returned it last."),
+    )
 
     class Meta:
         model = MonthlySubmission
@@ -333,9 +343,100 @@ class SubmissionSerializer(DescribedModelSerializer):
             "status",
             "submitted_at",
             "reviewed_at",
+            "reviewed_by",
             "review_comment",
             "imported_at",
         ]
+
+
+MAX_COUNT = 100_000  # the most people or machines a dealer reports, as on the submission form
+CERTIFIED_TOO_MANY = _("Cannot be more than the technicians.")
+EQUIPMENT_OK_TOO_MANY = _("Cannot be more than the equipment total.")
+RETURN_NEEDS_COMMENT = _("Say what needs correcting when returning a submission.")
+
+
+class PeriodCodeField(serializers.CharField):
+    """A month 'YYYY-MM', cleaned to its canonical text."""
+
+    default_error_messages = {"invalid_month": _("Enter a month as YYYY-MM.")}
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 7)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        text = super().to_internal_value(data)
+        try:
+            return str(Month.parse(text))
+        except ValueError:
+            self.fail("invalid_month")
+            raise  # unreachable: fail() raises
+
+
+class SubmissionDraftSerializer(serializers.Serializer):
+    """A dealer's monthly capacity report (data-formats.md → submissions), saved as a draft.
+
+    The same checks as the submission form: whole numbers, certified ≤ technicians,
+    in working order ≤ total.
+    """
+
+    period = PeriodCodeField(help_text=_("The month reported, YYYY-MM."))
+    technicians = serializers.IntegerField(
+        min_value=0, max_value=MAX_COUNT, help_text=_("Technicians employed at the end of the month.")
+    )
+    certified_technicians = serializers.IntegerField(
+        min_value=0, max_value=MAX_COUNT, help_text=_("Of them, technicians holding a current certificate.")
+    )
+    equipment_total = serializers.IntegerField(
+        min_value=0, max_value=MAX_COUNT, help_text=_("Workshop equipment on the brand's required list.")
+    )
+    equipment_ok = serializers.IntegerField(
+        min_value=0, max_value=MAX_COUNT, help_text=_("Of it, equipment in working order.")
+    )
+    training_hours = serializers.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal(0),
+        help_text=_("Training hours taken by the workshop's staff in the month."),
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        errors = {}
+        if attrs["certified_technicians"] > attrs["technicians"]:
+            errors["certified_technicians"] = [CERTIFIED_TOO_MANY]
+        if attrs["equipment_ok"] > attrs["equipment_total"]:
+            errors["equipment_ok"] = [EQUIPMENT_OK_TOO_MANY]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+    def to_data(self) -> SubmissionData:
+        data = self.validated_data
+        return SubmissionData(
+            technicians=data["technicians"],
+            certified_technicians=data["certified_technicians"],
+            equipment_total=data["equipment_total"],
+            equipment_ok=data["equipment_ok"],
+            training_hours=data["training_hours"],
+        )
+
+
+class SubmissionApproveSerializer(serializers.Serializer):
+    comment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=2000,
+        help_text=_("A note for the dealer, optional."),
+    )
+
+
+class SubmissionReturnSerializer(serializers.Serializer):
+    comment = serializers.CharField(
+        max_length=2000,
+        error_messages={"blank": RETURN_NEEDS_COMMENT, "required": RETURN_NEEDS_COMMENT},
+        help_text=_("What the dealer must correct; required."),
+    )
 
 
 # --- imports ---------------------------------------------------------------------------------

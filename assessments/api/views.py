@@ -20,13 +20,13 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.api_base import HQ_ADMIN_ONLY, HQ_ONLY, Conflict, DescribedPagination, ScopedViewSet
-from dealers.choices import Role
+from dealers.choices import MANAGER_ROLES, Role
 
 from ..importing import import_file
 from ..models import (
@@ -44,6 +44,13 @@ from ..scoring.scheme_file import SchemeFileError
 from ..selectors_pages import DRILL_DOWNS, drill_down
 from ..services.recompute import RecomputeError, period_close
 from ..services.schemes import SchemeError, scheme_load, scheme_publish
+from ..services.submissions import (
+    SubmissionError,
+    submission_approve,
+    submission_return,
+    submission_save_draft,
+    submission_submit,
+)
 from ..tasks import queue_recompute
 from . import filters
 from .serializers import (
@@ -57,11 +64,16 @@ from .serializers import (
     SchemeFileSerializer,
     SchemeSerializer,
     ScorecardSerializer,
+    SubmissionApproveSerializer,
+    SubmissionDraftSerializer,
+    SubmissionReturnSerializer,
     SubmissionSerializer,
 )
 
 READ_ONLY = (mixins.ListModelMixin, mixins.RetrieveModelMixin)
 UPLOAD_ROLES = frozenset({Role.HQ_ADMIN, Role.HQ_MANAGER, Role.DEALER_USER})
+DEALER_USER_ONLY = frozenset({Role.DEALER_USER})
+MANAGERS = frozenset(MANAGER_ROLES)
 
 
 class KpiViewSet(*READ_ONLY, ScopedViewSet):
@@ -345,13 +357,110 @@ class PartsOrderViewSet(*READ_ONLY, ScopedViewSet):
     }
 
 
-class SubmissionViewSet(*READ_ONLY, ScopedViewSet):
-    """Monthly capacity submissions in your scope; an approved one feeds the base tier."""
+SUBMISSION_REFUSED = OpenApiResponse(
+    description="The submission's state or its closed period does not allow this; the detail says why."
+)
 
-    queryset = MonthlySubmission.objects.select_related("dealer")
+
+class SubmissionViewSet(*READ_ONLY, ScopedViewSet):
+    """Monthly capacity submissions in your scope; an approved one feeds the base tier.
+
+    A dealer user saves its dealer's draft and submits it; HQ managers and admins, and the
+    regional manager of the dealer's region, approve it or return it with a comment. The
+    rules are those of the submission pages (assessments/services/submissions.py).
+    """
+
+    queryset = MonthlySubmission.objects.select_related("dealer", "reviewed_by")
     serializer_class = SubmissionSerializer
     filterset_class = filters.SubmissionFilterSet
     ordering_fields = {"period": "period", "status": "status", "dealer": "dealer__code"}
+    action_roles = {
+        "create": DEALER_USER_ONLY,
+        "submit": DEALER_USER_ONLY,
+        "approve": MANAGERS,
+        "return_": MANAGERS,
+    }
+
+    @extend_schema(
+        summary="Save your dealer's draft for a month",
+        description="Save the month's capacity report of your own dealer as a draft: a new one (201), or the "
+        "existing draft or returned submission of that month changed (200). Submit it with the submit action. "
+        "Refused for a closed period or a submission already submitted or approved.",
+        request=SubmissionDraftSerializer,
+        responses={201: SubmissionSerializer, 200: SubmissionSerializer, 409: SUBMISSION_REFUSED},
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        draft = SubmissionDraftSerializer(data=request.data)
+        draft.is_valid(raise_exception=True)
+        dealer = request.user.dealer
+        if dealer is None:  # a dealer user not attached to a dealer has nothing to report
+            raise PermissionDenied
+        period = draft.validated_data["period"]
+        existed = MonthlySubmission.objects.filter(dealer=dealer, period=period).exists()
+        try:
+            submission = submission_save_draft(
+                dealer=dealer, period_code=period, data=draft.to_data(), actor=request.user
+            )
+        except SubmissionError as exc:
+            raise Conflict(str(exc)) from exc
+        return Response(
+            self._fresh(submission), status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED
+        )
+
+    @extend_schema(
+        summary="Submit the draft for review",
+        description="Send a draft or returned submission of your dealer to HQ for review.",
+        request=None,
+        responses={200: SubmissionSerializer, 409: SUBMISSION_REFUSED},
+    )
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk: str | None = None) -> Response:
+        try:
+            submission = submission_submit(submission=self.get_object(), actor=request.user)
+        except SubmissionError as exc:
+            raise Conflict(str(exc)) from exc
+        return Response(self._fresh(submission))
+
+    @extend_schema(
+        summary="Approve a submitted submission",
+        description="Approve it: from now on scoring uses it, and its period is recomputed.",
+        request=SubmissionApproveSerializer,
+        responses={200: SubmissionSerializer, 409: SUBMISSION_REFUSED},
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str | None = None) -> Response:
+        review = SubmissionApproveSerializer(data=request.data)
+        review.is_valid(raise_exception=True)
+        try:
+            submission = submission_approve(
+                submission=self.get_object(), actor=request.user, comment=review.validated_data["comment"]
+            )
+        except SubmissionError as exc:
+            raise Conflict(str(exc)) from exc
+        return Response(self._fresh(submission))
+
+    @extend_schema(
+        summary="Return a submitted submission for correction",
+        description="Send it back to the dealer with a comment saying what to correct; the dealer changes "
+        "it and submits again.",
+        request=SubmissionReturnSerializer,
+        responses={200: SubmissionSerializer, 409: SUBMISSION_REFUSED},
+    )
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
+    def return_(self, request: Request, pk: str | None = None) -> Response:
+        review = SubmissionReturnSerializer(data=request.data)
+        review.is_valid(raise_exception=True)
+        try:
+            submission = submission_return(
+                submission=self.get_object(), actor=request.user, comment=review.validated_data["comment"]
+            )
+        except SubmissionError as exc:
+            raise Conflict(str(exc)) from exc
+        return Response(self._fresh(submission))
+
+    def _fresh(self, submission: MonthlySubmission) -> dict[str, Any]:
+        """The submission as stored now, read through the user's scope like any other row."""
+        return self.get_serializer(self.get_queryset().get(pk=submission.pk)).data
 
 
 class ImportJobViewSet(*READ_ONLY, mixins.CreateModelMixin, ScopedViewSet):

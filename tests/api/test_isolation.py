@@ -7,6 +7,8 @@ config.api_router that the table does not cover, so a new endpoint cannot skip t
 
 Rows are made for three dealers: `dealer` (GL0001) and `other_dealer` (GL0002) in 华东,
 `far_dealer` (GL0003) in 华南; `VISIBLE` says which of them each role of the cast may see.
+A write is tried by each role on a row of the first dealer that role sees (`home_dealer`),
+and by the roles it is for on a row of a dealer they do not see (404).
 """
 
 from __future__ import annotations
@@ -21,13 +23,13 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, reverse
 from rest_framework.authtoken.models import Token
 
-from assessments.choices import ImportKind, ImportStatus
+from assessments.choices import ImportKind, ImportStatus, SubmissionStatus
 from assessments.models import ImportJob, Kpi, Period, Scheme
 from assessments.services.schemes import scheme_load
 from config.api_base import ALL_ROLES, HQ_ADMIN_ONLY, HQ_ONLY
 from config.api_router import router
 from config.api_router import urlpatterns as api_urlpatterns
-from dealers.choices import Role
+from dealers.choices import MANAGER_ROLES, Role
 from dealers.models import Dealer, User
 from tests.factories import (
     ComplaintFactory,
@@ -58,6 +60,14 @@ VISIBLE: dict[str, set[str]] = {
     "hq_manager": HQ,
     "hq_admin": HQ,
 }
+ROLE_OF = {
+    "dealer_user": Role.DEALER_USER,
+    "other_dealer_user": Role.DEALER_USER,
+    "regional_manager": Role.REGIONAL_MANAGER,
+    "other_regional_manager": Role.REGIONAL_MANAGER,
+    "hq_manager": Role.HQ_MANAGER,
+    "hq_admin": Role.HQ_ADMIN,
+}
 #: A dealer each non-HQ role may not see.
 OUT_OF_SCOPE = {
     "dealer_user": "GL0002",
@@ -66,6 +76,8 @@ OUT_OF_SCOPE = {
     "other_regional_manager": "GL0001",
 }
 UPLOAD_ROLES = frozenset({Role.HQ_ADMIN, Role.HQ_MANAGER, Role.DEALER_USER})
+DEALER_USER_ONLY = frozenset({Role.DEALER_USER})
+MANAGERS = frozenset(MANAGER_ROLES)
 
 
 # --- the table ---------------------------------------------------------------------------------
@@ -73,15 +85,24 @@ UPLOAD_ROLES = frozenset({Role.HQ_ADMIN, Role.HQ_MANAGER, Role.DEALER_USER})
 
 @dataclass(frozen=True)
 class Write:
-    """A write an endpoint takes: on the list (create) or on a row (an action)."""
+    """A write an endpoint takes: on the list (create, or a list action) or on a row (an action).
+
+    `body` and `target` are given the dealer the acting user works for (`home_dealer`), so that
+    what each role sends and acts on is in its own scope.
+    """
 
     route: str  # "list" for create, else the action's url name, e.g. "publish"
     method: str
     roles: frozenset[str]
     ok: tuple[int, ...]
-    body: Callable[[], Any] = lambda: None
+    body: Callable[[Dealer], Any] = lambda dealer: None
     multipart: bool = False
-    target: Callable[[], Any] | None = None  # the row acted on; None for a create
+    target: Callable[[Dealer], Any] | None = None  # the row acted on; None on the list
+    on_list: bool = False  # an action on the list (no row), e.g. "lift-suspension"
+
+    @property
+    def on_row(self) -> bool:
+        return self.route != "list" and not self.on_list
 
 
 @dataclass(frozen=True)
@@ -94,8 +115,10 @@ class Endpoint:
     owner: Callable[[dict[str, Any]], str] = lambda item: item["dealer"]
     read_roles: frozenset[str] = ALL_ROLES
     writes: tuple[Write, ...] = ()
-    #: Extra GET actions on a row: url name → extra URL kwargs.
-    detail_reads: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Extra GET actions on a row: url name → extra URL kwargs (or a function of the row giving them).
+    detail_reads: dict[str, dict[str, str] | Callable[[Any], dict[str, str]]] = field(default_factory=dict)
+    #: Extra GET actions on the list (no row), by url name.
+    list_reads: tuple[str, ...] = ()
     #: more(dealer, n) makes the n-th extra row of a dealer (for the query count); default: make.
     more: Callable[[Dealer, int], Any] | None = None
 
@@ -110,6 +133,21 @@ def _import_job(dealer: Dealer) -> ImportJob:
     )
     job.error_file.save("complaints-errors.csv", ContentFile(b"complaint_id,error\nC1,bad\n"))
     return job
+
+
+SUBMISSION: dict[str, Any] = {
+    "period": "2026-11",
+    "technicians": 12,
+    "certified_technicians": 10,
+    "equipment_total": 30,
+    "equipment_ok": 28,
+    "training_hours": "64.50",
+}
+
+
+def _submission(status: str) -> Callable[[Dealer], Any]:
+    """Makes the dealer's November submission in this state."""
+    return lambda dealer: SubmissionFactory(dealer=dealer, period="2026-11", status=status)
 
 
 def _complaints_csv(dealer_code: str) -> io.BytesIO:
@@ -162,14 +200,14 @@ ENDPOINTS: dict[str, Endpoint] = {
                     "post",
                     HQ_ADMIN_ONLY,
                     (201,),
-                    target=lambda: User.objects.get(username="dealer_user"),
+                    target=lambda d: User.objects.get(username="dealer_user"),
                 ),
                 Write(
                     "token",
                     "delete",
                     HQ_ADMIN_ONLY,
                     (204,),
-                    target=lambda: User.objects.get(username="dealer_user"),
+                    target=lambda d: User.objects.get(username="dealer_user"),
                 ),
             ),
         ),
@@ -187,8 +225,8 @@ ENDPOINTS: dict[str, Endpoint] = {
             scoped=False,
             list_queries=3,
             writes=(
-                Write("list", "post", HQ_ADMIN_ONLY, (201,), body=lambda: SCHEME_FILE),
-                Write("publish", "post", HQ_ADMIN_ONLY, (200,), target=_draft_scheme),
+                Write("list", "post", HQ_ADMIN_ONLY, (201,), body=lambda d: SCHEME_FILE),
+                Write("publish", "post", HQ_ADMIN_ONLY, (200,), target=lambda d: _draft_scheme()),
             ),
         ),
         Endpoint(
@@ -203,14 +241,14 @@ ENDPOINTS: dict[str, Endpoint] = {
                     "post",
                     HQ_ONLY,
                     (200,),
-                    target=lambda: Period.objects.get_or_create(code="2026-09")[0],
+                    target=lambda d: Period.objects.get_or_create(code="2026-09")[0],
                 ),
                 Write(
                     "recompute",
                     "post",
                     HQ_ONLY,
                     (202,),
-                    target=lambda: Period.objects.get_or_create(code="2026-08")[0],
+                    target=lambda d: Period.objects.get_or_create(code="2026-08")[0],
                 ),
             ),
         ),
@@ -237,6 +275,19 @@ ENDPOINTS: dict[str, Endpoint] = {
             scoped=True,
             list_queries=2,
             more=lambda d, n: SubmissionFactory(dealer=d, period=f"2026-0{n}"),
+            writes=(
+                Write("list", "post", DEALER_USER_ONLY, (201,), body=lambda d: SUBMISSION),
+                Write("submit", "post", DEALER_USER_ONLY, (200,), target=_submission(SubmissionStatus.DRAFT)),
+                Write("approve", "post", MANAGERS, (200,), target=_submission(SubmissionStatus.SUBMITTED)),
+                Write(
+                    "return",
+                    "post",
+                    MANAGERS,
+                    (200,),
+                    body=lambda d: {"comment": "持证技师人数与培训记录不符"},
+                    target=_submission(SubmissionStatus.SUBMITTED),
+                ),
+            ),
         ),
         Endpoint(
             "importjob",
@@ -252,7 +303,7 @@ ENDPOINTS: dict[str, Endpoint] = {
                     UPLOAD_ROLES,
                     (201, 202),
                     multipart=True,
-                    body=lambda: {"kind": "complaints", "file": _complaints_csv("GL0001")},
+                    body=lambda d: {"kind": "complaints", "file": _complaints_csv(d.code)},
                 ),
             ),
         ),
@@ -273,34 +324,38 @@ def rows(cast: dict[str, User], dealer: Dealer, other_dealer: Dealer, far_dealer
     return make
 
 
-def url(endpoint: Endpoint, route: str, row: Any = None, extra: dict[str, str] | None = None) -> str:
+def url(endpoint: Endpoint, route: str, row: Any = None, extra: Any = None) -> str:
+    """The address of a route: of the list when `row` is None, else of that row (plus `extra` kwargs)."""
     if route == "list":
         return reverse(f"api:{endpoint.basename}-list")
+    if row is None:
+        return reverse(f"api:{endpoint.basename}-{route}")
+    extra = extra(row) if callable(extra) else extra
     kwargs = {**endpoint.key(row), **(extra or {})}
     return reverse(f"api:{endpoint.basename}-{route}", kwargs=kwargs)
 
 
-def send(client: Any, method: str, address: str, write: Write | None = None) -> Any:
-    if write is None or write.body() is None:
+def home_dealer(user: User) -> Dealer:
+    """The first dealer the user sees: its own, its region's first, or GL0001 for HQ."""
+    return Dealer.objects.for_user(user).order_by("code").first()
+
+
+def send(client: Any, method: str, address: str, body: Any = None, *, multipart: bool = False) -> Any:
+    if body is None:
         return getattr(client, method)(address)
-    if write.multipart:
-        return getattr(client, method)(address, write.body(), format="multipart")
-    return getattr(client, method)(address, write.body(), format="json")
+    return getattr(client, method)(address, body, format="multipart" if multipart else "json")
 
 
-def every_request(endpoint: Endpoint, row: Any) -> list[tuple[str, str, Write | None]]:
-    """(method, URL, write) of everything the endpoint answers, on `row` where a row is needed."""
-    requests: list[tuple[str, str, Write | None]] = [
-        ("get", url(endpoint, "list"), None),
-        ("get", url(endpoint, "detail", row), None),
-    ]
-    requests += [
-        ("get", url(endpoint, name, row, extra), None) for name, extra in endpoint.detail_reads.items()
-    ]
-    for write in endpoint.writes:
-        requests.append(
-            (write.method, url(endpoint, write.route, None if write.route == "list" else row), write)
-        )
+def write_url(endpoint: Endpoint, write: Write, target: Any) -> str:
+    return url(endpoint, write.route, target if write.on_row else None)
+
+
+def every_request(endpoint: Endpoint, row: Any) -> list[tuple[str, str]]:
+    """(method, URL) of everything the endpoint answers, on `row` where a row is needed."""
+    requests = [("get", url(endpoint, "list")), ("get", url(endpoint, "detail", row))]
+    requests += [("get", url(endpoint, name)) for name in endpoint.list_reads]
+    requests += [("get", url(endpoint, name, row, extra)) for name, extra in endpoint.detail_reads.items()]
+    requests += [(write.method, write_url(endpoint, write, row)) for write in endpoint.writes]
     return requests
 
 
@@ -314,7 +369,7 @@ parametrize_roles = pytest.mark.parametrize("role", ROLES)
 @parametrize_endpoints
 def test_anonymous_gets_401_everywhere(endpoint: Endpoint, rows: Callable) -> None:
     row = rows(endpoint)["GL0001"]
-    for method, address, _write in every_request(endpoint, row):
+    for method, address in every_request(endpoint, row):
         response = getattr(api_client(), method)(address)
         assert response.status_code == 401, (method, address)
         assert set(response.json()) == {"detail", "errors"}
@@ -381,14 +436,51 @@ WRITES = [(e, w) for e in ENDPOINTS.values() for w in e.writes]
 def test_writes_per_role(endpoint: Endpoint, write: Write, role: str, cast: dict, rows: Callable) -> None:
     rows(endpoint)
     allowed = cast[role].role in write.roles
-    target = write.target() if write.target else None
-    address = url(endpoint, write.route, target)
-    response = send(api_client(cast[role]), write.method, address, write)
+    home = home_dealer(cast[role])
+    target = write.target(home) if write.target else None
+    address = write_url(endpoint, write, target)
+    response = send(
+        api_client(cast[role]), write.method, address, write.body(home), multipart=write.multipart
+    )
     if allowed:
         assert response.status_code in write.ok, response.content
     else:
         assert response.status_code == 403, response.content
         assert set(response.json()) == {"detail", "errors"}
+
+
+#: Writes on rows of scoped endpoints, with each non-HQ role that may do them.
+ROW_WRITES = [
+    (e, w, role)
+    for e, w in WRITES
+    if e.scoped and w.on_row
+    for role in OUT_OF_SCOPE
+    if ROLE_OF[role] in w.roles
+]
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "write", "role"),
+    ROW_WRITES,
+    ids=[f"{e.basename}-{w.route}-{w.method}-{role}" for e, w, role in ROW_WRITES],
+)
+def test_writes_on_a_row_outside_scope_are_404(
+    endpoint: Endpoint, write: Write, role: str, cast: dict, rows: Callable
+) -> None:
+    """A role that may do the write, on a row it does not see: 404, and the row is untouched."""
+    rows(endpoint)
+    hidden = Dealer.objects.get(code=OUT_OF_SCOPE[role])
+    target = write.target(hidden)
+    before = type(target).objects.filter(pk=target.pk).values().get()
+    response = send(
+        api_client(cast[role]),
+        write.method,
+        write_url(endpoint, write, target),
+        write.body(home_dealer(cast[role])),
+        multipart=write.multipart,
+    )
+    assert response.status_code == 404, response.content
+    assert type(target).objects.filter(pk=target.pk).values().get() == before
 
 
 @parametrize_endpoints
@@ -407,7 +499,7 @@ NO_CREATE = [e for e in ENDPOINTS.values() if not any(w.route == "list" for w in
 
 @pytest.mark.parametrize("endpoint", NO_CREATE, ids=[e.basename for e in NO_CREATE])
 def test_create_only_where_a_service_exists(endpoint: Endpoint, cast: dict, rows: Callable) -> None:
-    """Only schemes (the scheme service) and imports (the import service) take a POST on their list."""
+    """Only where a service creates rows (schemes, imports, submissions, appeals) does a list take a POST."""
     rows(endpoint)
     response = api_client(cast["hq_admin"]).post(url(endpoint, "list"), {}, format="json")
     assert response.status_code == 405
@@ -455,6 +547,7 @@ def test_every_route_has_an_entry() -> None:
     for endpoint in ENDPOINTS.values():
         covered |= {f"{endpoint.basename}-list", f"{endpoint.basename}-detail"}
         covered |= {f"{endpoint.basename}-{name}" for name in endpoint.detail_reads}
+        covered |= {f"{endpoint.basename}-{name}" for name in endpoint.list_reads}
         covered |= {f"{endpoint.basename}-{w.route}" for w in endpoint.writes}
     missing = _route_names(api_urlpatterns) - covered
     assert not missing, f"routes without isolation tests: {sorted(missing)}"
@@ -464,7 +557,7 @@ def test_every_extra_action_has_an_entry() -> None:
     """An @action added to a viewset must be listed as a read or a write of its endpoint."""
     for _prefix, viewset, basename in router.registry:
         endpoint = ENDPOINTS[basename]
-        listed = set(endpoint.detail_reads) | {w.route for w in endpoint.writes}
+        listed = set(endpoint.detail_reads) | set(endpoint.list_reads) | {w.route for w in endpoint.writes}
         for extra in viewset.get_extra_actions():
             assert extra.url_name in listed, f"{basename}: action {extra.url_name} is not in the table"
 
