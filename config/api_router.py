@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from assessments.api import views as assessments
 from dealers.api import views as dealers
+from incentives.api import views as incentives
 from surveys.api import views as surveys
 
 router = DefaultRouter()
@@ -20,6 +21,11 @@ router.register("parts-orders", assessments.PartsOrderViewSet, basename="partsor
 router.register("survey-responses", surveys.SurveyResponseViewSet, basename="surveyresponse")
 router.register("submissions", assessments.SubmissionViewSet, basename="submission")
 router.register("imports", assessments.ImportJobViewSet, basename="importjob")
+router.register("incentive-rules", incentives.IncentiveRuleViewSet, basename="incentiverule")
+router.register("incentive-actions", incentives.IncentiveActionViewSet, basename="incentiveaction")
+router.register("ledger", incentives.LedgerEntryViewSet, basename="ledgerentry")
+router.register("rectifications", incentives.RectificationOrderViewSet, basename="rectification")
+router.register("appeals", incentives.AppealViewSet, basename="appeal")
 
 app_name = "api"
 urlpatterns = router.urls

@@ -31,6 +31,8 @@ from config.api_router import router
 from config.api_router import urlpatterns as api_urlpatterns
 from dealers.choices import MANAGER_ROLES, Role
 from dealers.models import Dealer, User
+from incentives.choices import RectificationStatus
+from incentives.models import IncentiveRule
 from tests.factories import (
     ComplaintFactory,
     DealerFactory,
@@ -41,7 +43,14 @@ from tests.factories import (
     UserFactory,
 )
 
-from .conftest import api_client, make_scorecard
+from .conftest import (
+    api_client,
+    make_action,
+    make_appeal,
+    make_ledger_entry,
+    make_rectification,
+    make_scorecard,
+)
 
 ROLES = [
     "dealer_user",
@@ -148,6 +157,12 @@ SUBMISSION: dict[str, Any] = {
 def _submission(status: str) -> Callable[[Dealer], Any]:
     """Makes the dealer's November submission in this state."""
     return lambda dealer: SubmissionFactory(dealer=dealer, period="2026-11", status=status)
+
+
+def _upload(name: str) -> io.BytesIO:
+    upload = io.BytesIO(b"%PDF-1.4 evidence")
+    upload.name = name
+    return upload
 
 
 def _complaints_csv(dealer_code: str) -> io.BytesIO:
@@ -304,6 +319,117 @@ ENDPOINTS: dict[str, Endpoint] = {
                     (201, 202),
                     multipart=True,
                     body=lambda d: {"kind": "complaints", "file": _complaints_csv(d.code)},
+                ),
+            ),
+        ),
+        Endpoint(
+            "incentiverule",
+            lambda d: IncentiveRule.objects.create(
+                name=f"{d.code} veto", condition="veto", action_type="interview"
+            ),
+            lambda r: {"pk": str(r.pk)},
+            scoped=False,
+            list_queries=2,
+            read_roles=MANAGERS,
+        ),
+        Endpoint(
+            "incentiveaction",
+            make_action,
+            lambda a: {"pk": str(a.pk)},
+            scoped=True,
+            list_queries=3,
+            more=lambda d, n: make_action(d, period=f"2026-0{n}"),
+            writes=(
+                Write(
+                    "approve", "post", MANAGERS, (200,), target=lambda d: make_action(d, origin="rule:target")
+                ),
+                Write(
+                    "reject",
+                    "post",
+                    MANAGERS,
+                    (200,),
+                    body=lambda d: {"comment": "奖励需待整改完成"},
+                    target=lambda d: make_action(d, origin="rule:target"),
+                ),
+                Write(
+                    "lift-suspension",
+                    "post",
+                    MANAGERS,
+                    (201,),
+                    body=lambda d: {"dealer": d.code, "reason": "整改完成"},
+                    on_list=True,
+                ),
+            ),
+        ),
+        Endpoint(
+            "ledgerentry",
+            make_ledger_entry,
+            lambda e: {"pk": str(e.pk)},
+            scoped=True,
+            list_queries=2,
+            more=lambda d, n: make_ledger_entry(d, period=f"2026-0{n}"),
+            list_reads=("totals",),
+        ),
+        Endpoint(
+            "rectification",
+            make_rectification,
+            lambda o: {"pk": str(o.pk)},
+            scoped=True,
+            list_queries=3,
+            more=lambda d, n: make_rectification(d, period=f"2026-0{n}"),
+            detail_reads={"evidence-file": lambda o: {"evidence_id": str(o.evidence.get().pk)}},
+            writes=(
+                Write(
+                    "plan",
+                    "post",
+                    DEALER_USER_ONLY,
+                    (200,),
+                    multipart=True,
+                    body=lambda d: {
+                        "plan": "增加两名持证技师，十一月底前完成培训",
+                        "evidence": [_upload("training.pdf")],
+                    },
+                    target=lambda d: make_rectification(d, origin="rule:target", evidence=False),
+                ),
+                Write(
+                    "verify",
+                    "post",
+                    MANAGERS,
+                    (200,),
+                    body=lambda d: {"passed": True, "comment": "已现场核实"},
+                    target=lambda d: make_rectification(
+                        d, origin="rule:target", status=RectificationStatus.PLAN_SUBMITTED
+                    ),
+                ),
+            ),
+        ),
+        Endpoint(
+            "appeal",
+            make_appeal,
+            lambda a: {"pk": str(a.pk)},
+            scoped=True,
+            list_queries=2,
+            detail_reads={"evidence-file": {}},
+            writes=(
+                Write(
+                    "list",
+                    "post",
+                    DEALER_USER_ONLY,
+                    (201,),
+                    multipart=True,
+                    body=lambda d: {
+                        "scorecard": f"2026-10:{d.code}",
+                        "kpi_code": "csat",
+                        "reason": "抽样有误",
+                    },
+                ),
+                Write(
+                    "decide",
+                    "post",
+                    MANAGERS,
+                    (200,),
+                    body=lambda d: {"uphold": False, "decision": "抽样符合规则"},
+                    target=make_appeal,
                 ),
             ),
         ),

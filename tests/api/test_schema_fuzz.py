@@ -22,7 +22,7 @@ from schemathesis.checks import not_a_server_error
 
 from tests.factories import ComplaintFactory, RepairOrderFactory, SubmissionFactory, SurveyResponseFactory
 
-from .conftest import make_scorecard
+from .conftest import make_action, make_appeal, make_ledger_entry, make_rectification, make_scorecard
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))
 
@@ -56,6 +56,10 @@ def world(keep_connection_open, cast, dealer, other_dealer, far_dealer) -> dict[
         ComplaintFactory(dealer=d)
         SurveyResponseFactory(dealer=d)
         SubmissionFactory(dealer=d)
+        make_action(d)
+        make_ledger_entry(d)
+        make_rectification(d)
+        make_appeal(d)
     return cast
 
 
