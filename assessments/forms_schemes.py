@@ -7,6 +7,7 @@ field they concern.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -139,10 +140,10 @@ def spec_from_forms(scheme: Scheme, form: SchemeForm, formset: Any) -> SchemeSpe
             placed = False
             for code, row in rows_by_code.items():
                 if problem.startswith(f"kpis[{code}]"):
-                    row.add_error(None, problem.split(": ", 1)[-1])
+                    row.add_error(None, re.split(r"[:：]\s*", problem, maxsplit=1)[-1])
                     placed = True
             if not placed:
-                field = problem.split(":", 1)[0]
+                field = re.split(r"[:：]", problem, maxsplit=1)[0]
                 target = {"grade_bands": None, "major_complaint_deduction": "deduction_per_item"}.get(
                     field, field
                 )

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from assessments.choices import ScoreRunStatus, SubmissionStatus
 from assessments.models import KpiResult, Period, Scheme, Scorecard, ScoreRun, VetoIncident
@@ -319,7 +320,7 @@ def test_recompute_fails_clearly_without_a_published_scheme():
 @pytest.mark.django_db
 def test_recompute_command_refuses_a_closed_period(dealer):
     period_close("2026-10")
-    with pytest.raises(CommandError, match="closed"):
+    with translation.override("en"), pytest.raises(CommandError, match="closed"):
         call_command("recompute_scores", "--period", "2026-10")
 
 

@@ -7,12 +7,20 @@ import json
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 from assessments.scoring.scheme_file import SchemeFileError, parse_scheme
 
 STD = json.loads(
     (Path(__file__).resolve().parents[2] / "assessments" / "data" / "scheme-std-2026.json").read_text("utf-8")
 )
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """Problems are checked by their English wording; the last test checks the Chinese."""
+    with translation.override("en"):
+        yield
 
 
 def broken(**changes: object) -> dict:
@@ -97,3 +105,12 @@ def test_hostile_values_give_a_problem_not_a_crash(kpis):
 def test_names_and_grades_longer_than_their_columns_are_rejected():
     assert any("name" in p for p in problems_of(broken(name="x" * 201)))
     assert any("grade_bands" in p for p in problems_of(broken(grade_bands=[["EXCELLENT", 90], ["D", 0]])))
+
+
+def test_problems_are_reported_in_the_users_language():
+    with translation.override("zh-hans"):
+        problems = problems_of(broken(min_coverage=2))
+    assert any(
+        "min_coverage" in p and "0" in p and p != "min_coverage: must be a number from 0 to 1."
+        for p in problems
+    )

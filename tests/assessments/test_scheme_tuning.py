@@ -7,6 +7,7 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from assessments.models import Scheme, Scorecard
 from assessments.services.preview import scheme_preview
@@ -140,7 +141,9 @@ def test_the_editor_puts_a_rule_violation_next_to_the_kpi(hq_admin):
     # kpi-8 is csat in catalogue order: floor equal to target is refused
     response = _post_editor(client_for(hq_admin), draft, **{"kpi-8-floor": "80", "kpi-8-target": "80"})
     assert response.status_code == 200
-    assert "floor and target must differ" in response.content.decode()
+    with translation.override("zh-hans"):
+        expected = translation.gettext("%(where)s: floor and target must differ.") % {"where": "kpis[csat]"}
+    assert expected.split(": ", 1)[-1] in response.content.decode()
     assert Scheme.objects.get(pk=draft.pk).kpis.get(kpi_id="csat").floor == 60
 
 
@@ -217,3 +220,11 @@ def test_importing_a_bad_scheme_file_lists_every_problem(hq_admin):
     body = response.content.decode()
     assert response.status_code == 200 and "effective_from" in body and "min_coverage" in body
     assert not Scheme.objects.filter(code="X").exists()
+
+
+@pytest.mark.django_db
+def test_a_scheme_wide_problem_sits_next_to_its_field_in_chinese_too(hq_admin):
+    draft = scheme_draft_from(source=std())
+    response = _post_editor(client_for(hq_admin), draft, deduction_cap="-1")
+    form = response.context["form"]
+    assert "deduction_cap" in form.errors or "deduction_per_item" in form.errors
