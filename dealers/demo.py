@@ -125,13 +125,13 @@ REGIONS = tuple(REGION_CITIES)
 REGION_SHARE = {"华东": 26, "华南": 20, "华北": 18, "华中": 16, "西南": 16, "西北": 11, "东北": 13}
 # The known regional imbalance: the north-west and the north-east trail.
 REGION_QUALITY = {
-    "华东": 0.86,
-    "华南": 0.84,
-    "华北": 0.80,
-    "华中": 0.76,
-    "西南": 0.72,
-    "西北": 0.58,
-    "东北": 0.62,
+    "华东": 0.89,
+    "华南": 0.87,
+    "华北": 0.84,
+    "华中": 0.81,
+    "西南": 0.78,
+    "西北": 0.67,
+    "东北": 0.71,
 }
 # Hours added to parts supply by the distance from the central parts warehouses.
 REGION_PARTS_DELAY = {"华东": 0, "华南": 4, "华北": 6, "华中": 8, "西南": 18, "西北": 30, "东北": 24}
@@ -276,7 +276,7 @@ def plan_dealers(rng: random.Random, total: int, months: list[Month]) -> list[De
             placed[region] += 1
             code = f"GL{len(plans) + 1:04d}"
             name = _dealer_name(rng, city, used_names)
-            quality = REGION_QUALITY[region] + TIER_QUALITY[city.tier] + rng.gauss(0, 0.10)
+            quality = REGION_QUALITY[region] + TIER_QUALITY[city.tier] + rng.gauss(0, 0.08)
             plans.append(
                 DealerPlan(
                     code=code,
@@ -964,7 +964,7 @@ def demo_seed(
             if i % 20 == 0 or i == len(plans):
                 progress(f"  {i}/{len(plans)} dealers")
         generator.flush()
-        _leave_a_complaint_open(month_list[-1])
+        _ensure_complaint_showcases(month_list[-1])
         _record_veto(rng, plans, by_code, month_list, users["hq"])
         voice = seed_customer_voice(rng=rng, now=now, last=month_list[-1], hq=users["hq"])
         record(
@@ -974,7 +974,8 @@ def demo_seed(
             object_id=seed,
             after={"dealers": dealers, "months": result.periods},
         )
-    result.counts = {"dealers": len(plans), **generator.written, **voice}
+    kinds = ("repair_orders", "complaints", "parts_orders", "survey_responses", "submissions")
+    result.counts = {"dealers": len(plans), **{k: generator.written.get(k, 0) for k in kinds}, **voice}
 
     _ensure_scheme(month_list[0], users["admin"])
     for code in result.periods:
@@ -987,13 +988,13 @@ def demo_seed(
     return result
 
 
-def _leave_a_complaint_open(last: Month) -> None:
-    """However small the data set, the daily clearing board has a complaint to show."""
-    recent = Complaint.objects.filter(received_at__gte=last.start)
-    if not recent.filter(closed_at__isnull=True).exists():
-        latest = recent.order_by("-received_at", "-id").first()
-        if latest is not None:
-            Complaint.objects.filter(pk=latest.pk).update(closed_at=None)
+def _ensure_complaint_showcases(last: Month) -> None:
+    """However small the data set, the last month has an open complaint and a major one to show."""
+    recent = Complaint.objects.filter(received_at__gte=last.start).order_by("-received_at", "-id")
+    if not recent.filter(closed_at__isnull=True).exists() and recent.exists():
+        Complaint.objects.filter(pk=recent[0].pk).update(closed_at=None)
+    if not recent.filter(severity=Severity.MAJOR).exists() and recent.exists():
+        Complaint.objects.filter(pk=recent.reverse()[0].pk).update(severity=Severity.MAJOR)
 
 
 def _record_veto(

@@ -93,13 +93,10 @@ class Command(BaseCommand):
         self.stderr.write(message)
 
     def _summary(self, result: DemoResult, seconds: float) -> None:
-        c = result.counts
+        counts = " ".join(f"{name}={n}" for name, n in result.counts.items())
         self.stdout.write(
-            f"seeded dealers={c.get('dealers', 0)} repair_orders={c.get('repair_orders', 0)} "
-            f"complaints={c.get('complaints', 0)} parts_orders={c.get('parts_orders', 0)} "
-            f"survey_responses={c.get('survey_responses', 0)} submissions={c.get('submissions', 0)} "
-            f"periods={result.periods[0]}..{result.periods[-1]} closed={len(result.closed)} "
-            f"scorecards={c.get('scorecards', 0)} in {seconds:.0f} s"
+            f"seeded {counts} periods={result.periods[0]}..{result.periods[-1]} "
+            f"closed={len(result.closed)} in {seconds:.0f} s"
         )
         self._users_table(result.users)
 
