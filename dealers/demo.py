@@ -311,7 +311,7 @@ def _plan_special_dealers(rng: random.Random, plans: list[DealerPlan], months: l
     if len(candidates) < 3:
         return
     last = months[-1]
-    # The newcomer opened at the start of the second-to-last month: its first card is thin.
+    # The newcomer opened at the start of the second-to-last month: no scorecard before it.
     newcomer = rng.choice(candidates)
     newcomer.opened_on = last.shift(-1).first_day
     newcomer.first_month = last.shift(-1)
