@@ -13,7 +13,7 @@ from rest_framework.reverse import reverse
 
 from config.api_base import DescribedModelSerializer
 
-from ..choices import ImportKind
+from ..choices import ImportKind, SubmissionStatus
 from ..models import (
     Complaint,
     ImportJob,
@@ -356,7 +356,7 @@ RETURN_NEEDS_COMMENT = _("Say what needs correcting when returning a submission.
 
 
 class PeriodCodeField(serializers.CharField):
-    """A month 'YYYY-MM', cleaned to its canonical text."""
+    """A month 'YYYY-MM' whose submission deadline (in the next month) is a date, as canonical text."""
 
     default_error_messages = {"invalid_month": _("Enter a month as YYYY-MM.")}
 
@@ -367,10 +367,11 @@ class PeriodCodeField(serializers.CharField):
     def to_internal_value(self, data: Any) -> str:
         text = super().to_internal_value(data)
         try:
-            return str(Month.parse(text))
+            month = Month.parse(text)
+            month.shift(1).first_day  # noqa: B018 -- 9999-12 has no next month to be due in
         except ValueError:
             self.fail("invalid_month")
-            raise  # unreachable: fail() raises
+        return str(month)
 
 
 class SubmissionDraftSerializer(serializers.Serializer):
@@ -419,6 +420,53 @@ class SubmissionDraftSerializer(serializers.Serializer):
             equipment_ok=data["equipment_ok"],
             training_hours=data["training_hours"],
         )
+
+
+QUEUE_STATES = [
+    ("missing", _("Missing")),
+    *SubmissionStatus.choices,
+    ("late", _("Late (not yet approved)")),
+]
+
+
+class SubmissionQueueQuerySerializer(serializers.Serializer):
+    period = PeriodCodeField(help_text=_("The month reported, YYYY-MM."))
+    state = serializers.ChoiceField(
+        choices=QUEUE_STATES,
+        required=False,
+        help_text=_("Only dealers in this state: missing, a submission status, or late (not yet approved)."),
+    )
+
+
+class SubmissionQueueRowSerializer(serializers.Serializer):
+    """A dealer that should report for the month, and where its report stands."""
+
+    dealer = serializers.CharField(source="dealer.code", help_text=_("Dealer code."))
+    dealer_name = serializers.CharField(source="dealer.name", help_text=_("Dealer name."))
+    region = serializers.CharField(source="dealer.region.name", help_text=_("Region name."))
+    state = serializers.CharField(
+        help_text=_(
+            "missing, or the status of the dealer's submission: draft, submitted, returned, approved."
+        )
+    )
+    late = serializers.BooleanField(
+        help_text=_("Submitted after the deadline, or still not submitted after it.")
+    )
+    submission = serializers.IntegerField(
+        source="submission.pk",
+        allow_null=True,
+        default=None,
+        help_text=_("The submission's id; null if missing."),
+    )
+    submitted_at = serializers.DateTimeField(
+        source="submission.submitted_at", allow_null=True, default=None, help_text=_("When it was submitted.")
+    )
+    reviewed_at = serializers.DateTimeField(
+        source="submission.reviewed_at",
+        allow_null=True,
+        default=None,
+        help_text=_("When it was approved or returned."),
+    )
 
 
 class SubmissionApproveSerializer(serializers.Serializer):

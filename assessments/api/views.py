@@ -28,6 +28,7 @@ from rest_framework.response import Response
 from config.api_base import HQ_ADMIN_ONLY, HQ_ONLY, Conflict, DescribedPagination, ScopedViewSet
 from dealers.choices import MANAGER_ROLES, Role
 
+from ..choices import SubmissionStatus
 from ..importing import import_file
 from ..models import (
     Complaint,
@@ -42,6 +43,7 @@ from ..models import (
 )
 from ..scoring.scheme_file import SchemeFileError
 from ..selectors_pages import DRILL_DOWNS, drill_down
+from ..selectors_submissions import submission_queue
 from ..services.recompute import RecomputeError, period_close
 from ..services.schemes import SchemeError, scheme_load, scheme_publish
 from ..services.submissions import (
@@ -66,6 +68,8 @@ from .serializers import (
     ScorecardSerializer,
     SubmissionApproveSerializer,
     SubmissionDraftSerializer,
+    SubmissionQueueQuerySerializer,
+    SubmissionQueueRowSerializer,
     SubmissionReturnSerializer,
     SubmissionSerializer,
 )
@@ -457,6 +461,28 @@ class SubmissionViewSet(*READ_ONLY, ScopedViewSet):
         except SubmissionError as exc:
             raise Conflict(str(exc)) from exc
         return Response(self._fresh(submission))
+
+    @extend_schema(
+        summary="The month's queue: submitted, missing and late",
+        description="One row per dealer in your scope that should report for the month (active or suspended, "
+        "opened by the month's end), with the state of its submission and whether it is late, as on the "
+        "submission queue page.",
+        parameters=[SubmissionQueueQuerySerializer],
+        filters=False,
+        responses={200: SubmissionQueueRowSerializer(many=True)},
+    )
+    @action(detail=False, filter_backends=[])
+    def queue(self, request: Request) -> Response:
+        query = SubmissionQueueQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        rows = submission_queue(request.user, query.validated_data["period"])
+        state = query.validated_data.get("state")
+        if state == "late":
+            rows = [r for r in rows if r.late and r.state != SubmissionStatus.APPROVED]
+        elif state:
+            rows = [r for r in rows if r.state == state]
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(SubmissionQueueRowSerializer(page, many=True).data)
 
     def _fresh(self, submission: MonthlySubmission) -> dict[str, Any]:
         """The submission as stored now, read through the user's scope like any other row."""

@@ -290,6 +290,7 @@ ENDPOINTS: dict[str, Endpoint] = {
             scoped=True,
             list_queries=2,
             more=lambda d, n: SubmissionFactory(dealer=d, period=f"2026-0{n}"),
+            list_reads=("queue",),
             writes=(
                 Write("list", "post", DEALER_USER_ONLY, (201,), body=lambda d: SUBMISSION),
                 Write("submit", "post", DEALER_USER_ONLY, (200,), target=_submission(SubmissionStatus.DRAFT)),

@@ -10,7 +10,7 @@ from assessments.api.serializers import CERTIFIED_TOO_MANY, EQUIPMENT_OK_TOO_MAN
 from assessments.choices import SubmissionStatus
 from assessments.models import MonthlySubmission, Period
 from dealers.models import AuditEvent
-from tests.factories import SubmissionFactory
+from tests.factories import SubmissionFactory, local
 
 from .conftest import api_client
 
@@ -232,3 +232,55 @@ def test_the_list_filters_by_period_and_status(cast, dealer, other_dealer):
     waiting = client.get(LIST, {"period": "2026-10", "status": "submitted"}).json()["results"]
 
     assert [(s["dealer"], s["period"]) for s in waiting] == [("GL0001", "2026-10")]
+
+
+# --- the queue -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def queue_world(dealer, other_dealer, far_dealer):
+    """October 2025, due 5 November 2025: GL0001 submitted on time, GL0002 missing, GL0003 approved late."""
+    SubmissionFactory(
+        dealer=dealer,
+        period="2025-10",
+        status=SubmissionStatus.SUBMITTED,
+        submitted_at=local("2025-11-03 10:00"),
+    )
+    SubmissionFactory(
+        dealer=far_dealer,
+        period="2025-10",
+        status=SubmissionStatus.APPROVED,
+        submitted_at=local("2025-11-09 10:00"),
+    )
+
+
+def queue(client: Any, **params: str) -> list[tuple[str, str, bool]]:
+    body = client.get(f"{LIST}queue/", {"period": "2025-10", **params}).json()
+    return [(r["dealer"], r["state"], r["late"]) for r in body["results"]]
+
+
+def test_the_queue_shows_submitted_missing_and_late_in_scope(cast, queue_world, django_assert_num_queries):
+    hq = api_client(cast["hq_manager"])
+
+    with django_assert_num_queries(2):  # dealers, their submissions
+        everything = queue(hq)
+
+    assert everything == [
+        ("GL0001", SubmissionStatus.SUBMITTED, False),
+        ("GL0002", "missing", True),
+        ("GL0003", SubmissionStatus.APPROVED, True),
+    ]
+    assert queue(hq, state="missing") == [("GL0002", "missing", True)]
+    assert queue(hq, state="late") == [("GL0002", "missing", True)]  # an approved one is no longer waited for
+    assert queue(api_client(cast["regional_manager"])) == everything[:2]
+    assert queue(api_client(cast["dealer_user"])) == everything[:1]
+
+
+@pytest.mark.parametrize(
+    "params", [{}, {"period": "2026-13"}, {"period": "9999-12"}, {"period": "2026-10", "state": "x"}]
+)
+def test_the_queue_needs_a_month_and_a_known_state(cast, params):
+    response = api_client(cast["hq_admin"]).get(f"{LIST}queue/", params)
+
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) <= {"period", "state"}
