@@ -355,7 +355,9 @@ def _scorecard_charts(data: pages.ScorecardPage, code: str) -> dict[str, Any]:
         return [_float(point.tier_base), _float(point.tier_process), _float(point.tier_result)]
 
     tier_series = [(period_label(card.period.code), tier_values(card))]
-    tier_series += [(period_label(p.code), tier_values(p)) for p in (data.previous, data.last_year) if p is not None]
+    tier_series += [
+        (period_label(p.code), tier_values(p)) for p in (data.previous, data.last_year) if p is not None
+    ]
     return {
         "trend": _trend_chart(data.history, code),
         "tiers": _radar([_("Base tier"), _("Process tier"), _("Result tier")], tier_series),
