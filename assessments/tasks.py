@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 
 from celery import chord, shared_task
-from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
@@ -38,7 +37,7 @@ def queue_recompute(periods: list[str]) -> None:
 
 
 def _enqueue(period_code: str) -> None:
-    if settings.CELERY_TASK_ALWAYS_EAGER:
+    if recompute_period.app.conf.task_always_eager:
         recompute_period.apply(args=[period_code])
         return
     # cache.add is atomic: only the first request in the window queues a task.

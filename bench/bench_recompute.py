@@ -30,7 +30,7 @@ django.setup()
 from django.db import connection, reset_queries  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from assessments.models import Complaint, MonthlySubmission, PartsOrder, RepairOrder, Scorecard  # noqa: E402
+from assessments.models import Complaint, MonthlySubmission, PartsOrder, Scorecard  # noqa: E402
 from assessments.periods import SHANGHAI  # noqa: E402
 from assessments.services.recompute import period_recompute  # noqa: E402
 from dealers.models import Dealer, Region  # noqa: E402
@@ -58,11 +58,20 @@ def generate(dealer_count: int, ro_count: int, seed: int = 7) -> None:
     for model in (SurveyResponse, Complaint, PartsOrder, MonthlySubmission, Scorecard):
         model.objects.all().delete()
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE assessments_kpiresult, assessments_scorecard, assessments_repairorder CASCADE")
+        cursor.execute(
+            "TRUNCATE assessments_kpiresult, assessments_scorecard, assessments_repairorder CASCADE"
+        )
     Dealer.objects.filter(code__startswith="BN").delete()
     regions = [Region.objects.get_or_create(name=name)[0] for name in REGIONS]
     Dealer.objects.bulk_create(
-        Dealer(code=f"BN{i:05d}", name=f"基准{i}", region=regions[i % 7], province="省", city="市", city_tier=i % 5 + 1)
+        Dealer(
+            code=f"BN{i:05d}",
+            name=f"基准{i}",
+            region=regions[i % 7],
+            province="省",
+            city="市",
+            city_tier=i % 5 + 1,
+        )
         for i in range(dealer_count)
     )
     dealer_ids = list(Dealer.objects.filter(code__startswith="BN").values_list("id", flat=True))
@@ -77,41 +86,132 @@ def generate(dealer_count: int, ro_count: int, seed: int = 7) -> None:
         fault = f"F{rng.randrange(40):03d}" if kind in ("repair", "warranty") else ""
         booked = opened - timedelta(seconds=rng.randrange(86400 * 6)) if rng.random() < 0.6 else None
         ro_rows.append(
-            (dealer_id, f"RO{n:09d}", vin, kind, ts(booked) if booked else None, ts(opened),
-             ts(opened + timedelta(hours=48)), ts(closed), fault, 2.5, 450, 820.5,
-             rng.randrange(300, 3000) if kind == "warranty" else 0)
+            (
+                dealer_id,
+                f"RO{n:09d}",
+                vin,
+                kind,
+                ts(booked) if booked else None,
+                ts(opened),
+                ts(opened + timedelta(hours=48)),
+                ts(closed),
+                fault,
+                2.5,
+                450,
+                820.5,
+                rng.randrange(300, 3000) if kind == "warranty" else 0,
+            )
         )
         if n % 60 == 0:
             complaint_rows.append(
-                (f"C{n:09d}", dealer_id, ts(opened), ts(opened + timedelta(hours=rng.randrange(1, 48))),
-                 "quality", "major" if n % 600 == 0 else "normal", "")
+                (
+                    f"C{n:09d}",
+                    dealer_id,
+                    ts(opened),
+                    ts(opened + timedelta(hours=rng.randrange(1, 48))),
+                    "quality",
+                    "major" if n % 600 == 0 else "normal",
+                    "",
+                )
             )
         if n % 8 == 0:
-            survey_rows.append((f"S{n:09d}", dealer_id, ts(closed), rng.randint(2, 5), rng.randint(0, 10), "", "import", False, ""))
+            survey_rows.append(
+                (
+                    f"S{n:09d}",
+                    dealer_id,
+                    ts(closed),
+                    rng.randint(2, 5),
+                    rng.randint(0, 10),
+                    "",
+                    "import",
+                    False,
+                    "",
+                )
+            )
     copy_rows(
         "assessments_repairorder",
-        ["dealer_id", "ro_number", "vin", "repair_type", "booked_at", "opened_at", "promised_at", "closed_at",
-         "fault_code", "labor_hours", "labor_amount", "parts_amount", "warranty_cost"],
+        [
+            "dealer_id",
+            "ro_number",
+            "vin",
+            "repair_type",
+            "booked_at",
+            "opened_at",
+            "promised_at",
+            "closed_at",
+            "fault_code",
+            "labor_hours",
+            "labor_amount",
+            "parts_amount",
+            "warranty_cost",
+        ],
         ro_rows,
     )
-    copy_rows("assessments_complaint",
-              ["complaint_id", "dealer_id", "received_at", "closed_at", "category", "severity", "description"],
-              complaint_rows)
-    copy_rows("surveys_surveyresponse",
-              ["response_id", "dealer_id", "responded_at", "overall", "nps", "comment", "source", "excluded",
-               "excluded_reason"], survey_rows)
+    copy_rows(
+        "assessments_complaint",
+        ["complaint_id", "dealer_id", "received_at", "closed_at", "category", "severity", "description"],
+        complaint_rows,
+    )
+    copy_rows(
+        "surveys_surveyresponse",
+        [
+            "response_id",
+            "dealer_id",
+            "responded_at",
+            "overall",
+            "nps",
+            "comment",
+            "source",
+            "excluded",
+            "excluded_reason",
+        ],
+        survey_rows,
+    )
     parts = []
     for n in range(ro_count // 10):
         ordered = MONTH_START + timedelta(seconds=rng.randrange(seconds_in_month - 6 * 86400))
-        parts.append((f"P{n:09d}", dealer_ids[n % len(dealer_ids)], "PN1", 1, ts(ordered),
-                      ts(ordered + timedelta(hours=rng.randrange(2, 120)))))
-    copy_rows("assessments_partsorder", ["order_id", "dealer_id", "part_number", "quantity", "ordered_at", "fulfilled_at"], parts)
+        parts.append(
+            (
+                f"P{n:09d}",
+                dealer_ids[n % len(dealer_ids)],
+                "PN1",
+                1,
+                ts(ordered),
+                ts(ordered + timedelta(hours=rng.randrange(2, 120))),
+            )
+        )
+    copy_rows(
+        "assessments_partsorder",
+        ["order_id", "dealer_id", "part_number", "quantity", "ordered_at", "fulfilled_at"],
+        parts,
+    )
     copy_rows(
         "assessments_monthlysubmission",
-        ["dealer_id", "period", "technicians", "certified_technicians", "equipment_total", "equipment_ok",
-         "training_hours", "status", "review_comment"],
-        [(d, "2026-10", 12, rng.randint(6, 12), 30, rng.randint(24, 30), rng.randint(20, 120), "approved", "")
-         for d in dealer_ids],
+        [
+            "dealer_id",
+            "period",
+            "technicians",
+            "certified_technicians",
+            "equipment_total",
+            "equipment_ok",
+            "training_hours",
+            "status",
+            "review_comment",
+        ],
+        [
+            (
+                d,
+                "2026-10",
+                12,
+                rng.randint(6, 12),
+                30,
+                rng.randint(24, 30),
+                rng.randint(20, 120),
+                "approved",
+                "",
+            )
+            for d in dealer_ids
+        ],
     )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
@@ -132,8 +232,10 @@ def main() -> None:
         t1 = time.perf_counter()
         run = period_recompute("2026-10")
         elapsed = time.perf_counter() - t1
-    print(f"recompute 2026-10: dealers={args.dealers} ros={args.ros} scorecards={run.scorecards} "
-          f"seconds={elapsed:.2f} queries={len(queries)}")
+    print(
+        f"recompute 2026-10: dealers={args.dealers} ros={args.ros} scorecards={run.scorecards} "
+        f"seconds={elapsed:.2f} queries={len(queries)}"
+    )
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from dealers.models import Dealer
 from dealers.scoping import ScopedQuerySet
 
-from ..choices import ScoreRunStatus, ScorecardStatus, Tier
+from ..choices import ScorecardStatus, ScoreRunStatus, Tier
 from .catalogue import Scheme
 from .periods import Period
 
@@ -144,3 +144,6 @@ class ScoreRunPart(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["run", "index"], name="uniq_run_part")]
+
+    def __str__(self) -> str:
+        return f"run {self.run_id} part {self.index}"

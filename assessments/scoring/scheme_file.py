@@ -181,7 +181,11 @@ def _parse_kpi(index: int, entry: Any, seen: set[str], out: list[SchemeKpiSpec])
         elif floor == target:
             problems.append(_("%(where)s: floor and target must differ.") % {"where": where})
     min_sample = entry.get("min_sample", 1)
-    if isinstance(min_sample, bool) or not isinstance(min_sample, int) or not 1 <= min_sample <= MAX_MIN_SAMPLE:
+    if (
+        isinstance(min_sample, bool)
+        or not isinstance(min_sample, int)
+        or not 1 <= min_sample <= MAX_MIN_SAMPLE
+    ):
         problems.append(_("%(where)s: min_sample must be an integer from 1 to 1,000,000.") % {"where": where})
     if not problems:
         assert weight is not None

@@ -13,3 +13,6 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"anon": "10000/minute", "user": "100000/minute"},
 }
 STATIC_ROOT = tempfile.mkdtemp(prefix="aftersales-test-static-")
+# Tests run tasks in-process whatever the broker; the worker test turns this off to go
+# through a real Celery worker process.
+CELERY_TASK_ALWAYS_EAGER = True
