@@ -24,7 +24,8 @@ class Month:
         if not match:
             raise ValueError(f"not a month in the form YYYY-MM: {text!r}")
         year, month = int(match.group(1)), int(match.group(2))
-        if not 1 <= month <= 12 or year < 1900:
+        # Assessment months are of this millennium; the bound keeps "the next month" computable.
+        if not 1 <= month <= 12 or not 2000 <= year <= 2999:
             raise ValueError(f"not a month in the form YYYY-MM: {text!r}")
         return cls(year, month)
 

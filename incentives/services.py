@@ -6,6 +6,7 @@ per cause (rule or failed rectification), dealer and period.
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 from typing import Any
 
@@ -39,6 +40,38 @@ from .rules import CardFacts, bonus_amount, evaluate
 
 class IncentiveError(Exception):
     """A decision that is not allowed; the message is for the user."""
+
+
+EVIDENCE_EXTENSIONS = {
+    ".pdf",
+    ".jpg",
+    ".jpeg",
+    ".png",
+    ".xlsx",
+    ".xls",
+    ".docx",
+    ".doc",
+    ".csv",
+    ".txt",
+    ".zip",
+}
+EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
+EVIDENCE_MAX_FILES = 10
+
+
+def check_evidence(files: list[UploadedFile]) -> None:
+    """Evidence files: at most ten, each at most 20 MB, of a document or image type."""
+    if len(files) > EVIDENCE_MAX_FILES:
+        raise IncentiveError(_("At most %(n)s evidence files.") % {"n": EVIDENCE_MAX_FILES})
+    for f in files:
+        name = (f.name or "").lower()
+        if not any(name.endswith(ext) for ext in EVIDENCE_EXTENSIONS):
+            raise IncentiveError(
+                _("%(name)s: evidence must be a PDF, image, Office document, CSV, text or zip file.")
+                % {"name": f.name}
+            )
+        if f.size is not None and f.size > EVIDENCE_MAX_BYTES:
+            raise IncentiveError(_("%(name)s is larger than 20 MB.") % {"name": f.name})
 
 
 def rules_install_defaults() -> int:
@@ -111,16 +144,17 @@ def action_propose(
     *, dealer: Dealer, period_code: str, action_type: str, reason: str, actor: User, amount: Any = 0
 ) -> IncentiveAction:
     """A manager's own proposal, e.g. lifting a suspension."""
-    count = IncentiveAction.objects.filter(
-        dealer=dealer, period=period_code, origin_key__startswith="manual:"
-    ).count()
+    if not actor.is_manager or not Dealer.objects.for_user(actor).filter(pk=dealer.pk).exists():
+        raise IncentiveError(_("Only a manager of this dealer proposes actions for it."))
+    if action_type == ActionType.LIFT_SUSPENSION and dealer.status != DealerStatus.SUSPENDED:
+        raise IncentiveError(_("This dealer is not suspended."))
     action = IncentiveAction.objects.create(
         dealer=dealer,
         period=period_code,
         action_type=action_type,
         reason=reason,
         amount=amount,
-        origin_key=f"manual:{count + 1}",
+        origin_key=f"manual:{uuid.uuid4().hex}",
         proposed_by=actor,
     )
     events.action_changed(actor=actor, action=action, before="")
@@ -179,6 +213,7 @@ def rectification_submit_plan(
         raise IncentiveError(_("Only the dealer answers its rectification order."))
     if not plan.strip():
         raise IncentiveError(_("Describe the plan."))
+    check_evidence(files)
     with transaction.atomic():
         locked = RectificationOrder.objects.select_for_update().get(pk=order.pk)
         if locked.status not in (RectificationStatus.OPEN, RectificationStatus.PLAN_SUBMITTED):
@@ -266,6 +301,8 @@ def appeal_file(
         raise IncentiveError(_("This KPI is not on the scorecard."))
     if not reason.strip():
         raise IncentiveError(_("Give the reason for the appeal."))
+    if evidence is not None:
+        check_evidence([evidence])
     appeal = Appeal.objects.create(
         scorecard=scorecard,
         dealer_id=scorecard.dealer_id,

@@ -85,10 +85,21 @@ def _audit(
     )
 
 
+def _ensure_dealer_user_of(actor: User, dealer_id: int) -> None:
+    if not (actor.is_dealer_user and actor.dealer_id == dealer_id):
+        raise SubmissionError(_("Only the dealer's own users report and submit its monthly data."))
+
+
+def _ensure_reviewer_of(actor: User, submission: MonthlySubmission) -> None:
+    if not (actor.is_manager and MonthlySubmission.objects.for_user(actor).filter(pk=submission.pk).exists()):
+        raise SubmissionError(_("Only HQ or the region's manager reviews this submission."))
+
+
 def submission_save_draft(
     *, dealer: Dealer, period_code: str, data: SubmissionData, actor: User
 ) -> MonthlySubmission:
     """Create or change the dealer's draft for a month (also after it was returned)."""
+    _ensure_dealer_user_of(actor, dealer.pk)
     period_code = str(Month.parse(period_code))
     _ensure_open(period_code)
     with transaction.atomic():
@@ -111,6 +122,7 @@ def submission_save_draft(
 
 
 def submission_submit(*, submission: MonthlySubmission, actor: User) -> MonthlySubmission:
+    _ensure_dealer_user_of(actor, submission.dealer_id)
     _ensure_open(submission.period)
     with transaction.atomic():
         locked = MonthlySubmission.objects.select_for_update().get(pk=submission.pk)
@@ -127,6 +139,7 @@ def submission_submit(*, submission: MonthlySubmission, actor: User) -> MonthlyS
 def submission_approve(*, submission: MonthlySubmission, actor: User, comment: str = "") -> MonthlySubmission:
     from ..tasks import queue_recompute
 
+    _ensure_reviewer_of(actor, submission)
     _ensure_open(submission.period)
     with transaction.atomic():
         locked = MonthlySubmission.objects.select_for_update().get(pk=submission.pk)
@@ -146,6 +159,7 @@ def submission_approve(*, submission: MonthlySubmission, actor: User, comment: s
 def submission_return(*, submission: MonthlySubmission, actor: User, comment: str) -> MonthlySubmission:
     if not comment.strip():
         raise SubmissionError(_("Say what needs correcting when returning a submission."))
+    _ensure_reviewer_of(actor, submission)
     _ensure_open(submission.period)
     with transaction.atomic():
         locked = MonthlySubmission.objects.select_for_update().get(pk=submission.pk)

@@ -186,3 +186,29 @@ def test_reminders_go_to_missing_dealers_before_the_deadline_and_to_hq_the_day_a
     told = set(Notice.objects.values_list("user__username", flat=True))
     assert {"hq_manager", "hq_admin", "east_manager"} <= told
     assert "south_manager" in told  # 华南's dealer has not submitted either
+
+
+@pytest.mark.django_db
+def test_the_services_check_who_acts_not_only_the_pages(
+    dealer, dealer_user, other_dealer_user, other_regional_manager
+):
+    with pytest.raises(SubmissionError):
+        submission_save_draft(dealer=dealer, period_code="2026-10", data=DATA, actor=other_dealer_user)
+    draft = submission_save_draft(dealer=dealer, period_code="2026-10", data=DATA, actor=dealer_user)
+    with pytest.raises(SubmissionError):
+        submission_submit(submission=draft, actor=other_dealer_user)
+    submitted = submission_submit(submission=draft, actor=dealer_user)
+    with pytest.raises(SubmissionError):
+        submission_approve(submission=submitted, actor=other_regional_manager)
+    with pytest.raises(SubmissionError):
+        submission_approve(submission=submitted, actor=dealer_user)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("period", ["9999-12", "1899-01", "2026-13"])
+def test_a_month_out_of_range_is_not_found_rather_than_an_error(dealer, dealer_user, hq_manager, period):
+    assert (
+        client_for(dealer_user).get(reverse("submissions:detail", args=[period, dealer.code])).status_code
+        == 404
+    )
+    assert client_for(hq_manager).get(reverse("submissions:queue") + f"?period={period}").status_code == 404

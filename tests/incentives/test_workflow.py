@@ -247,3 +247,64 @@ def test_exports_of_the_queue_and_ledger_are_formula_safe(network, hq_manager):
         .content.decode("utf-8-sig")
     )
     assert "'=HYPERLINK(1)" in body
+
+
+@pytest.mark.django_db
+def test_lifting_is_proposed_only_for_a_suspended_dealer_by_its_manager(
+    dealer, regional_manager, other_regional_manager
+):
+    from incentives.services import action_propose
+
+    with pytest.raises(IncentiveError):
+        action_propose(
+            dealer=dealer,
+            period_code="2026-10",
+            action_type=ActionType.LIFT_SUSPENSION,
+            reason="x",
+            actor=regional_manager,
+        )
+    Dealer.objects.filter(pk=dealer.pk).update(status=DealerStatus.SUSPENDED)
+    dealer.refresh_from_db()
+    with pytest.raises(IncentiveError):
+        action_propose(
+            dealer=dealer,
+            period_code="2026-10",
+            action_type=ActionType.LIFT_SUSPENSION,
+            reason="x",
+            actor=other_regional_manager,
+        )
+    first = action_propose(
+        dealer=dealer,
+        period_code="2026-10",
+        action_type=ActionType.LIFT_SUSPENSION,
+        reason="x",
+        actor=regional_manager,
+    )
+    second = action_propose(
+        dealer=dealer,
+        period_code="2026-10",
+        action_type=ActionType.LIFT_SUSPENSION,
+        reason="y",
+        actor=regional_manager,
+    )
+    assert first.origin_key != second.origin_key
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "size"), [("plan.exe", 10), ("photo.jpg", 21 * 1024 * 1024)])
+def test_evidence_must_be_a_document_or_image_of_at_most_20_mb(
+    network, hq_manager, other_dealer_user, name, size
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    period_close("2026-10")
+    action = IncentiveAction.objects.get(
+        dealer=network["poor"], action_type=ActionType.RECTIFICATION, period="2026-10"
+    )
+    action_decide(action=action, actor=hq_manager, approve=True)
+    order = RectificationOrder.objects.get(action=action)
+    upload = SimpleUploadedFile(name, b"x")
+    upload.size = size
+    with pytest.raises(IncentiveError):
+        rectification_submit_plan(order=order, actor=other_dealer_user, plan="计划", files=[upload])
+    assert RectificationOrder.objects.get(pk=order.pk).status == RectificationStatus.OPEN
