@@ -115,19 +115,22 @@ class IncentiveActionViewSet(*READ_ONLY, ScopedViewSet):
         description="Propose, for this month, to lift the suspension of a dealer in your scope. It takes effect "
         "when approved, like any other action.",
         request=LiftSuspensionSerializer,
-        responses={201: IncentiveActionSerializer},
+        responses={201: IncentiveActionSerializer, 409: REFUSED},
     )
     @action(detail=False, methods=["post"], url_path="lift-suspension", url_name="lift-suspension")
     def lift_suspension(self, request: Request) -> Response:
         proposal = LiftSuspensionSerializer(data=request.data, context=self.get_serializer_context())
         proposal.is_valid(raise_exception=True)
-        created = action_propose(
-            dealer=proposal.validated_data["dealer"],
-            period_code=str(Month.of(timezone.localdate())),
-            action_type=ActionType.LIFT_SUSPENSION,
-            reason=proposal.validated_data["reason"] or _("Lift the suspension"),
-            actor=request.user,
-        )
+        try:
+            created = action_propose(
+                dealer=proposal.validated_data["dealer"],
+                period_code=str(Month.of(timezone.localdate())),
+                action_type=ActionType.LIFT_SUSPENSION,
+                reason=proposal.validated_data["reason"] or _("Lift the suspension"),
+                actor=request.user,
+            )
+        except IncentiveError as exc:
+            raise Conflict(str(exc)) from exc
         return Response(_as_stored(self, created), status=status.HTTP_201_CREATED)
 
     @extend_schema(

@@ -132,6 +132,12 @@ class Endpoint:
     more: Callable[[Dealer, int], Any] | None = None
 
 
+def suspended_and_lift_body(dealer: Dealer) -> dict[str, str]:
+    """Only a suspended dealer's suspension can be lifted: suspend it, then ask."""
+    Dealer.objects.filter(pk=dealer.pk).update(status="suspended")
+    return {"dealer": dealer.code, "reason": "整改完成"}
+
+
 def _draft_scheme() -> Scheme:
     return scheme_load(data={**SCHEME_FILE, "code": "DRAFT-TEST"}, publish=False, actor=None)
 
@@ -357,7 +363,7 @@ ENDPOINTS: dict[str, Endpoint] = {
                     "post",
                     MANAGERS,
                     (201,),
-                    body=lambda d: {"dealer": d.code, "reason": "整改完成"},
+                    body=lambda d: suspended_and_lift_body(d),
                     on_list=True,
                 ),
             ),
