@@ -866,7 +866,8 @@ def complaint_records(user: Any, dealer: Dealer, month: Month) -> DrillDown:
     overnight = Q(closed_at__isnull=True) | Q(hours_to_close__gt=24)
     rows = (
         Complaint.objects.for_user(user)
-        .filter(dealer_id=dealer.pk, received_at__gte=month.start, received_at__lt=month.end)
+        # Complaints voided by an upheld appeal do not count, so they are not listed either.
+        .filter(dealer_id=dealer.pk, received_at__gte=month.start, received_at__lt=month.end, excluded=False)
         .annotate(hours_to_close=_hours("closed_at", "received_at"))
         .annotate(overnight=ExpressionWrapper(overnight, output_field=BooleanField()))
         .order_by("-overnight", "received_at", "complaint_id")
