@@ -200,6 +200,9 @@ def test_exports_download_what_is_shown(network, live_server, page):
 
 def _click_chart_point(page, selector: str, series: int, index: int) -> None:
     """Click the bar or point `index` of a series, where ECharts drew it."""
+    # Let ECharts finish its entry animation (1 s by default): until then the symbol is not
+    # where convertToPixel says it will be, and a loaded CI machine makes that a real race.
+    page.wait_for_timeout(1500)
     box = page.locator(selector).bounding_box()
     x, y = page.evaluate(
         """([selector, series, index]) => {
