@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q
+from django.utils import timezone
 
 from dealers.choices import DealerStatus
 from dealers.models import AuditEvent, Dealer
@@ -45,18 +46,9 @@ def submission_queue(user: Any, period_code: str) -> list[QueueRow]:
     rows = []
     for dealer in dealers:
         s = submissions.get(dealer.pk)
-        rows.append(
-            QueueRow(
-                dealer=dealer, submission=s, late=is_late(s) if s else deadline_for(str(month)) < _today()
-            )
-        )
+        late = is_late(s) if s else deadline_for(str(month)) < timezone.localdate()
+        rows.append(QueueRow(dealer=dealer, submission=s, late=late))
     return rows
-
-
-def _today() -> Any:
-    from django.utils import timezone
-
-    return timezone.localdate()
 
 
 def submission_history(submission: MonthlySubmission) -> list[AuditEvent]:
