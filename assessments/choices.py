@@ -94,3 +94,5 @@ class ScoreRunStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     SUCCEEDED = "succeeded", _("Succeeded")
     FAILED = "failed", _("Failed")
+    # Its data changed while it ran, or it lost its lease: it wrote nothing; another run follows.
+    SUPERSEDED = "superseded", _("Superseded")

@@ -1,8 +1,16 @@
 """Celery tasks of the assessments app. Thin: they take periods or ids and call one service.
 
-Recompute of a period fans out as a chord: one task per slice of dealers computes KPI
-values, then one task scores, ranks and swaps the scorecards in. Requests for the same
-period are coalesced: a queued request within the debounce window is not queued twice.
+A recompute is asked for durably: `queue_recompute` writes a request row in the caller's
+transaction (the import, the approval, the upheld appeal) and, once that commits, nudges
+a worker. The worker's run claims every waiting request of its period, fans out as a
+chord (one task per slice of dealers computes KPI values, one task scores, ranks and
+swaps the scorecards in) and deletes the requests when its cards are in. Nothing is lost
+when the broker is down or a worker dies: `sweep_background_work` (every minute) expires
+runs whose lease ran out and queues every period whose requests wait, and fails imports
+whose worker was lost.
+
+Every task of the app lives in this module or is imported by it, because a worker's
+autodiscovery loads `<app>.tasks` only (tests/assessments/test_task_registry.py checks).
 """
 
 from __future__ import annotations
@@ -10,49 +18,88 @@ from __future__ import annotations
 import logging
 
 from celery import chord, shared_task
-from django.core.cache import cache
+from django.conf import settings
 from django.db import transaction
 
 from .services.recompute import (
     RecomputeBusy,
     RecomputeError,
+    RecomputeSuperseded,
+    months_with_data_without_period,
     open_period_codes,
+    period_recompute_pending,
+    periods_waiting,
     recompute_fail,
     recompute_finish,
     recompute_part,
+    recompute_request,
     recompute_start,
+    requests_pending,
+    runs_expire,
 )
+from .tasks_imports import imports_sweep, run_import  # noqa: F401 - registered for the workers
+from .tasks_submissions import send_submission_reminders  # noqa: F401 - registered for the workers
 
 logger = logging.getLogger(__name__)
-COALESCE_SECONDS = 60
 
 
-def queue_recompute(periods: list[str]) -> None:
-    """Ask for a recompute of these periods once the current transaction commits.
+def queue_recompute(periods: list[str], reason: str = "change") -> list[str]:
+    """Ask for a recompute of these months: a durable request now, a worker nudged after commit.
 
-    Several imports or approvals within a minute lead to one recompute per period.
+    Call it inside the transaction that changes the data. Returns the months asked for
+    (closed months are frozen and never recomputed).
     """
-    for code in sorted(set(periods)):
-        transaction.on_commit(lambda code=code: _enqueue(code))
+    wanted = recompute_request(periods, reason)
+    for code in wanted:
+        transaction.on_commit(lambda code=code: nudge(code))
+    return wanted
 
 
-def _enqueue(period_code: str) -> None:
+def nudge(period_code: str) -> bool:
+    """Get the period's waiting requests run: in-process without a broker, else by a worker.
+
+    Never raises: with the broker down the requests wait in the database for the sweep,
+    and the user is told the recompute is delayed. Returns whether the nudge went out.
+    """
     if recompute_period.app.conf.task_always_eager:
-        recompute_period.apply(args=[period_code])
-        return
-    # cache.add is atomic: only the first request in the window queues a task.
-    if cache.add(f"recompute-queued:{period_code}", 1, timeout=COALESCE_SECONDS):
-        recompute_period.apply_async(args=[period_code], countdown=COALESCE_SECONDS)
+        try:
+            period_recompute_pending(period_code)
+        except Exception:
+            logger.exception("in-process recompute of %s failed; its requests wait", period_code)
+            _note_delay(period_code)
+            return False
+        return True
+    try:
+        recompute_period.apply_async(
+            args=[period_code], countdown=settings.RECOMPUTE_COALESCE_SECONDS, retry=False
+        )
+    except Exception:
+        logger.warning("could not queue the recompute of %s; the sweep will", period_code, exc_info=True)
+        _note_delay(period_code)
+        return False
+    return True
 
 
-@shared_task(bind=True, max_retries=20, default_retry_delay=60)
-def recompute_period(self, period_code: str) -> int | None:  # type: ignore[no-untyped-def]
-    """Fan out one period's recompute over the workers; returns the run id."""
-    cache.delete(f"recompute-queued:{period_code}")
+def _note_delay(period_code: str) -> None:
+    from config.delays import note_delay
+
+    note_delay("recompute", period_code)
+
+
+@shared_task
+def recompute_period(period_code: str) -> int | None:
+    """Run a period's waiting recompute requests, fanned out over the workers; returns the run id.
+
+    Several nudges for one period coalesce: the first claims every waiting request, the
+    others find none, or find the period busy — and the busy run picks up what arrived
+    meanwhile when it finishes.
+    """
+    if not requests_pending(period_code):
+        return None
     try:
         run, parts = recompute_start(period_code)
-    except RecomputeBusy as exc:
-        raise self.retry(exc=exc) from exc
+    except RecomputeBusy:
+        return None
     except RecomputeError as exc:
         logger.warning("recompute of %s refused: %s", period_code, exc)
         return None
@@ -70,7 +117,16 @@ def compute_part(run_id: int, index: int, dealer_ids: list[int]) -> int:
 
 @shared_task
 def finish_run(run_id: int) -> int:
-    return recompute_finish(run_id).scorecards
+    from .models import ScoreRun
+
+    period_code = ScoreRun.objects.values_list("period__code", flat=True).get(pk=run_id)
+    try:
+        scorecards = recompute_finish(run_id).scorecards
+    except RecomputeSuperseded:
+        scorecards = 0
+    if requests_pending(period_code):
+        nudge(period_code)  # what arrived while it ran
+    return scorecards
 
 
 @shared_task
@@ -80,8 +136,26 @@ def fail_run(run_id: int) -> None:
 
 @shared_task
 def recompute_open_periods() -> list[str]:
-    """Nightly (02:00 Asia/Shanghai): recompute every open period."""
-    codes = open_period_codes()
-    for code in codes:
-        recompute_period.delay(code)
-    return codes
+    """Nightly (02:00 Asia/Shanghai): recompute every open period, and every month with data but no period."""
+    codes = sorted(set(open_period_codes()) | set(months_with_data_without_period()))
+    with transaction.atomic():
+        wanted = recompute_request(codes, "nightly")
+    for code in wanted:
+        nudge(code)
+    return wanted
+
+
+@shared_task
+def sweep_background_work() -> dict[str, int]:
+    """Every minute: nothing stays stuck for more than minutes.
+
+    Runs whose worker was lost give their requests back; periods with waiting requests
+    (a nudge lost with the broker, a busy period, a superseded run) are queued; imports
+    whose worker was lost are failed, imports never queued are queued.
+    """
+    expired = runs_expire()
+    queued = 0
+    for code in periods_waiting():
+        queued += nudge(code)
+    imports = imports_sweep()
+    return {"runs_expired": expired, "periods_queued": queued, **imports}

@@ -1,18 +1,90 @@
-"""Celery task of the import: thin, takes a job id, calls the service."""
+"""Celery tasks of the import: thin, take a job id, call the service; and the imports' share of the sweep."""
 
 from __future__ import annotations
 
-from celery import shared_task
-from django.utils import translation
+import logging
+from datetime import timedelta
 
+from celery import shared_task
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+
+from .choices import ImportStatus
+from .importing import messages as msg
 from .importing.service import run_stored_job
 from .models import ImportJob
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True)
 def run_import(job_id: int, language: str | None = None) -> str:
-    """Run (or preview) a stored upload. Idempotent: a finished job is not run again."""
+    """Run (or preview) a stored upload. Idempotent: a finished or live job is not run again."""
     job = ImportJob.objects.select_related("user").get(pk=job_id)
     with translation.override(language):
         job = run_stored_job(job, report_progress=True)
     return job.status
+
+
+def enqueue_import(job: ImportJob, language: str | None) -> None:
+    """Queue a stored job for a worker once the current transaction commits.
+
+    With the broker down the job stays pending with no `queued_at`; the sweep queues it
+    later and the page says it waits for the background service.
+    """
+
+    def send() -> None:
+        if not run_import.app.conf.task_always_eager:
+            try:
+                run_import.apply_async(args=[job.pk, language], retry=False)
+            except Exception:
+                logger.warning("could not queue import %s; the sweep will", job.pk, exc_info=True)
+                from config.delays import note_delay
+
+                note_delay("import", str(job.pk))
+                return
+            ImportJob.objects.filter(pk=job.pk, queued_at__isnull=True).update(queued_at=timezone.now())
+            return
+        ImportJob.objects.filter(pk=job.pk).update(queued_at=timezone.now())
+        run_import.apply(args=[job.pk, language])
+
+    transaction.on_commit(send)
+
+
+def stale_after() -> timedelta:
+    """A running import shows a sign of life every few seconds (PostgreSQL). SQLite has one
+    writer, so there the heartbeat cannot be written while the import's transaction is open:
+    the bound is the longest an import may take."""
+    if connection.vendor == "postgresql":
+        return timedelta(seconds=settings.IMPORT_STALE_SECONDS)
+    return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+
+
+def imports_sweep() -> dict[str, int]:
+    """Fail imports whose worker was lost; queue the ones the broker never got."""
+    now = timezone.now()
+    stale = now - stale_after()
+    failed = ImportJob.objects.filter(status=ImportStatus.RUNNING).filter(
+        Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True, started_at__lt=stale)
+    )
+    failed_count = failed.update(
+        status=ImportStatus.FAILED,
+        message=str(msg.IMPORT_LOST),
+        finished_at=now,
+    )
+    queued = 0
+    if not run_import.app.conf.task_always_eager:
+        waiting = ImportJob.objects.filter(
+            status=ImportStatus.PENDING, queued_at__isnull=True, started_at__lt=now - timedelta(seconds=30)
+        ).exclude(upload="")
+        for job_id in waiting.values_list("pk", flat=True)[:100]:
+            try:
+                run_import.apply_async(args=[job_id, None], retry=False)
+            except Exception:
+                logger.warning("could not queue import %s", job_id, exc_info=True)
+                break
+            ImportJob.objects.filter(pk=job_id).update(queued_at=timezone.now())
+            queued += 1
+    return {"imports_failed": failed_count, "imports_queued": queued}

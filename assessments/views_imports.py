@@ -13,7 +13,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -107,12 +106,11 @@ def _run(job: ImportJob, *, estimated_rows: int) -> None:
     if estimated_rows <= settings.IMPORT_BACKGROUND_ROWS:
         run_stored_job(job)
         return
-    from .tasks_imports import run_import
+    from .tasks_imports import enqueue_import
 
     job.rows_total = estimated_rows
     job.save(update_fields=["rows_total"])
-    language = translation.get_language()
-    transaction.on_commit(lambda: run_import.delay(job.pk, language))
+    enqueue_import(job, translation.get_language())
 
 
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:

@@ -40,6 +40,14 @@ FILE_MISSING = _("The file could not be opened: %(reason)s.")
 IMPORT_ROWS_REJECTED = _("%(count)s rows have errors, so nothing was written. Correct them and import again.")
 IMPORT_SOME_ROWS_REJECTED = _("%(count)s rows were rejected and not written; they are in the error file.")
 IMPORT_FAILED = _("The import failed on an unexpected error; nothing was written.")
+IMPORT_LOST = _(
+    "The import stopped: the background worker running it was lost. Nothing was written; "
+    "upload the file again."
+)
+IMPORT_CONFLICT = _(
+    "Another import was writing the same records at the same time, so nothing of this file "
+    "was written. Import it again."
+)
 
 # One cell or one row
 ROW_REQUIRED = _("is required")

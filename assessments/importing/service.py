@@ -27,7 +27,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.files import File
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 
 from assessments.choices import ImportKind, ImportStatus, PeriodStatus
@@ -70,6 +70,10 @@ class Outcome:
     months: set[str] = field(default_factory=set)
 
 
+class ImportConflict(Exception):
+    """A concurrent import kept writing the same keys; nothing of this one was written."""
+
+
 class _RollBack(Exception):
     """Raised inside the transaction to undo it (a rejected atomic import, a dry run)."""
 
@@ -106,12 +110,27 @@ def import_file(
             _describe_file(job, path)
             spec = get_kind(kind)
             _check_allowed(spec, user)
-            with open_table(path, job.file_name) as table:
-                bound = spec.bind(table.header)
-                errors_writer = csv.writer(spool)
-                errors_writer.writerow([*table.header, "error"])
-                _run(spec, table, bound, user, job, outcome, errors_writer, progress)
+            for attempt in range(2):
+                try:
+                    with open_table(path, job.file_name) as table:
+                        bound = spec.bind(table.header)
+                        errors_writer = csv.writer(spool)
+                        errors_writer.writerow([*table.header, "error"])
+                        _run(spec, table, bound, user, job, outcome, errors_writer, progress)
+                    break
+                except IntegrityError:
+                    # Another import wrote the same keys between our look-up and our write; this
+                    # one rolled back whole. Once more from a clean start; twice is a conflict.
+                    if attempt:
+                        raise ImportConflict from None
+                    outcome = Outcome()
+                    spool.seek(0)
+                    spool.truncate()
         _finish(job, outcome, spool)
+    except ImportConflict:
+        job.status = ImportStatus.FAILED
+        job.message = str(msg.IMPORT_CONFLICT)
+        _finish(job, Outcome(), None)
     except FileRejected as rejected:
         job.status = ImportStatus.REJECTED
         job.message = rejected.message
@@ -132,10 +151,6 @@ def import_file(
         from assessments import events
 
         events.import_finished(actor=user if user is not None and user.pk else None, job=job)
-        if job.created or job.updated:
-            periods = _periods_to_recompute(job)
-            if periods:
-                transaction.on_commit(lambda: _queue_recompute(periods))
     return job
 
 
@@ -145,8 +160,14 @@ def run_stored_job(job: ImportJob, *, report_progress: bool = False) -> ImportJo
     A finished job is left as it is, so a redelivered task does no harm. A job whose
     uploader is gone is failed rather than run with HQ rights.
     """
-    if job.status not in (ImportStatus.PENDING, ImportStatus.RUNNING):
+    # Claimed once: a redelivered task finds the job running or finished and leaves it.
+    claimed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.PENDING).update(
+        status=ImportStatus.RUNNING, heartbeat_at=timezone.now()
+    )
+    if not claimed:
+        job.refresh_from_db()
         return job
+    job.status = ImportStatus.RUNNING
     if job.user is None or not job.upload:
         job.status = ImportStatus.FAILED
         job.message = str(msg.IMPORT_FAILED)
@@ -192,7 +213,10 @@ class _progress_reporter:  # noqa: N801 - a callable, reads like a function
         self.last = now
         table = ImportJob._meta.db_table
         with self.connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET rows_done = %s WHERE id = %s", [rows_done, self.job_id])
+            cursor.execute(
+                f"UPDATE {table} SET rows_done = %s, heartbeat_at = %s WHERE id = %s",
+                [rows_done, timezone.now(), self.job_id],
+            )
 
     def close(self) -> None:
         if self.connection is not None:
@@ -214,6 +238,7 @@ def _start_job(
         )
     job.partial, job.dry_run = partial, dry_run
     job.status = ImportStatus.RUNNING
+    job.heartbeat_at = timezone.now()
     job.save()
     return job
 
@@ -332,7 +357,7 @@ def _run(
     writer = writer_for(spec, actor, timezone.now().replace(microsecond=0))
     write_all = job.partial or job.dry_run
     try:
-        with transaction.atomic():
+        with _alive(job), transaction.atomic():
             writer.begin()
             for chunk in _drain(chunks):
                 if chunk.records:
@@ -350,6 +375,9 @@ def _run(
             writer.end()
             if job.dry_run or (outcome.rejected and not job.partial) or outcome.rows == 0:
                 raise _RollBack
+            if outcome.created or outcome.updated:
+                # In the import's own transaction: the request commits with the rows or not at all.
+                _queue_recompute(_periods_to_recompute(spec.kind, outcome.months))
     except _RollBack:
         pass
     finally:
@@ -503,16 +531,32 @@ class _local_path:  # noqa: N801 - used as a context manager, reads like a funct
 # --- after the import -------------------------------------------------------------------
 
 
-def _periods_to_recompute(job: ImportJob) -> list[str]:
-    """The open periods the import touched; a dealer import can move any open period's ranks."""
+def _periods_to_recompute(kind: str, months: set[str]) -> list[str]:
+    """The open months the import touched; a dealer import can move any open period's ranks."""
     open_periods = Period.objects.exclude(status=PeriodStatus.CLOSED)
-    if job.kind == ImportKind.DEALERS:
+    if kind == ImportKind.DEALERS:
         return sorted(open_periods.values_list("code", flat=True))
     closed = set(Period.objects.filter(status=PeriodStatus.CLOSED).values_list("code", flat=True))
-    return [period for period in job.periods_touched if period not in closed]
+    return sorted(period for period in months if period not in closed)
 
 
 def _queue_recompute(periods: list[str]) -> None:
     from assessments.tasks import queue_recompute
 
-    queue_recompute(periods)
+    if periods:
+        queue_recompute(periods)
+
+
+def _alive(job: ImportJob) -> Any:
+    """While the import runs, its job shows a sign of life every few seconds (PostgreSQL:
+    from a connection of its own; SQLite's one writer is the import itself)."""
+    from contextlib import nullcontext
+
+    if connection.vendor != "postgresql" or job.pk is None:
+        return nullcontext()
+    from config.heartbeat import heartbeat
+
+    def beat() -> None:
+        ImportJob.objects.filter(pk=job.pk, status=ImportStatus.RUNNING).update(heartbeat_at=timezone.now())
+
+    return heartbeat(beat, 10.0, f"import-{job.pk}")

@@ -1,7 +1,7 @@
 from .catalogue import Kpi, Scheme, SchemeKpi
 from .imports import ImportJob
 from .periods import Period
-from .scorecards import KpiResult, Scorecard, ScoreRun, ScoreRunPart, VetoIncident
+from .scorecards import KpiResult, RecomputeRequest, Scorecard, ScoreRun, ScoreRunPart, VetoIncident
 from .service_data import Complaint, MonthlySubmission, PartsOrder, RepairOrder
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "MonthlySubmission",
     "PartsOrder",
     "Period",
+    "RecomputeRequest",
     "RepairOrder",
     "Scheme",
     "SchemeKpi",

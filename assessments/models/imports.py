@@ -50,6 +50,10 @@ class ImportJob(models.Model):
     periods_touched = models.JSONField(_("periods touched"), default=list, blank=True)
     started_at = models.DateTimeField(_("started at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Set when its task reached the broker; a pending job never queued is queued by the sweep.
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
+    # Renewed while it runs; a running job whose heartbeat stops is failed by the sweep.
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
     duration_seconds = models.FloatField(_("duration (s)"), null=True, blank=True)
 
     objects = ImportJobQuerySet.as_manager()

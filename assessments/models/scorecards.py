@@ -147,3 +147,28 @@ class ScoreRunPart(models.Model):
 
     def __str__(self) -> str:
         return f"run {self.run_id} part {self.index}"
+
+
+class RecomputeRequest(models.Model):
+    """A durable request to recompute a month's scorecards.
+
+    Written in the same transaction as the change that makes the scorecards stale (an
+    import, an approval, an upheld appeal, a published scheme), so it is never lost with
+    a broker or a worker. A run claims every request of its period when it starts and
+    deletes them when its scorecards are in; a run that fails or is superseded hands
+    them back. A sweep queues the periods whose requests wait.
+    """
+
+    period_code = models.CharField(max_length=7, db_index=True)
+    reason = models.CharField(max_length=40, blank=True)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    run = models.ForeignKey(
+        ScoreRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="requests"
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+
+    def __str__(self) -> str:
+        return f"recompute {self.period_code} ({self.reason})"

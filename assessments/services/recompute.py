@@ -8,23 +8,35 @@ A lease on the period keeps two recomputes of one period from running at once.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
-from datetime import timedelta
+from contextlib import AbstractContextManager
+from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Max, Min, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from config.heartbeat import heartbeat
 from dealers.choices import DealerStatus
 from dealers.models import Dealer, User
 
 from .. import events
 from ..choices import PeriodStatus, ScoreRunStatus
-from ..models import KpiResult, Period, Scorecard, ScoreRun, ScoreRunPart, VetoIncident
+from ..models import (
+    KpiResult,
+    Period,
+    RecomputeRequest,
+    Scorecard,
+    ScoreRun,
+    ScoreRunPart,
+    VetoIncident,
+)
 from ..periods import Month
 from ..scoring.catalogue import BY_CODE
 from ..scoring.engine import DealerInput, Measurement, score_period
@@ -32,7 +44,6 @@ from ..scoring.rounding import round_half_up
 from ..selectors import kpi_measurements
 from .schemes import SchemeError, scheme_for_period, scheme_params
 
-LOCK_LEASE = timedelta(minutes=40)
 SCORECARD_FIELDS = [
     "region_name",
     "scheme",
@@ -53,6 +64,12 @@ SCORECARD_FIELDS = [
     "computed_at",
 ]
 DEALERS_PER_PART = 500
+MAX_ATTEMPTS = 5  # a request whose runs failed this often waits for a person (logged, shown in admin)
+
+
+def lease() -> timedelta:
+    """How long a run holds its period without a sign of life (renewed every quarter of it)."""
+    return timedelta(seconds=settings.RECOMPUTE_LEASE_SECONDS)
 
 
 class RecomputeError(Exception):
@@ -61,6 +78,13 @@ class RecomputeError(Exception):
 
 class RecomputeBusy(RecomputeError):
     """Another recompute of the same period holds its lock."""
+
+
+class RecomputeSuperseded(RecomputeError):
+    """The run lost its lease or its data changed while it ran: it wrote nothing."""
+
+
+logger = logging.getLogger(__name__)
 
 
 def period_get_or_create(code: str) -> Period:
@@ -85,7 +109,7 @@ def _acquire_lock(period: Period) -> str:
     now = timezone.now()
     taken = Period.objects.filter(
         Q(recompute_lock_until__isnull=True) | Q(recompute_lock_until__lt=now), pk=period.pk
-    ).update(recompute_lock_token=token, recompute_lock_until=now + LOCK_LEASE)
+    ).update(recompute_lock_token=token, recompute_lock_until=now + lease())
     if not taken:
         raise RecomputeBusy(_("A recompute of %(period)s is already running.") % {"period": period.code})
     return token
@@ -97,12 +121,56 @@ def _release_lock(period_id: int, token: str) -> None:
     )
 
 
+def lease_renew(run: ScoreRun) -> bool:
+    """Extend the run's lease on its period; False when it no longer holds it (fenced off)."""
+    return bool(
+        Period.objects.filter(
+            pk=run.period_id, recompute_lock_token=run.lock_token, recompute_lock_until__gte=timezone.now()
+        ).update(recompute_lock_until=timezone.now() + lease())
+    )
+
+
+def lease_heartbeat(run: ScoreRun) -> AbstractContextManager[None]:
+    """Renew the run's lease every quarter lease while the block runs.
+
+    A worker killed mid-run stops renewing, so its period is free again within one lease.
+    On SQLite the single writer may be busy; a missed beat is harmless while the lease lasts.
+    """
+    return heartbeat(
+        lambda: lease_renew(run), settings.RECOMPUTE_LEASE_SECONDS / 4, f"recompute-lease-{run.pk}"
+    )
+
+
+def requests_pending(period_code: str) -> bool:
+    """Whether a change asks for a recompute of the period that no live run has claimed."""
+    return RecomputeRequest.objects.filter(
+        period_code=period_code, run__isnull=True, attempts__lt=MAX_ATTEMPTS
+    ).exists()
+
+
+def recompute_request(period_codes: Sequence[str], reason: str = "") -> list[str]:
+    """Record requests to recompute these months, in the caller's transaction.
+
+    Closed periods are frozen and get none. Returns the months that got a request.
+    """
+    codes = sorted({str(Month.parse(code)) for code in period_codes})
+    closed = set(
+        Period.objects.filter(code__in=codes, status=PeriodStatus.CLOSED).values_list("code", flat=True)
+    )
+    wanted = [code for code in codes if code not in closed]
+    RecomputeRequest.objects.bulk_create(
+        [RecomputeRequest(period_code=code, reason=reason[:40]) for code in wanted]
+    )
+    return wanted
+
+
 def recompute_start(
     period_code: str, *, dealers_per_part: int = DEALERS_PER_PART
 ) -> tuple[ScoreRun, list[list[int]]]:
-    """Check the period may be recomputed, take its lock, and cut the dealers into parts."""
+    """Check the period may be recomputed, take its lock, claim its requests, cut the dealers into parts."""
     period = period_get_or_create(period_code)
     if period.status == PeriodStatus.CLOSED:
+        RecomputeRequest.objects.filter(period_code=period.code).delete()
         raise RecomputeError(
             _("Period %(period)s is closed; its scorecards are frozen.") % {"period": period.code}
         )
@@ -113,14 +181,26 @@ def recompute_start(
     token = _acquire_lock(period)
     ids = [d.pk for d in eligible_dealers(period.month)]
     parts = [ids[i : i + dealers_per_part] for i in range(0, len(ids), dealers_per_part)] or [[]]
-    run = ScoreRun.objects.create(period=period, parts_total=len(parts), lock_token=token)
+    with transaction.atomic():
+        run = ScoreRun.objects.create(period=period, parts_total=len(parts), lock_token=token)
+        # A run whose lease ran out (its worker was lost) is over: it can no longer write.
+        ScoreRun.objects.filter(period=period, status=ScoreRunStatus.RUNNING).exclude(pk=run.pk).update(
+            status=ScoreRunStatus.SUPERSEDED,
+            finished_at=timezone.now(),
+            error="its lease ran out; a newer run took over",
+        )
+        # Every request of the period is this run's now: the data it reads includes their changes.
+        RecomputeRequest.objects.filter(period_code=period.code).update(run=run)
     return run, parts
 
 
 def recompute_part(run_id: int, index: int, dealer_ids: Sequence[int]) -> None:
     """Compute and keep the KPI values of one slice of dealers (idempotent)."""
     run = ScoreRun.objects.select_related("period").get(pk=run_id)
-    measurements = kpi_measurements(run.period.month, dealer_ids)
+    if run.status != ScoreRunStatus.RUNNING or not lease_renew(run):
+        return  # a superseded run's part (say, redelivered after its worker was lost) is not worth doing
+    with lease_heartbeat(run):
+        measurements = kpi_measurements(run.period.month, dealer_ids)
     payload: dict[str, Any] = {}
     for dealer_id in dealer_ids:
         m = measurements.get(dealer_id)
@@ -133,18 +213,33 @@ def recompute_part(run_id: int, index: int, dealer_ids: Sequence[int]) -> None:
 
 
 def recompute_finish(run_id: int, *, actor: User | None = None) -> ScoreRun:
-    """Score and rank all parts of a run, then replace the period's scorecards in one transaction."""
+    """Score and rank all parts of a run, then replace the period's scorecards in one transaction.
+
+    Fenced: the swap happens only while the run still holds its period's lease and no change
+    arrived since it claimed its requests (its parts then all read one data state). Otherwise
+    it writes nothing, hands its requests back and raises RecomputeSuperseded.
+    """
     run = ScoreRun.objects.select_related("period").get(pk=run_id)
+    if run.status != ScoreRunStatus.RUNNING:
+        return run  # already finished, failed or superseded (a redelivered callback)
     token = run.lock_token
     try:
         parts = list(run.parts.all())
         if len(parts) != run.parts_total:
             raise RecomputeError(_("A part of the recompute is missing; the previous scorecards stay."))
-        _write_scorecards(run, parts, actor=actor)
+        with lease_heartbeat(run):
+            _write_scorecards(run, parts, actor=actor)
+    except RecomputeSuperseded as exc:
+        ScoreRun.objects.filter(pk=run.pk, status=ScoreRunStatus.RUNNING).update(
+            status=ScoreRunStatus.SUPERSEDED, finished_at=timezone.now(), error=str(exc)[:2000]
+        )
+        RecomputeRequest.objects.filter(run_id=run.pk).update(run=None)
+        raise
     except Exception as exc:
         ScoreRun.objects.filter(pk=run.pk).update(
             status=ScoreRunStatus.FAILED, finished_at=timezone.now(), error=str(exc)[:2000]
         )
+        _hand_back(run.pk)
         raise
     finally:
         _release_lock(run.period_id, token)
@@ -153,15 +248,21 @@ def recompute_finish(run_id: int, *, actor: User | None = None) -> ScoreRun:
     return run
 
 
+def _hand_back(run_id: int) -> None:
+    """A failed run's requests wait again, one attempt older."""
+    RecomputeRequest.objects.filter(run_id=run_id).update(run=None, attempts=F("attempts") + 1)
+
+
 def recompute_fail(run_id: int, error: str) -> None:
-    """Mark a run failed and free its period; the previous scorecards stay."""
+    """Mark a run failed and free its period; the previous scorecards stay, its requests wait again."""
     run = ScoreRun.objects.filter(pk=run_id).first()
     if run is None:
         return
     _release_lock(run.period_id, run.lock_token)
-    ScoreRun.objects.filter(pk=run_id).update(
+    ScoreRun.objects.filter(pk=run_id, status=ScoreRunStatus.RUNNING).update(
         status=ScoreRunStatus.FAILED, finished_at=timezone.now(), error=error[:2000]
     )
+    _hand_back(run_id)
     ScoreRunPart.objects.filter(run_id=run_id).delete()
 
 
@@ -169,16 +270,75 @@ def period_recompute(period_code: str, *, actor: User | None = None) -> ScoreRun
     """Recompute one period now, in this process, and wait for it.
 
     In one process there is nothing to fan out: one part holds every dealer, so the number
-    of queries does not grow with the number of dealers.
+    of queries does not grow with the number of dealers. A change that arrives while it
+    runs supersedes the run, which then starts again (a few times at most).
     """
-    run, parts = recompute_start(period_code, dealers_per_part=10**9)
+    for _attempt in range(3):
+        run, parts = recompute_start(period_code, dealers_per_part=10**9)
+        try:
+            for index, ids in enumerate(parts):
+                recompute_part(run.pk, index, ids)
+        except Exception as exc:
+            recompute_fail(run.pk, str(exc))
+            raise
+        try:
+            return recompute_finish(run.pk, actor=actor)
+        except RecomputeSuperseded:
+            continue
+    raise RecomputeBusy(
+        _("The data of %(period)s keeps changing; its recompute will run again shortly.")
+        % {"period": period_code}
+    )
+
+
+def period_recompute_pending(period_code: str) -> ScoreRun | None:
+    """In-process: run the period's waiting requests, if any and if no other run holds it.
+
+    Busy is not an error here: the run that holds the period sees the new request when it
+    finishes and runs again. A request that can never run (closed period, no scheme) is dropped.
+    """
+    if not requests_pending(period_code):
+        return None
     try:
-        for index, ids in enumerate(parts):
-            recompute_part(run.pk, index, ids)
-    except Exception as exc:
-        recompute_fail(run.pk, str(exc))
-        raise
-    return recompute_finish(run.pk, actor=actor)
+        return period_recompute(period_code)
+    except RecomputeBusy:
+        return None
+    except RecomputeError as exc:
+        logger.warning("recompute of %s not possible: %s", period_code, exc)
+        RecomputeRequest.objects.filter(period_code=period_code, run__isnull=True).delete()
+        return None
+
+
+def runs_expire() -> int:
+    """Runs whose worker was lost (lease over, or taken over): superseded; their requests wait again."""
+    now = timezone.now()
+    lost = list(
+        ScoreRun.objects.filter(status=ScoreRunStatus.RUNNING)
+        .exclude(
+            period__recompute_lock_token=F("lock_token"),
+            period__recompute_lock_until__gte=now,
+        )
+        .values_list("pk", "period_id", "lock_token")
+    )
+    for run_id, period_id, token in lost:
+        _release_lock(period_id, token)
+        ScoreRun.objects.filter(pk=run_id, status=ScoreRunStatus.RUNNING).update(
+            status=ScoreRunStatus.SUPERSEDED, finished_at=now, error="its worker was lost (lease ran out)"
+        )
+        RecomputeRequest.objects.filter(run_id=run_id).update(run=None)
+        ScoreRunPart.objects.filter(run_id=run_id).delete()
+    return len(lost)
+
+
+def periods_waiting() -> list[str]:
+    """Months with requests no live run has claimed (and not given up on)."""
+    return sorted(
+        set(
+            RecomputeRequest.objects.filter(run__isnull=True, attempts__lt=MAX_ATTEMPTS).values_list(
+                "period_code", flat=True
+            )
+        )
+    )
 
 
 def _write_scorecards(run: ScoreRun, parts: list[ScoreRunPart], *, actor: User | None) -> None:
@@ -215,6 +375,12 @@ def _write_scorecards(run: ScoreRun, parts: list[ScoreRunPart], *, actor: User |
             raise RecomputeError(
                 _("Period %(period)s was closed meanwhile; nothing changed.") % {"period": period.code}
             )
+        if locked.recompute_lock_token != run.lock_token or not (
+            locked.recompute_lock_until and locked.recompute_lock_until >= timezone.now()
+        ):
+            raise RecomputeSuperseded(f"run {run.pk} no longer holds the lease of {period.code}")
+        if RecomputeRequest.objects.filter(period_code=period.code, run__isnull=True).exists():
+            raise RecomputeSuperseded(f"the data of {period.code} changed while run {run.pk} read it")
         # A dealer keeps its scorecard row (and id) across recomputes, so links and appeals stay valid;
         # its KPI results are replaced. Cards of dealers no longer assessed are removed.
         KpiResult.objects.filter(scorecard__period=locked).delete()
@@ -286,6 +452,7 @@ def _write_scorecards(run: ScoreRun, parts: list[ScoreRunPart], *, actor: User |
         ScoreRun.objects.filter(pk=run.pk).update(
             status=ScoreRunStatus.SUCCEEDED, finished_at=timezone.now(), scorecards=len(cards)
         )
+        RecomputeRequest.objects.filter(run_id=run.pk).delete()
         events.period_recomputed(actor=actor, period=locked, scorecards=len(cards), run_id=run.pk)
 
 
@@ -296,6 +463,11 @@ def period_close(period_code: str, *, actor: User | None = None) -> Period:
         period, _created = Period.objects.select_for_update().get_or_create(code=str(month))
         if period.status == PeriodStatus.CLOSED:
             raise RecomputeError(_("Period %(period)s is already closed.") % {"period": period.code})
+        if timezone.now() < month.end:
+            raise RecomputeError(
+                _("Period %(period)s has not ended yet; it can be closed from %(date)s.")
+                % {"period": period.code, "date": month.last_day + timedelta(days=1)}
+            )
         if period.recompute_lock_until and period.recompute_lock_until > timezone.now():
             raise RecomputeError(
                 _("A recompute of %(period)s is running; close it when it has finished.")
@@ -317,3 +489,38 @@ def open_period_codes() -> list[str]:
     return list(
         Period.objects.filter(status=PeriodStatus.OPEN).order_by("code").values_list("code", flat=True)
     )
+
+
+def months_with_data_without_period(today: date | None = None) -> list[str]:
+    """Months up to this one that hold service data but have no period yet (say, a first recompute lost).
+
+    Index-backed: the first and last date of each kind of record, then one existence probe per
+    month without a period in that range.
+    """
+    from surveys.models import SurveyResponse
+
+    from ..models import Complaint, PartsOrder, RepairOrder
+
+    sources = [
+        (RepairOrder, "opened_at"),
+        (RepairOrder, "closed_at"),
+        (Complaint, "received_at"),
+        (PartsOrder, "ordered_at"),
+        (SurveyResponse, "responded_at"),
+    ]
+    this_month = Month.of(today or timezone.localdate())
+    known = set(Period.objects.values_list("code", flat=True))
+    found: set[str] = set()
+    for model, field in sources:
+        bounds = model.objects.aggregate(first=Min(field), last=Max(field))
+        if bounds["first"] is None:
+            continue
+        month = max(Month.of(bounds["first"]), this_month.shift(-120))  # ten years back at most
+        last = min(Month.of(bounds["last"]), this_month)
+        while month <= last:
+            code = str(month)
+            if code not in known and code not in found:
+                if model.objects.filter(**{f"{field}__gte": month.start, f"{field}__lt": month.end}).exists():
+                    found.add(code)
+            month = month.shift(1)
+    return sorted(found)

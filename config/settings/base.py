@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "config.delays.DelayNoticeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -148,15 +149,31 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 1800
 CELERY_TASK_TIME_LIMIT = 2100
-# Longer than the longest task, so Redis does not redeliver a task still running.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Redis hands a task that was not acknowledged (its worker died) to another worker after
+# this long; a task still running by then may run twice, which every task here tolerates
+# (imports claim their job, recompute parts are idempotent, a fenced run writes nothing).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "300"))
+}
 CELERY_RESULT_EXPIRES = 86400
 CELERY_BEAT_SCHEDULE = {
     "recompute-open-periods-nightly": {
         "task": "assessments.tasks.recompute_open_periods",
         "schedule": crontab(hour=2, minute=0),
     },
+    # Lost runs, waiting recompute requests, lost or never-queued imports: nothing stuck for long.
+    "sweep-background-work": {
+        "task": "assessments.tasks.sweep_background_work",
+        "schedule": 60.0,
+    },
 }
+# A recompute holds its period under a lease renewed every quarter of it; a run whose worker
+# died frees the period within one lease, and the sweep gives its requests to a new run.
+RECOMPUTE_LEASE_SECONDS = int(os.environ.get("RECOMPUTE_LEASE_SECONDS", "120"))
+# Nudges for one period within this many seconds end in one run.
+RECOMPUTE_COALESCE_SECONDS = int(os.environ.get("RECOMPUTE_COALESCE_SECONDS", "10"))
+# A running import on PostgreSQL beats every few seconds; silent this long, its worker is gone.
+IMPORT_STALE_SECONDS = int(os.environ.get("IMPORT_STALE_SECONDS", "300"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

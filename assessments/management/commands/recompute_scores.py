@@ -1,6 +1,13 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
-from assessments.services.recompute import RecomputeError, open_period_codes, period_recompute
+from assessments.services.recompute import (
+    RecomputeBusy,
+    RecomputeError,
+    open_period_codes,
+    period_recompute,
+    recompute_request,
+)
 
 
 class Command(BaseCommand):
@@ -19,6 +26,12 @@ class Command(BaseCommand):
                 run = period_recompute(code)
             except ValueError as exc:
                 raise CommandError(f"bad period {code!r}: use YYYY-MM") from exc
+            except RecomputeBusy as exc:
+                # Not lost: the request waits, and the running recompute (or the sweep) takes it.
+                with transaction.atomic():
+                    recompute_request([code], "command")
+                summaries.append(f"period={code} {exc} This request waits and runs after it.")
+                continue
             except RecomputeError as exc:
                 raise CommandError(str(exc)) from exc
             summaries.append(f"period={run.period.code} scorecards={run.scorecards}")
