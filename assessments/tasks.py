@@ -73,8 +73,8 @@ def nudge(period_code: str) -> bool:
         recompute_period.apply_async(
             args=[period_code], countdown=settings.RECOMPUTE_COALESCE_SECONDS, retry=False
         )
-    except Exception:
-        logger.warning("could not queue the recompute of %s; the sweep will", period_code, exc_info=True)
+    except Exception as exc:
+        logger.warning("could not queue the recompute of %s (%s); the sweep will", period_code, exc)
         _note_delay(period_code)
         return False
     return True

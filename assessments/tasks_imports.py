@@ -39,8 +39,8 @@ def enqueue_import(job: ImportJob, language: str | None) -> None:
         if not run_import.app.conf.task_always_eager:
             try:
                 run_import.apply_async(args=[job.pk, language], retry=False)
-            except Exception:
-                logger.warning("could not queue import %s; the sweep will", job.pk, exc_info=True)
+            except Exception as exc:
+                logger.warning("could not queue import %s (%s); the sweep will", job.pk, exc)
                 from config.delays import note_delay
 
                 note_delay("import", str(job.pk))
@@ -82,8 +82,8 @@ def imports_sweep() -> dict[str, int]:
         for job_id in waiting.values_list("pk", flat=True)[:100]:
             try:
                 run_import.apply_async(args=[job_id, None], retry=False)
-            except Exception:
-                logger.warning("could not queue import %s", job_id, exc_info=True)
+            except Exception as exc:
+                logger.warning("could not queue import %s (%s)", job_id, exc)
                 break
             ImportJob.objects.filter(pk=job_id).update(queued_at=timezone.now())
             queued += 1

@@ -8,7 +8,8 @@ The work itself waits in the database and the sweep runs it once the broker is b
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -25,6 +26,16 @@ def note_delay(kind: str, what: str) -> None:
 
 def delays() -> list[tuple[str, str]]:
     return list(getattr(_local, "notes", None) or [])
+
+
+@contextmanager
+def collecting() -> Iterator[list[tuple[str, str]]]:
+    """Collect the delays noted inside the block (a command tells its user afterwards)."""
+    _local.notes = []
+    try:
+        yield _local.notes
+    finally:
+        _local.notes = None
 
 
 class DelayNoticeMiddleware:

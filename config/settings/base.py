@@ -156,6 +156,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "300"))
 }
 CELERY_RESULT_EXPIRES = 86400
+# A broker or result store that is down must cost a request seconds, not a minute of
+# retries: the work waits in the database and the sweep queues it when Redis is back.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 3, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
+}
 CELERY_BEAT_SCHEDULE = {
     "recompute-open-periods-nightly": {
         "task": "assessments.tasks.recompute_open_periods",

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from assessments import tasks
 from assessments.choices import ImportStatus, PeriodStatus, ScoreRunStatus
-from assessments.models import ImportJob, Period, RecomputeRequest, Scorecard, ScoreRun
+from assessments.models import ImportJob, Period, RecomputeRequest, Scorecard
 from assessments.services import recompute as recompute_service
 from assessments.services.recompute import (
     RecomputeError,
@@ -217,5 +217,7 @@ def test_a_redelivered_import_task_does_not_run_a_job_twice(dealer_user, tmp_pat
 
 
 def test_repair_order_dated_in_a_month_without_period(dealer):
-    RepairOrderFactory(dealer=dealer, opened_at=local("2026-08-03 09:00"), closed_at=local("2026-08-03 12:00"))
+    RepairOrderFactory(
+        dealer=dealer, opened_at=local("2026-08-03 09:00"), closed_at=local("2026-08-03 12:00")
+    )
     assert "2026-08" in months_with_data_without_period()

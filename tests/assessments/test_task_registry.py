@@ -31,7 +31,12 @@ print(json.dumps(sorted(name for name in app.tasks if not name.startswith("celer
 def worker_registry() -> set[str]:
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.local")
     result = subprocess.run(
-        [sys.executable, "-c", WORKER_REGISTRY], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", WORKER_REGISTRY],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     return set(json.loads(result.stdout.strip().splitlines()[-1]))

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from assessments.choices import ImportKind, ImportStatus
 from assessments.importing import import_file
+from config.delays import collecting
 from dealers.models import User
 
 SHOWN_ERRORS = 50
@@ -35,14 +36,21 @@ class Command(BaseCommand):
             user = User.objects.filter(username=options["as_user"], is_active=True).first()
             if user is None:
                 raise CommandError(f"No active user named {options['as_user']}")
-        job = import_file(
-            options["kind"],
-            path,
-            user=user,
-            file_name=path.name,
-            partial=options["partial"],
-            dry_run=options["dry_run"],
-        )
+        with collecting() as delayed:
+            job = import_file(
+                options["kind"],
+                path,
+                user=user,
+                file_name=path.name,
+                partial=options["partial"],
+                dry_run=options["dry_run"],
+            )
+        months = sorted({what for kind, what in delayed if kind == "recompute"})
+        if months:
+            self.stderr.write(
+                f"The background service is unreachable: the recompute of {', '.join(months)} "
+                "waits in the database and runs as soon as it is back."
+            )
         self.stdout.write(
             f"created={job.created} updated={job.updated} unchanged={job.unchanged} rejected={job.rejected}"
         )
