@@ -16,6 +16,7 @@ autodiscovery loads `<app>.tasks` only (tests/assessments/test_task_registry.py 
 from __future__ import annotations
 
 import logging
+import time
 
 from celery import chord, shared_task
 from django.conf import settings
@@ -159,3 +160,21 @@ def sweep_background_work() -> dict[str, int]:
         queued += nudge(code)
     imports = imports_sweep()
     return {"runs_expired": expired, "periods_queued": queued, **imports}
+
+
+_last_sweep = 0.0
+
+
+def sweep_if_due() -> None:
+    """Without a broker there is no beat: pages people wait on sweep at most once a minute."""
+    global _last_sweep
+    if not recompute_period.app.conf.task_always_eager:
+        return
+    now = time.monotonic()
+    if now - _last_sweep < 60:
+        return
+    _last_sweep = now
+    try:
+        sweep_background_work()
+    except Exception:
+        logger.exception("in-process sweep failed")

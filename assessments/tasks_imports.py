@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 
 from .choices import ImportStatus
 from .importing import messages as msg
-from .importing.service import run_stored_job
+from .importing.service import run_stored_job, runner_gone
 from .models import ImportJob
 
 logger = logging.getLogger(__name__)
@@ -66,8 +66,12 @@ def imports_sweep() -> dict[str, int]:
     """Fail imports whose worker was lost; queue the ones the broker never got."""
     now = timezone.now()
     stale = now - stale_after()
-    failed = ImportJob.objects.filter(status=ImportStatus.RUNNING).filter(
-        Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True, started_at__lt=stale)
+    running = ImportJob.objects.filter(status=ImportStatus.RUNNING)
+    dead = [
+        pk for pk, runner in running.exclude(runner="").values_list("pk", "runner") if runner_gone(runner)
+    ]
+    failed = running.filter(
+        Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True, started_at__lt=stale) | Q(pk__in=dead)
     )
     failed_count = failed.update(
         status=ImportStatus.FAILED,

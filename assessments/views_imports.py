@@ -48,6 +48,9 @@ def _jobs(request: HttpRequest) -> Any:
 
 @require_GET
 def import_list(request: HttpRequest) -> HttpResponse:
+    from .tasks import sweep_if_due
+
+    sweep_if_due()  # without a broker: an import whose process died shows as failed here
     jobs = _jobs(request).select_related("user")
     page = Paginator(jobs, 50).get_page(request.GET.get("page"))
     return render(
@@ -157,6 +160,9 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def import_progress(request: HttpRequest, pk: int) -> JsonResponse:
+    from .tasks import sweep_if_due
+
+    sweep_if_due()
     job = get_object_or_404(_jobs(request), pk=pk)
     return JsonResponse(
         {

@@ -15,8 +15,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import logging
+import os
 import queue
 import shutil
+import socket
 import tempfile
 import threading
 import time
@@ -162,7 +164,7 @@ def run_stored_job(job: ImportJob, *, report_progress: bool = False) -> ImportJo
     """
     # Claimed once: a redelivered task finds the job running or finished and leaves it.
     claimed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.PENDING).update(
-        status=ImportStatus.RUNNING, heartbeat_at=timezone.now()
+        status=ImportStatus.RUNNING, heartbeat_at=timezone.now(), runner=runner_id()
     )
     if not claimed:
         job.refresh_from_db()
@@ -239,6 +241,7 @@ def _start_job(
     job.partial, job.dry_run = partial, dry_run
     job.status = ImportStatus.RUNNING
     job.heartbeat_at = timezone.now()
+    job.runner = runner_id()
     job.save()
     return job
 
@@ -545,6 +548,25 @@ def _queue_recompute(periods: list[str]) -> None:
 
     if periods:
         queue_recompute(periods)
+
+
+def runner_id() -> str:
+    """This process, as the sweep finds it again: "host:pid"."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:100]
+
+
+def runner_gone(runner: str) -> bool:
+    """Whether the process that ran a job is known to be dead (only decidable on this host)."""
+    host, _sep, pid = runner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def _alive(job: ImportJob) -> Any:

@@ -54,6 +54,8 @@ class ImportJob(models.Model):
     queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
     # Renewed while it runs; a running job whose heartbeat stops is failed by the sweep.
     heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    # "host:pid" of the process running it: on one machine (SQLite) a dead process is seen at once.
+    runner = models.CharField(max_length=100, blank=True, editable=False)
     duration_seconds = models.FloatField(_("duration (s)"), null=True, blank=True)
 
     objects = ImportJobQuerySet.as_manager()

@@ -503,7 +503,9 @@ def test_an_import_with_the_broker_down_keeps_its_rows_and_the_sweep_lands_the_r
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     assert (
-        worker_database.query("SELECT count(*) FROM assessments_repairorder WHERE ro_number LIKE 'BG%%'")[0][0]
+        worker_database.query("SELECT count(*) FROM assessments_repairorder WHERE ro_number LIKE 'BG%%'")[0][
+            0
+        ]
         == 300
     )
     assert worker_database.query("SELECT count(*) FROM assessments_recomputerequest")[0][0] >= 1

@@ -221,3 +221,48 @@ def test_repair_order_dated_in_a_month_without_period(dealer):
         dealer=dealer, opened_at=local("2026-08-03 09:00"), closed_at=local("2026-08-03 12:00")
     )
     assert "2026-08" in months_with_data_without_period()
+
+
+def test_an_import_whose_process_died_is_failed_at_once_on_the_same_machine():
+    import subprocess
+    import sys
+
+    from assessments.importing.service import runner_id
+
+    # A process that ran an import and was killed: its pid no longer exists.
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    host = runner_id().rpartition(":")[0]
+    job = ImportJob.objects.create(
+        kind="repair_orders",
+        file_name="d.csv",
+        status=ImportStatus.RUNNING,
+        heartbeat_at=timezone.now(),
+        runner=f"{host}:{dead.pid}",
+    )
+    mine = ImportJob.objects.create(
+        kind="repair_orders",
+        file_name="e.csv",
+        status=ImportStatus.RUNNING,
+        heartbeat_at=timezone.now(),
+        runner=runner_id(),
+    )
+    assert tasks.sweep_background_work()["imports_failed"] == 1
+    job.refresh_from_db()
+    mine.refresh_from_db()
+    assert job.status == ImportStatus.FAILED and mine.status == ImportStatus.RUNNING
+
+
+def test_without_a_broker_the_imports_page_sweeps(dealer_user, hq_manager, monkeypatch):
+    from django.urls import reverse
+
+    from tests.conftest import client_for
+
+    monkeypatch.setattr(tasks, "_last_sweep", 0.0)
+    lost = ImportJob.objects.create(
+        kind="repair_orders", file_name="f.csv", status=ImportStatus.RUNNING, runner="gone-host:1"
+    )
+    ImportJob.objects.filter(pk=lost.pk).update(started_at=timezone.now() - timedelta(hours=3))
+    client_for(hq_manager).get(reverse("imports:list"))
+    lost.refresh_from_db()
+    assert lost.status == ImportStatus.FAILED
