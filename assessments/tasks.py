@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import timedelta
 
 from celery import chord, shared_task
 from django.conf import settings
@@ -97,8 +98,14 @@ def recompute_period(period_code: str) -> int | None:
     """
     if not requests_pending(period_code):
         return None
+    # Until its first part starts, the run's parts may wait behind other work in the queue.
+    hold = timedelta(
+        seconds=max(
+            settings.RECOMPUTE_LEASE_SECONDS, settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+        )
+    )
     try:
-        run, parts = recompute_start(period_code)
+        run, parts = recompute_start(period_code, hold=hold)
     except RecomputeBusy:
         return None
     except RecomputeError as exc:

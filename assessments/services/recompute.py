@@ -104,12 +104,12 @@ def eligible_dealers(month: Month) -> list[Dealer]:
     )
 
 
-def _acquire_lock(period: Period) -> str:
+def _acquire_lock(period: Period, hold: timedelta) -> str:
     token = uuid.uuid4().hex
     now = timezone.now()
     taken = Period.objects.filter(
         Q(recompute_lock_until__isnull=True) | Q(recompute_lock_until__lt=now), pk=period.pk
-    ).update(recompute_lock_token=token, recompute_lock_until=now + lease())
+    ).update(recompute_lock_token=token, recompute_lock_until=now + hold)
     if not taken:
         raise RecomputeBusy(_("A recompute of %(period)s is already running.") % {"period": period.code})
     return token
@@ -122,11 +122,15 @@ def _release_lock(period_id: int, token: str) -> None:
 
 
 def lease_renew(run: ScoreRun) -> bool:
-    """Extend the run's lease on its period; False when it no longer holds it (fenced off)."""
+    """Extend the run's lease on its period; False when it no longer holds it (fenced off).
+
+    The token decides: a lease that ran out is still the run's until another run takes the
+    period (which changes the token) or the sweep declares the run lost (which clears it).
+    """
     return bool(
-        Period.objects.filter(
-            pk=run.period_id, recompute_lock_token=run.lock_token, recompute_lock_until__gte=timezone.now()
-        ).update(recompute_lock_until=timezone.now() + lease())
+        Period.objects.filter(pk=run.period_id, recompute_lock_token=run.lock_token).update(
+            recompute_lock_until=timezone.now() + lease()
+        )
     )
 
 
@@ -165,9 +169,13 @@ def recompute_request(period_codes: Sequence[str], reason: str = "") -> list[str
 
 
 def recompute_start(
-    period_code: str, *, dealers_per_part: int = DEALERS_PER_PART
+    period_code: str, *, dealers_per_part: int = DEALERS_PER_PART, hold: timedelta | None = None
 ) -> tuple[ScoreRun, list[list[int]]]:
-    """Check the period may be recomputed, take its lock, claim its requests, cut the dealers into parts."""
+    """Check the period may be recomputed, take its lock, claim its requests, cut the dealers into parts.
+
+    `hold` is how long the period is held before a part first shows a sign of life: one
+    lease in-process; through a broker, also the time parts may wait in its queue.
+    """
     period = period_get_or_create(period_code)
     if period.status == PeriodStatus.CLOSED:
         RecomputeRequest.objects.filter(period_code=period.code).delete()
@@ -178,7 +186,7 @@ def recompute_start(
         scheme_for_period(period.month)
     except SchemeError as exc:
         raise RecomputeError(str(exc)) from exc
-    token = _acquire_lock(period)
+    token = _acquire_lock(period, hold or lease())
     ids = [d.pk for d in eligible_dealers(period.month)]
     parts = [ids[i : i + dealers_per_part] for i in range(0, len(ids), dealers_per_part)] or [[]]
     with transaction.atomic():
@@ -375,9 +383,8 @@ def _write_scorecards(run: ScoreRun, parts: list[ScoreRunPart], *, actor: User |
             raise RecomputeError(
                 _("Period %(period)s was closed meanwhile; nothing changed.") % {"period": period.code}
             )
-        if locked.recompute_lock_token != run.lock_token or not (
-            locked.recompute_lock_until and locked.recompute_lock_until >= timezone.now()
-        ):
+        # The period's row is locked: while the token is ours nobody can take the period over.
+        if locked.recompute_lock_token != run.lock_token:
             raise RecomputeSuperseded(f"run {run.pk} no longer holds the lease of {period.code}")
         if RecomputeRequest.objects.filter(period_code=period.code, run__isnull=True).exists():
             raise RecomputeSuperseded(f"the data of {period.code} changed while run {run.pk} read it")

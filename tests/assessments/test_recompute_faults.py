@@ -266,3 +266,14 @@ def test_without_a_broker_the_imports_page_sweeps(dealer_user, hq_manager, monke
     client_for(hq_manager).get(reverse("imports:list"))
     lost.refresh_from_db()
     assert lost.status == ImportStatus.FAILED
+
+
+def test_a_slow_run_whose_lease_ran_out_but_was_not_taken_over_still_lands(dealer):
+    # Its parts waited behind other work in the queue; nobody took the period, nobody swept it.
+    _scored_dealer(dealer)
+    run, parts = recompute_start("2026-10")
+    _expire_lease("2026-10")
+    for index, ids in enumerate(parts):
+        recompute_part(run.pk, index, ids)
+    assert recompute_finish(run.pk).status == ScoreRunStatus.SUCCEEDED
+    assert _totals()[dealer.pk] > 0
