@@ -313,3 +313,13 @@ def test_the_rule_holds_for_a_month_ending_tomorrow(three_months, hq_manager):
     last_day = Month(2026, 11).last_day
     assert _default(hq_manager, last_day) == "2026-09"
     assert _default(hq_manager, last_day + timedelta(days=1)) == "2026-11"
+
+
+def test_dealer_home_of_a_scored_month_still_names_a_report_that_is_not_approved(scored_months, dealer_user):
+    dealer_user.dealer.submissions.filter(period=SCORED_MONTH).update(status="returned")
+    response = client_for(dealer_user).get(reverse("assessments:dealer_home"))
+    assert response.context["card"].status == "scored"
+    assert response.context["state"].reasons == ["report"]
+    body = _text(response)
+    assert 'data-testid="why-no-score"' in body
+    assert reverse("submissions:detail", args=[SCORED_MONTH, "GL0001"]) in body
