@@ -167,6 +167,15 @@ def month_choices(chosen: Month, periods: Sequence[PeriodRef], today: date | Non
     ]
 
 
+def calendar_periods(codes: Iterable[str], today: date | None = None) -> list[PeriodRef]:
+    """Months of one dealer's scorecard picker: only the month not yet ended is "in progress"
+    (a dealer's month without a score after that is insufficient data, which the card says)."""
+    today = today or timezone.localdate()
+    return [
+        replace(p, in_progress=not p.ended) for p in (_period_ref(0, Month.parse(c), today) for c in codes)
+    ]
+
+
 def pick_period(periods: list[PeriodRef], code: str | None) -> PeriodRef | None:
     """The requested period, or the default one (see above) when none was asked for.
 

@@ -323,11 +323,14 @@ def scorecard(request: HttpRequest, code: str, period: str) -> HttpResponse:
     if card is None:
         raise Http404
     data = pages.scorecard_page(request.user, card)
+    months = pages.calendar_periods(data.period_codes)
     context = {
         "card": card,
         "dealer": card.dealer,
         "sc": data,
         "charts": _scorecard_charts(data, code),
+        "months": months,
+        "period": next(p for p in months if p.code == card.period.code),
     }
     return render(request, "assessments/scorecard.html", context)
 

@@ -323,3 +323,16 @@ def test_dealer_home_of_a_scored_month_still_names_a_report_that_is_not_approved
     body = _text(response)
     assert 'data-testid="why-no-score"' in body
     assert reverse("submissions:detail", args=[SCORED_MONTH, "GL0001"]) in body
+
+
+def test_a_scorecard_of_the_month_in_progress_is_labelled_with_its_due_date(
+    first_survey_of_a_new_month, hq_manager
+):
+    code = first_survey_of_a_new_month
+    body = _text(client_for(hq_manager).get(reverse("assessments:scorecard", args=["GL0001", code])))
+    assert 'data-testid="period-in-progress"' in body
+    assert _due(code) in body
+    october = _text(
+        client_for(hq_manager).get(reverse("assessments:scorecard", args=["GL0001", SCORED_MONTH]))
+    )
+    assert 'data-testid="period-in-progress"' not in october
