@@ -9,11 +9,13 @@ are read set-wise with `values()`, and totals are computed in Python from one re
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import (
     BooleanField,
     Count,
@@ -31,6 +33,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Cast
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dealers.models import Dealer, Region
@@ -45,7 +48,6 @@ from .models import (
     KpiResult,
     MonthlySubmission,
     PartsOrder,
-    Period,
     RepairOrder,
     Scheme,
     Scorecard,
@@ -53,6 +55,7 @@ from .models import (
 from .periods import Month
 from .scoring.catalogue import BY_CODE, TIERS
 from .selectors import COMEBACK_WINDOW, comeback_exists
+from .services.submissions import deadline_for
 
 SCORED = ScorecardStatus.SCORED
 HOUR = 3600.0
@@ -62,14 +65,28 @@ DEFAULT_GRADES = ("A", "B", "C", "D")
 
 
 # --- periods -------------------------------------------------------------------------------
+#
+# Which month a page opens on when none is asked for (one rule for every page, see README →
+# "Which month a page opens on"): the newest month that has ended and is *mostly scored* —
+# at least `settings.DEFAULT_PERIOD_MIN_SCORED_SHARE` (0.5) of its scorecards in the user's
+# scope are `scored`, not `insufficient_data`. For a dealer user the scope is their dealer,
+# so their pages open on their newest ended month with a score. If no month qualifies, the
+# newest month with at least one scored card; a month of only insufficient data never.
+# The month in progress (it has not ended) and every month after the default are labelled
+# "in progress", with the date their monthly reports are due.
 
 
 @dataclass(frozen=True)
 class PeriodRef:
-    """A period the user can see scorecards of."""
+    """A period the user can see scorecards of, with how much of it is scored in their scope."""
 
     id: int
     code: str
+    scorecards: int = 0
+    scored: int = 0
+    ended: bool = True
+    in_progress: bool = False
+    reports_overdue: bool = False  # its monthly reports were due before today
 
     @property
     def month(self) -> Month:
@@ -79,20 +96,94 @@ class PeriodRef:
     def first_day(self) -> Any:
         return self.month.first_day
 
+    @property
+    def scored_share(self) -> float | None:
+        return self.scored / self.scorecards if self.scorecards else None
 
-def visible_periods(user: Any) -> list[PeriodRef]:
-    """The periods with at least one scorecard in the user's scope, newest first (one query)."""
-    in_scope = Scorecard.objects.for_user(user).filter(period_id=OuterRef("pk"))
-    rows = Period.objects.filter(Exists(in_scope)).order_by("-code").values_list("id", "code")
-    return [PeriodRef(pk, code) for pk, code in rows]
+    @property
+    def mostly_scored(self) -> bool:
+        share = self.scored_share
+        return share is not None and share >= settings.DEFAULT_PERIOD_MIN_SCORED_SHARE
+
+    @property
+    def due(self) -> date:
+        """The day the month's monthly reports are due (SUBMISSION_DEADLINE_DAY of the next month)."""
+        return deadline_for(self.code)
+
+
+def default_period(periods: Sequence[PeriodRef]) -> PeriodRef | None:
+    """The month a page opens on when none is asked for (the rule above); None if none qualifies."""
+    for qualifies in (lambda p: p.ended and p.mostly_scored, lambda p: p.scored > 0):
+        found = next((p for p in periods if qualifies(p)), None)
+        if found is not None:
+            return found
+    return None
+
+
+def _period_ref(pk: int, month: Month, today: date, scorecards: int = 0, scored: int = 0) -> PeriodRef:
+    return PeriodRef(
+        pk,
+        str(month),
+        scorecards,
+        scored,
+        ended=month < Month.of(today),
+        reports_overdue=deadline_for(str(month)) < today,
+    )
+
+
+def visible_periods(user: Any, today: date | None = None, dealer_code: str | None = None) -> list[PeriodRef]:
+    """The periods with at least one scorecard in the user's scope, newest first (one query).
+
+    Each comes with its count of scorecards and of scored ones in the scope, and whether it
+    is in progress (not ended, or newer than the default month). With `dealer_code`, the
+    scope is narrowed to that one dealer.
+    """
+    today = today or timezone.localdate()
+    cards = Scorecard.objects.for_user(user)
+    if dealer_code is not None:
+        cards = cards.filter(dealer__code=dealer_code)
+    rows = (
+        cards.values("period_id", "period__code")
+        .annotate(n=Count("id"), scored=Count("id", filter=Q(status=SCORED)))
+        .order_by("-period__code")
+        .values_list("period_id", "period__code", "n", "scored")
+    )
+    periods = [_period_ref(pk, Month.parse(code), today, n, scored) for pk, code, n, scored in rows]
+    default = default_period(periods)
+    return [replace(p, in_progress=not p.ended or default is None or p.code > default.code) for p in periods]
+
+
+def month_choices(chosen: Month, periods: Sequence[PeriodRef], today: date | None = None) -> list[PeriodRef]:
+    """Thirteen months for the picker of a page not about scorecards (survey results): back
+    from the newer of the chosen month and this one, labelled "in progress" like the
+    scorecard months (not ended, or newer than the default month of `periods`)."""
+    today = today or timezone.localdate()
+    default = default_period(periods)
+    newest = max(Month.of(today), chosen)
+    choices = [_period_ref(0, newest.shift(-i), today) for i in range(13)]
+    return [
+        replace(p, in_progress=not p.ended or (default is not None and p.code > default.code))
+        for p in choices
+    ]
+
+
+def calendar_periods(codes: Iterable[str], today: date | None = None) -> list[PeriodRef]:
+    """Months of one dealer's scorecard picker: only the month not yet ended is "in progress"
+    (a dealer's month without a score after that is insufficient data, which the card says)."""
+    today = today or timezone.localdate()
+    return [
+        replace(p, in_progress=not p.ended) for p in (_period_ref(0, Month.parse(c), today) for c in codes)
+    ]
 
 
 def pick_period(periods: list[PeriodRef], code: str | None) -> PeriodRef | None:
-    """The requested period, or the latest one when none was asked for. None if unknown."""
-    if not periods:
-        return None
+    """The requested period, or the default one (see above) when none was asked for.
+
+    None when the requested one is unknown, or when nothing was asked for and no month has
+    a scored scorecard in the scope.
+    """
     if not code:
-        return periods[0]
+        return default_period(periods)
     return next((p for p in periods if p.code == code), None)
 
 
@@ -554,15 +645,12 @@ def scorecard_for(user: Any, code: str, period_code: str) -> Scorecard | None:
     )
 
 
-def latest_period_code(user: Any, code: str) -> str | None:
-    """The newest period with a scorecard of this dealer in the user's scope."""
-    return (
-        Scorecard.objects.for_user(user)
-        .filter(dealer__code=code)
-        .order_by("-period__code")
-        .values_list("period__code", flat=True)
-        .first()
-    )
+def default_period_code(user: Any, code: str) -> str | None:
+    """The month a dealer's scorecard opens on: the default month over its own cards in the
+    user's scope (its newest ended month with a score), else its newest card; None if none."""
+    periods = visible_periods(user, dealer_code=code)
+    period = default_period(periods) or (periods[0] if periods else None)
+    return period.code if period else None
 
 
 def dealer_history(user: Any, dealer_id: int) -> list[HistoryPoint]:
@@ -680,6 +768,86 @@ def points_lost(lines: Iterable[KpiLine], limit: int = 3) -> list[LostPoints]:
     ]
     lost = [item for item in lost if item.points > 0.005]
     return sorted(lost, key=lambda item: item.points, reverse=True)[:limit]
+
+
+@dataclass
+class MonthState:
+    """Why a dealer's month has no score, or what still lacks in it, in plain facts.
+
+    `reasons` names each case that applies: "in_progress" (the month has not ended),
+    "report" (its monthly report is not approved: the base tier is not counted),
+    "records" (weighted KPIs outside the base tier lack records: `thin` lists them).
+    """
+
+    period: PeriodRef
+    card: Scorecard
+    report_status: str | None  # the monthly report's status; None when none was started
+    thin: list[KpiLine]
+    today: date
+
+    @property
+    def scored(self) -> bool:
+        return self.card.status == SCORED
+
+    @property
+    def due(self) -> date:
+        return self.period.due
+
+    @property
+    def overdue(self) -> bool:
+        return self.today > self.due
+
+    @property
+    def report_approved(self) -> bool:
+        return self.report_status == SubmissionStatus.APPROVED
+
+    @property
+    def min_coverage(self) -> float:
+        return self.card.scheme.min_coverage
+
+    @property
+    def reasons(self) -> list[str]:
+        found = []
+        if not self.period.ended:
+            found.append("in_progress")
+        if not self.report_approved:
+            found.append("report")
+        if self.thin:
+            found.append("records")
+        return found
+
+
+def month_states(user: Any, dealer: Dealer, periods: Sequence[PeriodRef], today: date) -> list[MonthState]:
+    """For each of these months (newest first), why the dealer has no score or what it lacks
+    (four queries: the cards, their KPI results, the KPI names, the monthly reports)."""
+    codes = [p.code for p in periods]
+    if not codes:
+        return []
+    cards = {
+        card.period.code: card
+        for card in Scorecard.objects.for_user(user)
+        .filter(dealer_id=dealer.pk, period__code__in=codes)
+        .select_related("period", "scheme")
+        .prefetch_related("kpi_results")
+    }
+    reports = dict(
+        MonthlySubmission.objects.for_user(user)
+        .filter(dealer_id=dealer.pk, period__in=codes)
+        .values_list("period", "status")
+    )
+    catalogue = {kpi.code: kpi for kpi in Kpi.objects.all()} if cards else {}
+    states = []
+    for period in periods:
+        card = cards.get(period.code)
+        if card is None:
+            continue
+        thin = [
+            KpiLine(result, catalogue.get(result.kpi_code))
+            for result in card.kpi_results.all()
+            if result.weight > 0 and not result.valid and result.tier != "base"
+        ]
+        states.append(MonthState(period, card, reports.get(period.code), thin, today))
+    return states
 
 
 def recent_imports(user: Any, limit: int = 5) -> list[ImportJob]:

@@ -82,7 +82,11 @@ def overview(request: HttpRequest) -> HttpResponse:
     period = pages.pick_period(periods, request.GET.get("period"))
     if period is None and request.GET.get("period"):
         raise Http404
-    context: dict[str, Any] = {"periods": periods, "period": period}
+    context: dict[str, Any] = {
+        "periods": periods,
+        "period": period,
+        "default_period": pages.default_period(periods),
+    }
     if period is not None:
         data = pages.overview(user, period, periods)
         context["ov"] = data
@@ -189,7 +193,11 @@ def _ranking_query(request: HttpRequest) -> tuple[pages.PeriodRef | None, list[p
 @managers_only
 def ranking(request: HttpRequest) -> HttpResponse:
     period, periods, filterset, rows = _ranking_query(request)
-    context: dict[str, Any] = {"periods": periods, "period": period}
+    context: dict[str, Any] = {
+        "periods": periods,
+        "period": period,
+        "default_period": pages.default_period(periods),
+    }
     if period is not None:
         key, descending = pages.parse_sort(request.GET.get("sort"))
         page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -300,8 +308,9 @@ def ranking_export(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @require_GET
 def scorecard_latest(request: HttpRequest, code: str) -> HttpResponse:
-    """A dealer's newest scorecard; the dealer page when it has none yet."""
-    period_code = pages.latest_period_code(request.user, code)
+    """A dealer's scorecard of its default month (its newest ended month with a score, else its
+    newest); the dealer page when it has none yet."""
+    period_code = pages.default_period_code(request.user, code)
     if period_code is None:
         get_object_or_404(Dealer.objects.for_user(request.user), code=code)
         return redirect("dealers:detail", code=code)
@@ -314,11 +323,14 @@ def scorecard(request: HttpRequest, code: str, period: str) -> HttpResponse:
     if card is None:
         raise Http404
     data = pages.scorecard_page(request.user, card)
+    months = pages.calendar_periods(data.period_codes)
     context = {
         "card": card,
         "dealer": card.dealer,
         "sc": data,
         "charts": _scorecard_charts(data, code),
+        "months": months,
+        "period": next(p for p in months if p.code == card.period.code),
     }
     return render(request, "assessments/scorecard.html", context)
 
@@ -464,24 +476,47 @@ def kpi_drilldown_export(
 
 @require_GET
 def dealer_home(request: HttpRequest) -> HttpResponse:
-    """A dealer user's own latest scorecard, trend, rank, weakest KPIs and recent imports."""
+    """A dealer user's scorecard of a month, trend, rank, weakest KPIs and recent imports.
+
+    Opens on the dealer's default month (its newest ended month with a score; its newest
+    month when none has a score) unless ?period= asks for another. A month without a score,
+    and every newer month, says why: in progress, monthly report not approved, too few records.
+    """
     user = request.user
     if not (user.is_dealer_user and user.dealer_id):  # type: ignore[union-attr]
         return redirect("home")
     dealer = get_object_or_404(Dealer.objects.for_user(user).select_related("region"), pk=user.dealer_id)  # type: ignore[union-attr]
-    history = pages.dealer_history(user, dealer.pk)
-    context: dict[str, Any] = {"dealer": dealer, "imports": pages.recent_imports(user)}
-    if history:
-        card = pages.scorecard_for(user, dealer.code, history[-1].code)
+    today = timezone.localdate()
+    periods = pages.visible_periods(user, today)
+    asked = request.GET.get("period")
+    period = pages.pick_period(periods, asked)
+    if period is None and asked:
+        raise Http404
+    if period is None and periods:
+        period = periods[0]  # no month has a score yet: the newest, with why
+    context: dict[str, Any] = {
+        "dealer": dealer,
+        "imports": pages.recent_imports(user),
+        "periods": periods,
+        "period": period,
+        "default_period": pages.default_period(periods),
+    }
+    if period is not None:
+        card = pages.scorecard_for(user, dealer.code, period.code)
         if card is not None:
             data = pages.scorecard_page(user, card)
+            # The opened month and every newer one get their "why" (newest first).
+            explained = [p for p in periods if p.code >= period.code]
+            states = pages.month_states(user, dealer, explained, today)
             context.update(
                 {
                     "card": card,
                     "sc": data,
-                    "lost": pages.points_lost(data.lines),
+                    "lost": pages.points_lost(data.lines) if card.status == ScorecardStatus.SCORED else [],
                     "invalid": [line for line in data.lines if line.weighted and not line.result.valid],
                     "charts": {"trend": _trend_chart(data.history, dealer.code)},
+                    "state": next((s for s in states if s.period.code == period.code), None),
+                    "newer": [s for s in states if s.period.code != period.code],
                 }
             )
     try:

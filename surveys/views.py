@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from assessments.exporting import write_csv, write_xlsx
 from assessments.models import RepairOrder
 from assessments.periods import Month
+from assessments.selectors_pages import PeriodRef, default_period, month_choices, visible_periods
 from dealers.choices import Role
 from dealers.models import Dealer
 from dealers.permissions import role_required
@@ -104,18 +105,26 @@ def _export(rows: Any, header: list[str], fmt: str, filename: str) -> HttpRespon
     return response
 
 
-def _month(request: HttpRequest) -> Month:
-    text = request.GET.get("period") or str(Month.of(timezone.now()))
+def _month(request: HttpRequest, periods: list[PeriodRef]) -> Month:
+    """The month asked for, else the scorecard pages' default month (see selectors_pages),
+    else the last month that has ended: never the month in progress by default."""
+    text = request.GET.get("period")
+    if not text:
+        default = default_period(periods)
+        return default.month if default else Month.of(timezone.localdate()).shift(-1)
     try:
         return Month.parse(text)
     except ValueError as exc:
         raise Http404 from exc
 
 
-def _months_around(month: Month) -> list[dict[str, str]]:
-    now = Month.of(timezone.now())
-    newest = max(now, month)
-    return [{"code": str(newest.shift(-i))} for i in range(13)]
+def _period_context(request: HttpRequest) -> tuple[Month, dict[str, Any]]:
+    """The month of a results page and its picker: thirteen months, those in progress labelled."""
+    periods = visible_periods(request.user)
+    month = _month(request, periods)
+    choices = month_choices(month, periods)
+    period = next(p for p in choices if p.code == str(month))
+    return month, {"period": period, "periods": choices, "default_period": default_period(periods)}
 
 
 def _round(value: float | None, digits: int = 2) -> float | None:
@@ -200,11 +209,9 @@ def board_export(request: HttpRequest, fmt: str) -> HttpResponse:
 @role_required(*ALL_ROLES)
 def results(request: HttpRequest) -> HttpResponse:
     """Per dealer in scope: n, mean overall, CSAT and NPS with 95 % intervals, dimension means."""
-    month = _month(request)
+    month, context = _period_context(request)
     rows, total = survey_results(request.user, month)
-    context = {
-        "period": {"code": str(month)},
-        "periods": _months_around(month),
+    context |= {
         "rows": rows,
         "total": total,
         "dimensions": [(name, DIMENSION_LABELS[name]) for name in DIMENSION_FIELDS],
@@ -216,7 +223,7 @@ def results(request: HttpRequest) -> HttpResponse:
 @require_GET
 @role_required(*ALL_ROLES)
 def results_export(request: HttpRequest, fmt: str) -> HttpResponse:
-    month = _month(request)
+    month = _month(request, visible_periods(request.user))
     rows, _total = survey_results(request.user, month)
     header = [
         _("Month"),
@@ -262,16 +269,15 @@ def results_export(request: HttpRequest, fmt: str) -> HttpResponse:
 def dealer_results(request: HttpRequest, code: str) -> HttpResponse:
     """One dealer's month: the results and every response (a dealer sees only its own)."""
     dealer = get_object_or_404(Dealer.objects.for_user(request.user).select_related("region"), code=code)
-    month = _month(request)
+    month, period_context = _period_context(request)
     page = Paginator(dealer_responses(request.user, dealer, month), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     for response in page.object_list:
         response.dimension_values = [getattr(response, name) for name in DIMENSION_FIELDS]
     context = {
+        **period_context,
         "dealer": dealer,
-        "period": {"code": str(month)},
-        "periods": _months_around(month),
         "result": dealer_result(request.user, dealer, month),
         "dimensions": [(name, DIMENSION_LABELS[name]) for name in DIMENSION_FIELDS],
         "page": page,

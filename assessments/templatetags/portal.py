@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.conf import settings
 from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
 from django.utils.formats import number_format
@@ -151,3 +152,25 @@ def share(value: Any, digits: int = 1) -> str:
     if number is None:
         return "—"
     return percent(number * 100, digits)
+
+
+@register.filter
+def period_choice(period: Any) -> str:
+    """A month as the period picker shows it: '2026年12月 · 进行中，月报截止 2027年1月5日'."""
+    label = period_label(period.code)
+    if not getattr(period, "in_progress", False):
+        return label
+    return _("%(month)s · in progress, monthly reports due %(date)s") % {
+        "month": label,
+        "date": date_filter(period.due, "DATE_FORMAT"),
+    }
+
+
+@register.simple_tag
+def default_period_rule() -> str:
+    """The rule that picks the month a page opens on, in one sentence (README)."""
+    share = round(settings.DEFAULT_PERIOD_MIN_SCORED_SHARE * 100)
+    return _(
+        "Opens on the latest month that has ended in which at least %(share)s%% of the scorecards "
+        "you can see have a score (not “insufficient data”)."
+    ) % {"share": share}

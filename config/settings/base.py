@@ -243,6 +243,10 @@ if CELERY_BROKER_URL.startswith("redis"):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Pages open by default on the newest month that has ended and in which at least this share
+# of the scorecards in the user's scope are scored (not insufficient data): "mostly scored".
+DEFAULT_PERIOD_MIN_SCORED_SHARE = float(os.environ.get("DEFAULT_PERIOD_MIN_SCORED_SHARE", "0.5"))
+
 # Monthly submissions: due on this day of the following month; reminders this many days before.
 SUBMISSION_DEADLINE_DAY = int(os.environ.get("SUBMISSION_DEADLINE_DAY", "5"))
 SUBMISSION_REMINDER_DAYS_BEFORE = int(os.environ.get("SUBMISSION_REMINDER_DAYS_BEFORE", "2"))
