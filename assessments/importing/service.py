@@ -68,6 +68,7 @@ class Outcome:
     rows: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
     months: set[str] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)  # shown after the job's message, e.g. which sheet was read
 
 
 class _RollBack(Exception):
@@ -107,6 +108,7 @@ def import_file(
             spec = get_kind(kind)
             _check_allowed(spec, user)
             with open_table(path, job.file_name) as table:
+                outcome.notes.extend(table.notes)
                 bound = spec.bind(table.header)
                 errors_writer = csv.writer(spool)
                 errors_writer.writerow([*table.header, "error"])
@@ -214,6 +216,7 @@ def _start_job(
         )
     job.partial, job.dry_run = partial, dry_run
     job.status = ImportStatus.RUNNING
+    job.message = ""
     job.save()
     return job
 
@@ -249,6 +252,8 @@ def _finish(job: ImportJob, outcome: Outcome, spool: Any) -> None:
             job.message = str(msg.IMPORT_SOME_ROWS_REJECTED) % {"count": outcome.rejected}
         else:
             job.status = ImportStatus.SUCCEEDED
+    if outcome.notes:
+        job.message = " ".join([job.message, *outcome.notes]) if job.message else " ".join(outcome.notes)
     written = job.status in (ImportStatus.SUCCEEDED, ImportStatus.PARTIAL, ImportStatus.PREVIEWED)
     job.created, job.updated, job.unchanged = (
         (outcome.created, outcome.updated, outcome.unchanged) if written else (0, 0, 0)
