@@ -167,44 +167,62 @@ def _first_decode_error(path: Path, encoding: str, skip: int = 0) -> tuple[int |
     return None, ideographs
 
 
-# A UTF-8 CJK character (U+3000-U+9FFF): three bytes, the first E3-E9. Only lines holding
-# one are decoded to check whether they are UTF-8 text.
-_UTF8_CJK_BYTES = re.compile(rb"[\xe3-\xe9][\x80-\xbf]{2}")
-_CJK_TEXT = re.compile("[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]+")
+# Where UTF-8 Chinese may start: an ASCII byte (a comma, a line break), then a three-byte
+# UTF-8 sequence of a CJK character (first byte E3-E9, or EF for full-width forms). Bytes are
+# mapped to classes so that bytes.find, not a Python loop or a regex, scans large files.
+_BYTE_CLASSES = bytes(
+    ord("a")
+    if byte < 0x80
+    else ord("L")
+    if 0xE3 <= byte <= 0xE9 or byte == 0xEF
+    else ord("c")
+    if byte < 0xC0
+    else ord("x")
+    for byte in range(256)
+)
+_UTF8_CJK_START = b"aLcc"
+# What a line of UTF-8 Chinese holds: ASCII, CJK punctuation, ideographs, full-width forms.
+_CJK_LINE = re.compile("[\x00-\x7f\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]*")
 _CJK_IDEOGRAPH = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
 
 
 def _first_utf8_line(path: Path) -> int | None:
-    """In a file that decodes as GB18030, where the first line of UTF-8 Chinese starts.
+    """In a file of GB18030 rows, where the first line of UTF-8 Chinese starts (None: none).
 
-    A line counts when it decodes strictly as UTF-8 and all it holds beyond ASCII is CJK
-    ideographs and punctuation. Real GB18030 text almost never does: its common characters
-    do not form UTF-8 sequences, and a row holds several Chinese fields.
+    A line counts when it decodes strictly as UTF-8 and holds only ASCII and CJK text, at
+    least one ideograph. Real GB18030 text almost never does: its common characters do not
+    form UTF-8 sequences, and a row holds several Chinese fields.
     """
     start_of_data = 0  # file offset of `data`
     pending = b""
     with path.open("rb") as handle:
         while True:
             block = handle.read(BLOCK)
-            data = pending + block
-            # Complete lines only, unless this is the end of the file.
-            cut = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1 if block else len(data)
-            position = 0
-            while match := _UTF8_CJK_BYTES.search(data, position, cut):
-                start = max(data.rfind(b"\n", 0, match.start()), data.rfind(b"\r", 0, match.start())) + 1
-                ends = [
-                    i
-                    for i in (data.find(b"\n", match.end(), cut), data.find(b"\r", match.end(), cut))
-                    if i >= 0
-                ]
-                end = min(ends, default=cut)
+            # Complete lines only, unless this is the end of the file. "\r" ends a line too:
+            # read as "\n" (same length, so offsets hold).
+            data = (pending + block).replace(b"\r", b"\n")
+            cut = data.rfind(b"\n") + 1 if block else len(data)
+            classes = b"a" + data[:cut].translate(_BYTE_CLASSES)  # "a": the start of a line
+            found = classes.find(_UTF8_CJK_START)
+            while found >= 0:  # `found` is where the CJK character starts in `data`
+                start = data.rfind(b"\n", 0, found) + 1
+                end = data.find(b"\n", found, cut)
+                end = cut if end < 0 else end
                 if _is_utf8_chinese(data[start:end]):
                     return start_of_data + start
-                position = end
+                found = classes.find(_UTF8_CJK_START, end + 1)
             if not block:
                 return None
             pending = data[cut:]
             start_of_data += cut
+
+
+def _is_utf8_chinese(line: bytes) -> bool:
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return _CJK_LINE.fullmatch(text) is not None and _CJK_IDEOGRAPH.search(text) is not None
 
 
 def _line_at(path: Path, offset: int, reach: int = 1 << 16) -> bytes:
@@ -225,14 +243,6 @@ def _is_gb18030_chinese(line: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return _CJK_IDEOGRAPH.search(text) is not None
-
-
-def _is_utf8_chinese(line: bytes) -> bool:
-    try:
-        text = line.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return _CJK_TEXT.sub("", text).isascii() and _CJK_IDEOGRAPH.search(text) is not None
 
 
 class _PrefixThenMarker(io.RawIOBase):
