@@ -223,11 +223,14 @@ def _start_job(
 
 def _describe_file(job: ImportJob, path: Path) -> None:
     """Size and SHA-256 checksum, before anything else can go wrong."""
-    size = path.stat().st_size
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            while block := handle.read(1 << 20):
+                digest.update(block)
+    except OSError as exc:  # gone, unreadable, a directory: the file's fault, not a failure
+        raise FileRejected(msg.FILE_MISSING, reason=exc.strerror or exc) from exc
     job.file_size, job.checksum = size, digest.hexdigest()
     ImportJob.objects.filter(pk=job.pk).update(file_size=job.file_size, checksum=job.checksum)
     check_size(size)

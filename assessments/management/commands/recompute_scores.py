@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from assessments.periods import Month
 from assessments.services.recompute import RecomputeError, open_period_codes, period_recompute
 
 
@@ -12,7 +13,13 @@ class Command(BaseCommand):
         group.add_argument("--all-open", action="store_true")
 
     def handle(self, *args: object, period: str | None, all_open: bool, **options: object) -> None:
-        codes = open_period_codes() if all_open else [period or ""]
+        if all_open:
+            codes = open_period_codes()
+        else:
+            try:
+                codes = [str(Month.parse(period or ""))]  # checked here, before any work
+            except ValueError as exc:
+                raise CommandError(f"bad period {period!r}: use YYYY-MM") from exc
         summaries = []
         for code in codes:
             try:
