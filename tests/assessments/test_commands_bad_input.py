@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.utils.translation import gettext as _
 
 from assessments.choices import SchemeStatus
 from assessments.models import Period, Scheme
@@ -167,3 +168,39 @@ def test_no_command_prints_a_traceback_for_bad_input(tmp_path, deeply_nested_jso
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert message in result.stderr
+
+
+# --- the same deeply nested scheme file through the page and the API ---------------------
+
+
+@pytest.mark.django_db
+def test_the_scheme_import_page_refuses_deeply_nested_json_in_plain_words(hq_admin):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from tests.conftest import client_for
+
+    upload = SimpleUploadedFile("deep.json", b"[" * 100_000 + b"]" * 100_000, content_type="application/json")
+    schemes = Scheme.objects.count()
+
+    response = client_for(hq_admin).post(reverse("schemes:import"), {"file": upload})
+
+    assert response.status_code == 200
+    assert str(_("The file's JSON is nested too deeply to be a scheme file.")) in response.content.decode()
+    assert Scheme.objects.count() == schemes
+
+
+@pytest.mark.django_db
+def test_the_api_answers_400_not_500_for_deeply_nested_json(hq_admin):
+    from config.api_parsers import JSON_TOO_DEEP
+    from tests.api.conftest import api_client
+
+    client = api_client(hq_admin)
+    client.raise_request_exception = False
+
+    response = client.post(
+        "/api/v1/schemes/", data="[" * 100_000 + "]" * 100_000, content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["detail"] == str(JSON_TOO_DEEP)

@@ -346,6 +346,13 @@ def test_a_utf8_mark_before_undecodable_bytes_is_called_undecodable(tmp_path, de
     assert "UTF-8" in job.message and "GB18030" in job.message and "BOM" not in job.message
 
 
+def test_a_path_that_cannot_be_read_is_a_rejected_import_not_a_failure(tmp_path, hq_manager):
+    job = import_file("dealers", tmp_path, user=hq_manager, file_name="dealers.csv")  # a directory
+
+    assert job.status == ImportStatus.REJECTED
+    assert job.message == text(msg.FILE_MISSING, reason="Is a directory")
+
+
 # --- workbooks --------------------------------------------------------------------------
 
 
