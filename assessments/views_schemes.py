@@ -236,6 +236,8 @@ def scheme_import(request: HttpRequest) -> HttpResponse:
                 data = json.loads(upload.read().decode("utf-8-sig"))
             except (UnicodeDecodeError, json.JSONDecodeError):
                 problems = [_("The file is not JSON in UTF-8.")]
+            except RecursionError:  # the json module recurses once per level of nesting
+                problems = [_("The file's JSON is nested too deeply to be a scheme file.")]
         if data is not None:
             try:
                 scheme = scheme_load(data=data, publish=False, actor=request.user)  # type: ignore[arg-type]

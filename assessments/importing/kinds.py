@@ -9,15 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from assessments.choices import ComplaintCategory, ImportKind, RepairType, Severity
+from assessments.periods import SHANGHAI
 from dealers.choices import DealerStatus
 
 from . import messages as msg
 from .reading import FileRejected
 from .values import (
+    OPENING,
+    PROMISE,
+    REPORT_MONTH,
+    SERVICE_EVENT,
     CellError,
+    DateRange,
     choice_parser,
     decimal_parser,
     fail,
@@ -38,13 +45,17 @@ Errors = list[tuple[str, str]]
 
 @dataclass(frozen=True)
 class Column:
-    """One column of a kind of file: its English name, Chinese alias and rule."""
+    """One column of a kind of file: its English name, Chinese alias and rule.
+
+    `within`: for a date, the sane range it must lie in (values.py), checked after `parse`.
+    """
 
     name: str
     alias: str
     required: bool
     parse: Callable[[str], Any]
     default: Any = None
+    within: DateRange | None = None
 
 
 @dataclass
@@ -53,12 +64,14 @@ class Context:
 
     `dealers` maps the codes of the dealers in the importer's scope to their ids;
     `sees_all` is true when that scope is every dealer (HQ), so an unknown code can be
-    called unknown; otherwise it is "not your dealer", which reveals nothing.
+    called unknown; otherwise it is "not your dealer", which reveals nothing. `today`
+    (Asia/Shanghai) fixes the sane ranges of dates for the whole import.
     """
 
     dealers: dict[str, int] = field(default_factory=dict)
     sees_all: bool = True
     closed_periods: frozenset[str] = frozenset()
+    today: date = field(default_factory=lambda: datetime.now(SHANGHAI).date())
 
 
 @dataclass
@@ -153,7 +166,7 @@ class Kind:
                 position if position >= 0 else width,
                 bound.labels[i],
                 column.required,
-                column.parse,
+                column.parse if column.within is None else column.within.bounded(column.parse, context.today),
                 column.default,
             )
             for i, (position, column) in enumerate(zip(bound.positions, self.columns, strict=True))
@@ -239,7 +252,7 @@ class DealersKind(Kind):
         Column("city", "城市", True, text_parser(50)),
         Column("city_tier", "城市级别", True, integer_parser(1, 5)),
         Column("status", "状态", False, DEALER_STATUS, DealerStatus.ACTIVE.value),
-        Column("opened_on", "开业日期", False, parse_date),
+        Column("opened_on", "开业日期", False, parse_date, within=OPENING),
     )
     key_columns = ("dealer_code",)
 
@@ -256,10 +269,10 @@ class RepairOrdersKind(Kind):
         Column("dealer_code", "经销商代码", True, parse_dealer_code),
         Column("vin", "VIN码", True, parse_vin),
         Column("repair_type", "维修类型", True, REPAIR_TYPE),
-        Column("booked_at", "预约时间", False, parse_timestamp),
-        Column("opened_at", "开单时间", True, parse_timestamp),
-        Column("promised_at", "承诺交车时间", False, parse_timestamp),
-        Column("closed_at", "交车时间", False, parse_timestamp),
+        Column("booked_at", "预约时间", False, parse_timestamp, within=SERVICE_EVENT),
+        Column("opened_at", "开单时间", True, parse_timestamp, within=SERVICE_EVENT),
+        Column("promised_at", "承诺交车时间", False, parse_timestamp, within=PROMISE),
+        Column("closed_at", "交车时间", False, parse_timestamp, within=SERVICE_EVENT),
         Column("fault_code", "故障代码", False, text_parser(20), ""),
         Column("labor_hours", "工时", False, hours, "0"),
         Column("labor_amount", "工时费", False, money, "0"),
@@ -318,8 +331,8 @@ class ComplaintsKind(Kind):
         Column("complaint_id", "投诉编号", True, ident),
         Column("dealer_code", "经销商代码", True, parse_dealer_code),
         Column("ro_number", "工单号", False, ident),
-        Column("received_at", "投诉时间", True, parse_timestamp),
-        Column("closed_at", "结案时间", False, parse_timestamp),
+        Column("received_at", "投诉时间", True, parse_timestamp, within=SERVICE_EVENT),
+        Column("closed_at", "结案时间", False, parse_timestamp, within=SERVICE_EVENT),
         Column("category", "投诉类别", True, CATEGORY),
         Column("severity", "严重程度", False, SEVERITY, Severity.NORMAL.value),
         Column("description", "描述", False, text_parser(), ""),
@@ -345,7 +358,7 @@ class SurveyResponsesKind(Kind):
         Column("response_id", "问卷编号", True, ident),
         Column("dealer_code", "经销商代码", True, parse_dealer_code),
         Column("ro_number", "工单号", False, ident),
-        Column("responded_at", "回访时间", True, parse_timestamp),
+        Column("responded_at", "回访时间", True, parse_timestamp, within=SERVICE_EVENT),
         Column("overall", "总体满意度", True, score_1_5),
         Column("reception", "接待", False, score_1_5),
         Column("diagnosis", "故障诊断", False, score_1_5),
@@ -374,8 +387,8 @@ class PartsOrdersKind(Kind):
         Column("dealer_code", "经销商代码", True, parse_dealer_code),
         Column("part_number", "零件号", True, text_parser(60)),
         Column("quantity", "数量", False, integer_parser(1), 1),
-        Column("ordered_at", "订货时间", True, parse_timestamp),
-        Column("fulfilled_at", "到货时间", False, parse_timestamp),
+        Column("ordered_at", "订货时间", True, parse_timestamp, within=SERVICE_EVENT),
+        Column("fulfilled_at", "到货时间", False, parse_timestamp, within=SERVICE_EVENT),
     )
     key_columns = ("order_id",)
     keyed_without_dealer = True
@@ -394,7 +407,7 @@ class SubmissionsKind(Kind):
     kind = ImportKind.SUBMISSIONS
     columns = (
         Column("dealer_code", "经销商代码", True, parse_dealer_code),
-        Column("period", "考核月份", True, parse_period),
+        Column("period", "考核月份", True, parse_period, within=REPORT_MONTH),
         Column("technicians", "技师人数", True, count),
         Column("certified_technicians", "持证技师人数", True, count),
         Column("equipment_total", "设备总数", True, count),

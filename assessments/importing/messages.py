@@ -13,10 +13,26 @@ FILE_EMPTY = _("The file is empty (0 bytes).")
 FILE_TOO_LARGE = _("The file is %(size)s bytes; the limit is %(limit)s bytes.")
 FILE_TYPE = _("The file must be a CSV (.csv) or Excel workbook (.xlsx); %(name)s is neither.")
 FILE_OLD_XLS = _("This is an old Excel .xls file; save it as .xlsx or as CSV and upload again.")
+FILE_XLSX_ENCRYPTED = _(
+    "The workbook is password-protected, so it cannot be read; open it in Excel, save it without a password, "
+    "and upload again."
+)
 FILE_BINARY = _("The file is not a CSV text file: it holds binary data (is it another kind of file?).")
 FILE_ENCODING = _(
     "The file cannot be read: it is neither UTF-8 nor GB18030 text (invalid bytes at byte %(offset)s). "
     "Save it as “CSV UTF-8” and upload again."
+)
+FILE_MIXED_ENCODING = _(
+    "Row %(row)s is UTF-8 text but other rows of the file are GB18030: the file mixes two encodings, and "
+    "its Chinese would be stored garbled. Save the whole file as “CSV UTF-8” and upload again."
+)
+FILE_DAMAGED_UTF8 = _(
+    "Row %(row)s is not UTF-8 text while the rows before it are (invalid bytes at byte %(offset)s): the file "
+    "mixes two encodings or is damaged. Save the whole file as “CSV UTF-8” and upload again."
+)
+FILE_BOM_NOT_UTF8 = _(
+    "The file begins with a UTF-8 mark (BOM) but its text is GB18030, not UTF-8, so its Chinese cannot be "
+    "read safely. Save it as “CSV UTF-8” and upload again."
 )
 FILE_CSV_MALFORMED = _("The CSV file is malformed at row %(row)s: %(reason)s. Is the file cut short?")
 CSV_UNCLOSED_QUOTE = _("a quoted field is never closed")
@@ -29,6 +45,9 @@ FILE_XLSX_BOMB = _(
     "zip bomb."
 )
 FILE_XLSX_NO_SHEET = _("The XLSX workbook has no worksheet.")
+XLSX_OTHER_SHEETS_IGNORED = _(
+    "The workbook has %(count)s sheets; only the first, “%(sheet)s”, was read. Not read: %(others)s."
+)
 FILE_NO_HEADER = _("The file has no header row.")
 FILE_NO_ROWS = _("The file has a header row but no data rows.")
 FILE_MISSING_COLUMNS = _("Required column missing: %(columns)s.")
@@ -58,6 +77,20 @@ ROW_FORMULA_NO_VALUE = _("holds a formula without a saved value (open the file i
 ROW_BAD_TIMESTAMP = _("“%(value)s” is not a date and time like 2026-10-01 08:30 or 2026-10-01 08:30:00")
 ROW_BAD_DATE = _("“%(value)s” is not a date like 2026-10-01")
 ROW_NO_SUCH_DAY = _("“%(value)s” is not a day of the calendar")
+# Dates out of their sane range (values.py says why each range is what it is).
+ROW_EVENT_OUT_OF_RANGE = _(
+    "“%(value)s” is not between %(earliest)s and %(latest)s: assessment data starts in 2000, and what has "
+    "happened cannot be dated after tomorrow"
+)
+ROW_PROMISE_OUT_OF_RANGE = _(
+    "“%(value)s” is not between %(earliest)s and %(latest)s: a promised time is at most a year ahead"
+)
+ROW_OPENING_OUT_OF_RANGE = _(
+    "“%(value)s” is not between %(earliest)s and %(latest)s: an opening date is at most a year ahead"
+)
+ROW_PERIOD_OUT_OF_RANGE = _(
+    "“%(value)s” is not between %(earliest)s and %(latest)s: a monthly report is for a month that has begun"
+)
 ROW_BAD_MONEY = _("“%(value)s” is not an amount: digits with a “.” and at most 2 decimals")
 ROW_NEGATIVE = _("“%(value)s” is negative; it may not be")
 ROW_BAD_DECIMAL = _("“%(value)s” is not a number with at most 2 decimals")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import re
 import zipfile
 from collections.abc import Iterator
@@ -59,6 +60,7 @@ class Table:
     header: list[str]
     rows: Iterator[Row]
     encoding: str = ""
+    notes: list[str] = field(default_factory=list)  # what the reader chose, in the user's language
     _closers: list[Any] = field(default_factory=list)
 
     def close(self) -> None:
@@ -90,6 +92,8 @@ def open_table(path: Path, file_name: str) -> Table:
         raise FileRejected(msg.FILE_MISSING, reason=exc.strerror or exc) from exc
     check_size(size)
     suffix = Path(file_name).suffix.lower()
+    if head.startswith(OLE2_MAGIC) and is_encrypted_workbook(path):
+        raise FileRejected(msg.FILE_XLSX_ENCRYPTED)
     if head.startswith(OLE2_MAGIC) or suffix == ".xls":
         raise FileRejected(msg.FILE_OLD_XLS)
     if head.startswith(ZIP_MAGIC) or suffix in (".xlsx", ".xlsm"):
@@ -105,10 +109,13 @@ def open_table(path: Path, file_name: str) -> Table:
 def detect_encoding(path: Path) -> str:
     """'utf-8-sig' or 'gb18030', after decoding the whole file strictly; else FileRejected.
 
-    A file that holds valid UTF-8 Chinese and then an invalid byte is damaged UTF-8, not
-    GB18030: GB18030 would decode it without complaint, into mojibake. It is refused. (A
-    GB18030 file read as UTF-8 fails within its first Chinese characters: a GB pair can
-    pass for UTF-8 by chance, a run of CJK ideographs cannot.)
+    A file that holds valid UTF-8 Chinese and then an invalid byte is damaged UTF-8 (or a
+    GB18030 row pasted into UTF-8), not GB18030: GB18030 would decode it without complaint,
+    into mojibake. It is refused, naming the row. (A GB18030 file read as UTF-8 fails within
+    its first Chinese characters: a GB pair can pass for UTF-8 by chance, a run of CJK
+    ideographs cannot.) The other way round, a GB18030 file with a UTF-8 row decodes as
+    GB18030 too, that row into mojibake; it is refused naming the row. A UTF-8 mark (BOM)
+    before GB18030 text is refused as what it is, rather than read with a garbled header.
     """
     with path.open("rb") as handle:
         head = handle.read(4)
@@ -117,21 +124,34 @@ def detect_encoding(path: Path) -> str:
     utf8_error, utf8_ideographs = _first_decode_error(path, "utf-8-sig")
     if utf8_error is None:
         return "utf-8-sig"
-    if utf8_ideographs < DAMAGED_UTF8_IDEOGRAPHS:
-        gb_error, _ = _first_decode_error(path, "gb18030")
-        if gb_error is None:
-            return "gb18030"
-    raise FileRejected(msg.FILE_ENCODING, offset=f"{utf8_error:,}")
+    if utf8_ideographs >= DAMAGED_UTF8_IDEOGRAPHS:
+        row = _row_at(path, "utf-8-sig", utf8_error)
+        raise FileRejected(msg.FILE_DAMAGED_UTF8, row=f"{row:,}", offset=f"{utf8_error:,}")
+    has_bom = head.startswith(codecs.BOM_UTF8)
+    gb_error, _ = _first_decode_error(path, "gb18030", skip=len(codecs.BOM_UTF8) if has_bom else 0)
+    if gb_error is None and has_bom:
+        raise FileRejected(msg.FILE_BOM_NOT_UTF8)
+    # GB18030 rows with a UTF-8 row: the UTF-8 row may decode as GB18030 (into mojibake) or
+    # not, depending on its characters; either way, name it.
+    if gb_error is None or _is_gb18030_chinese(_line_at(path, utf8_error)):
+        utf8_line = _first_utf8_line(path)
+        if utf8_line is not None:
+            row = _row_at(path, "gb18030", utf8_line)
+            raise FileRejected(msg.FILE_MIXED_ENCODING, row=f"{row:,}")
+    if gb_error is not None:
+        raise FileRejected(msg.FILE_ENCODING, offset=f"{utf8_error:,}")
+    return "gb18030"
 
 
-def _first_decode_error(path: Path, encoding: str) -> tuple[int | None, int]:
-    """Where strict decoding first fails (None: it does not), and how many CJK ideographs
-    it decoded before that (counted up to DAMAGED_UTF8_IDEOGRAPHS)."""
+def _first_decode_error(path: Path, encoding: str, skip: int = 0) -> tuple[int | None, int]:
+    """Where strict decoding (from byte `skip` on) first fails (None: it does not), and how
+    many CJK ideographs it decoded before that (counted up to DAMAGED_UTF8_IDEOGRAPHS)."""
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    offset = 0
+    offset = skip
     ideographs = 0
     try:
         with path.open("rb") as handle:
+            handle.seek(skip)
             while block := handle.read(BLOCK):
                 if b"\x00" in block:
                     raise FileRejected(msg.FILE_BINARY)
@@ -145,6 +165,118 @@ def _first_decode_error(path: Path, encoding: str) -> tuple[int | None, int]:
             ideographs += len(_IDEOGRAPHS.findall(exc.object[: exc.start].decode(encoding, errors="ignore")))
         return offset + exc.start, ideographs
     return None, ideographs
+
+
+# Where UTF-8 Chinese may start: an ASCII byte (a comma, a line break), then a three-byte
+# UTF-8 sequence of a CJK character (first byte E3-E9, or EF for full-width forms). Bytes are
+# mapped to classes so that bytes.find, not a Python loop or a regex, scans large files.
+_BYTE_CLASSES = bytes(
+    ord("a")
+    if byte < 0x80
+    else ord("L")
+    if 0xE3 <= byte <= 0xE9 or byte == 0xEF
+    else ord("c")
+    if byte < 0xC0
+    else ord("x")
+    for byte in range(256)
+)
+_UTF8_CJK_START = b"aLcc"
+# What a line of UTF-8 Chinese holds: ASCII, CJK punctuation, ideographs, full-width forms.
+_CJK_LINE = re.compile("[\x00-\x7f\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]*")
+_CJK_IDEOGRAPH = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+def _first_utf8_line(path: Path) -> int | None:
+    """In a file of GB18030 rows, where the first line of UTF-8 Chinese starts (None: none).
+
+    A line counts when it decodes strictly as UTF-8 and holds only ASCII and CJK text, at
+    least one ideograph. Real GB18030 text almost never does: its common characters do not
+    form UTF-8 sequences, and a row holds several Chinese fields.
+    """
+    start_of_data = 0  # file offset of `data`
+    pending = b""
+    with path.open("rb") as handle:
+        while True:
+            block = handle.read(BLOCK)
+            # Complete lines only, unless this is the end of the file. "\r" ends a line too:
+            # read as "\n" (same length, so offsets hold).
+            data = (pending + block).replace(b"\r", b"\n")
+            cut = data.rfind(b"\n") + 1 if block else len(data)
+            classes = b"a" + data[:cut].translate(_BYTE_CLASSES)  # "a": the start of a line
+            found = classes.find(_UTF8_CJK_START)
+            while found >= 0:  # `found` is where the CJK character starts in `data`
+                start = data.rfind(b"\n", 0, found) + 1
+                end = data.find(b"\n", found, cut)
+                end = cut if end < 0 else end
+                if _is_utf8_chinese(data[start:end]):
+                    return start_of_data + start
+                found = classes.find(_UTF8_CJK_START, end + 1)
+            if not block:
+                return None
+            pending = data[cut:]
+            start_of_data += cut
+
+
+def _is_utf8_chinese(line: bytes) -> bool:
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return _CJK_LINE.fullmatch(text) is not None and _CJK_IDEOGRAPH.search(text) is not None
+
+
+def _line_at(path: Path, offset: int, reach: int = 1 << 16) -> bytes:
+    """The line holding byte `offset` (at most `reach` bytes of it either side)."""
+    start = max(offset - reach, 0)
+    with path.open("rb") as handle:
+        handle.seek(start)
+        window = handle.read(offset - start + reach)
+    at = offset - start
+    first = max(window.rfind(b"\n", 0, at), window.rfind(b"\r", 0, at)) + 1
+    ends = [i for i in (window.find(b"\n", at), window.find(b"\r", at)) if i >= 0]
+    return window[first : min(ends, default=len(window))]
+
+
+def _is_gb18030_chinese(line: bytes) -> bool:
+    try:
+        text = line.decode("gb18030")
+    except UnicodeDecodeError:
+        return False
+    return _CJK_IDEOGRAPH.search(text) is not None
+
+
+class _PrefixThenMarker(io.RawIOBase):
+    """The first `size` bytes of a binary file, then one ASCII byte: what _row_at reads."""
+
+    def __init__(self, handle: IO[bytes], size: int) -> None:
+        self.handle = handle
+        self.left = size
+        self.marker = b"X"
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self.left > 0:
+            data = self.handle.read(min(len(buffer), self.left))
+            self.left = self.left - len(data) if data else 0  # 0: the file is shorter
+        else:
+            data, self.marker = self.marker, b""
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _row_at(path: Path, encoding: str, offset: int) -> int:
+    """The number of the CSV row (the header is row 1, as in row errors) holding byte `offset`.
+
+    The file up to `offset` is read as CSV with a marker in place of the byte there: the
+    marker ends up in the last row read, whether the byte starts a row or sits inside one
+    (a quoted field may span lines).
+    """
+    with path.open("rb") as handle:
+        prefix = io.BufferedReader(_PrefixThenMarker(handle, offset))
+        text = io.TextIOWrapper(prefix, encoding=encoding, errors="replace", newline="")
+        return sum(1 for _ in csv.reader(text))
 
 
 def _open_csv(path: Path) -> Table:
@@ -194,6 +326,36 @@ def _csv_rows(reader: Any, header_number: int) -> Iterator[Row]:
 # --- XLSX ------------------------------------------------------------------------------
 
 
+# An OLE compound file's directory entry (128 bytes, 128-aligned in the file) of the stream
+# "EncryptedPackage": its UTF-16LE name with the terminating NUL, then at byte 64 the name's
+# length in bytes (34) and at byte 66 the entry's type (2, a stream).
+_ENCRYPTED_PACKAGE_NAME = "EncryptedPackage\x00".encode("utf-16-le")
+_DIRECTORY_ENTRY = 128
+
+
+def is_encrypted_workbook(path: Path) -> bool:
+    """Whether an OLE compound file is an Office document saved with a password.
+
+    Excel stores a password-protected .xlsx (ECMA-376 agile or standard encryption) not as a
+    ZIP archive but inside an OLE compound file, as an "EncryptedPackage" stream next to
+    "EncryptionInfo" — the same container as an old .xls, so the magic bytes alone would
+    call it one.
+    """
+    with path.open("rb") as handle:
+        while block := handle.read(BLOCK):  # BLOCK is a multiple of 128: entries never straddle
+            position = block.find(_ENCRYPTED_PACKAGE_NAME)
+            while position >= 0:
+                entry = block[position : position + _DIRECTORY_ENTRY]
+                if (
+                    position % _DIRECTORY_ENTRY == 0
+                    and entry[64:66] == b"\x22\x00"
+                    and entry[66:67] == b"\x02"
+                ):
+                    return True
+                position = block.find(_ENCRYPTED_PACKAGE_NAME, position + 1)
+    return False
+
+
 def check_xlsx_archive(path: Path, size: int) -> None:
     """Refuse archives that are not ZIP files, or that declare too much to unpack."""
     try:
@@ -211,25 +373,40 @@ def _open_xlsx(path: Path, size: int) -> Table:
     import openpyxl  # imported here: CSV-only processes never pay for it
 
     check_xlsx_archive(path, size)
+    # A file object, not the path: openpyxl refuses a path whose suffix is not .xlsx, and an
+    # upload may be stored under any name (a temporary "….upload" file, a workbook named .csv).
+    handle = path.open("rb")
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
+        handle.close()
         raise FileRejected(msg.FILE_XLSX_INVALID) from exc
+    closers = [workbook.close, handle.close]
     try:
-        if not workbook.worksheets:
+        sheets = workbook.worksheets
+        if not sheets:
             raise FileRejected(msg.FILE_XLSX_NO_SHEET)
-        rows = _xlsx_rows(workbook, workbook.worksheets[0])
+        notes = []
+        if len(sheets) > 1:
+            # The first sheet is read (data-formats.md), not the one Excel last showed: say so.
+            others = ", ".join(f"“{sheet.title}”" for sheet in sheets[1:])
+            notes.append(
+                str(msg.XLSX_OTHER_SHEETS_IGNORED)
+                % {"count": len(sheets), "sheet": sheets[0].title, "others": others}
+            )
+        rows = _xlsx_rows(workbook, sheets[0])
         header: list[str] | None = None
         for _number, cells, _formulas in rows:
             if any(cell.strip() for cell in cells):
                 header = cells
                 break
         if header is None:
-            raise FileRejected(msg.FILE_NO_HEADER)
+            raise FileRejected(" ".join([str(msg.FILE_NO_HEADER), *notes]))
     except BaseException:
-        workbook.close()
+        for close in closers:
+            close()
         raise
-    return Table(header=header, rows=rows, encoding="xlsx", _closers=[workbook.close])
+    return Table(header=header, rows=rows, encoding="xlsx", notes=notes, _closers=closers)
 
 
 class _NoCachedValue:

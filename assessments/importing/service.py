@@ -70,6 +70,7 @@ class Outcome:
     rows: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
     months: set[str] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)  # shown after the job's message, e.g. which sheet was read
 
 
 class ImportConflict(Exception):
@@ -115,6 +116,7 @@ def import_file(
             for attempt in range(2):
                 try:
                     with open_table(path, job.file_name) as table:
+                        outcome.notes.extend(table.notes)
                         bound = spec.bind(table.header)
                         errors_writer = csv.writer(spool)
                         errors_writer.writerow([*table.header, "error"])
@@ -242,17 +244,21 @@ def _start_job(
     job.status = ImportStatus.RUNNING
     job.heartbeat_at = timezone.now()
     job.runner = runner_id()
+    job.message = ""
     job.save()
     return job
 
 
 def _describe_file(job: ImportJob, path: Path) -> None:
     """Size and SHA-256 checksum, before anything else can go wrong."""
-    size = path.stat().st_size
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            while block := handle.read(1 << 20):
+                digest.update(block)
+    except OSError as exc:  # gone, unreadable, a directory: the file's fault, not a failure
+        raise FileRejected(msg.FILE_MISSING, reason=exc.strerror or exc) from exc
     job.file_size, job.checksum = size, digest.hexdigest()
     ImportJob.objects.filter(pk=job.pk).update(file_size=job.file_size, checksum=job.checksum)
     check_size(size)
@@ -277,6 +283,8 @@ def _finish(job: ImportJob, outcome: Outcome, spool: Any) -> None:
             job.message = str(msg.IMPORT_SOME_ROWS_REJECTED) % {"count": outcome.rejected}
         else:
             job.status = ImportStatus.SUCCEEDED
+    if outcome.notes:
+        job.message = " ".join([job.message, *outcome.notes]) if job.message else " ".join(outcome.notes)
     written = job.status in (ImportStatus.SUCCEEDED, ImportStatus.PARTIAL, ImportStatus.PREVIEWED)
     job.created, job.updated, job.unchanged = (
         (outcome.created, outcome.updated, outcome.unchanged) if written else (0, 0, 0)

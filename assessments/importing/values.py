@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -121,6 +122,57 @@ def parse_date(text: str) -> str:
     if not _is_real_day(year, month, day):
         raise fail(msg.ROW_NO_SUCH_DAY, value=text)
     return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+# --- sane ranges of dates --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """Where a kind of date may lie: from a fixed first day to some days after today.
+
+    A date outside it is a typing slip (9999-12-31, 0202-05-01, a day and month swapped into
+    the wrong year) that would otherwise be stored silently. The window is fixed once per
+    import (`today` in Asia/Shanghai) and checked on the canonical text by its first `width`
+    characters: 10 compares days, 7 compares months. Both ends are inclusive.
+    """
+
+    earliest: date
+    days_ahead: int
+    message: Any
+    width: int = 10
+
+    def limits(self, today: date) -> tuple[str, str]:
+        latest = today + timedelta(days=self.days_ahead)
+        return self.earliest.isoformat()[: self.width], latest.isoformat()[: self.width]
+
+    def bounded(self, parse: Callable[[str], str], today: date) -> Callable[[str], str]:
+        """`parse`, then the range check."""
+        earliest, latest = self.limits(today)
+        width, message = self.width, self.message
+
+        def parse_within(text: str) -> str:
+            value = parse(text)
+            if earliest <= value[:width] <= latest:
+                return value
+            raise fail(message, value=text, earliest=earliest, latest=latest)
+
+        return parse_within
+
+
+# Assessment months start in 2000 (periods.Month refuses earlier ones), so no service record
+# is older. What has happened (a repair order opened or closed, a complaint received, a
+# survey answered, parts ordered or delivered) is at most a day ahead of the portal's clock:
+# slack for a system clock that runs ahead or a time zone converted the wrong way, no more.
+SERVICE_EVENT = DateRange(date(2000, 1, 1), 1, msg.ROW_EVENT_OUT_OF_RANGE)
+# A promised delivery time may lie ahead of the import: a long accident repair is promised
+# weeks or months away, never more than a year.
+PROMISE = DateRange(date(2000, 1, 1), 366, msg.ROW_PROMISE_OUT_OF_RANGE)
+# Car dealerships in China date from the 1980s (the first joint ventures); a dealer may be
+# registered before it opens, up to a year ahead. Until its opening month it is not assessed.
+OPENING = DateRange(date(1980, 1, 1), 366, msg.ROW_OPENING_OUT_OF_RANGE)
+# A monthly report is for a month that has begun (it is due after the month ends).
+REPORT_MONTH = DateRange(date(2000, 1, 1), 0, msg.ROW_PERIOD_OUT_OF_RANGE, width=7)
 
 
 _PERIOD = re.compile(r"(\d{4})[-/](\d{1,2})")

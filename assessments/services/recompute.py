@@ -176,6 +176,9 @@ def recompute_start(
     `hold` is how long the period is held before a part first shows a sign of life: one
     lease in-process; through a broker, also the time parts may wait in its queue.
     """
+    month = Month.parse(period_code)
+    if month.start > timezone.now():
+        raise RecomputeError(_("Period %(period)s has not started yet.") % {"period": str(month)})
     period = period_get_or_create(period_code)
     if period.status == PeriodStatus.CLOSED:
         RecomputeRequest.objects.filter(period_code=period.code).delete()

@@ -62,7 +62,7 @@ def scheme_load(*, data: Any, publish: bool = False, actor: User | None = None) 
     with transaction.atomic():
         scheme = scheme_create(spec=spec, actor=actor)
         if publish:
-            scheme_publish(scheme=scheme, actor=actor)
+            scheme = scheme_publish(scheme=scheme, actor=actor)  # the published row, not the draft
     return scheme
 
 

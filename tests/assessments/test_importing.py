@@ -78,7 +78,7 @@ def test_utf8_file_damaged_after_its_chinese_is_refused_not_read_as_gb18030_moji
     path = write(tmp_path, csv_text.encode("utf-8") + b"GL0103,\xb0\xa1,x,x,x,1\n")
     job = import_file("dealers", path, user=hq_manager)
     assert job.status == ImportStatus.REJECTED
-    assert job.message == text(msg.FILE_ENCODING, offset=f"{len(csv_text.encode()) + 7:,}")
+    assert job.message == text(msg.FILE_DAMAGED_UTF8, row=3, offset=f"{len(csv_text.encode()) + 7:,}")
     assert not Dealer.objects.filter(code="GL0102").exists()
 
 

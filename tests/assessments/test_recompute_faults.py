@@ -277,3 +277,9 @@ def test_a_slow_run_whose_lease_ran_out_but_was_not_taken_over_still_lands(deale
         recompute_part(run.pk, index, ids)
     assert recompute_finish(run.pk).status == ScoreRunStatus.SUCCEEDED
     assert _totals()[dealer.pk] > 0
+
+
+def test_a_month_that_has_not_started_is_neither_recomputed_nor_created():
+    with pytest.raises(RecomputeError):
+        period_recompute("2999-11")
+    assert not Period.objects.filter(code="2999-11").exists()

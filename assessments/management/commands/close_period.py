@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from assessments.periods import Month
 from assessments.services.recompute import RecomputeError, period_close
 
 
@@ -11,7 +12,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, period: str, **options: object) -> None:
         try:
-            closed = period_close(period)
+            code = str(Month.parse(period))  # checked here, before any work: a clear message
+            closed = period_close(code)
         except ValueError as exc:
             raise CommandError(f"bad period {period!r}: use YYYY-MM") from exc
         except RecomputeError as exc:

@@ -30,7 +30,10 @@ class Command(BaseCommand):
         else:
             data = scorecards_table(cards, format)
         if output:
-            Path(output).write_bytes(data)
+            try:
+                Path(output).write_bytes(data)
+            except OSError as exc:  # a directory, a folder that does not exist, no permission
+                raise CommandError(f"cannot write {output}: {exc.strerror or exc}") from exc
             self.stdout.write(f"period={code} scorecards={len(cards)} format={format} output={output}")
         else:
             sys.stdout.buffer.write(data)

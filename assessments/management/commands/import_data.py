@@ -29,8 +29,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["path"])
-        if not path.is_file():
+        if not path.exists():
             raise CommandError(f"No such file: {path}")
+        if not path.is_file():
+            raise CommandError(
+                f"{path} is a directory, not a file" if path.is_dir() else f"{path} is not a regular file"
+            )
         user = None
         if options["as_user"]:
             user = User.objects.filter(username=options["as_user"], is_active=True).first()

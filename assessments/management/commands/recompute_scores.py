@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from assessments.periods import Month
 from assessments.services.recompute import (
     RecomputeBusy,
     RecomputeError,
@@ -19,7 +20,13 @@ class Command(BaseCommand):
         group.add_argument("--all-open", action="store_true")
 
     def handle(self, *args: object, period: str | None, all_open: bool, **options: object) -> None:
-        codes = open_period_codes() if all_open else [period or ""]
+        if all_open:
+            codes = open_period_codes()
+        else:
+            try:
+                codes = [str(Month.parse(period or ""))]  # checked here, before any work
+            except ValueError as exc:
+                raise CommandError(f"bad period {period!r}: use YYYY-MM") from exc
         summaries = []
         for code in codes:
             try:
