@@ -34,3 +34,6 @@ if os.path.isdir("/dev/shm"):
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+# gunicorn 24+ opens a control socket in the home directory; nothing here uses it.
+control_socket_disable = True
