@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
-from django.db import connection
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,6 +12,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_GET
 
 from assessments.models import Scorecard
+from config.health import health_report
 
 from .choices import DealerStatus
 from .models import Dealer, Region
@@ -30,10 +30,11 @@ class PortalLoginView(auth_views.LoginView):
 @login_not_required
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness and database reachability, for the load balancer. Reveals nothing else."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """200 when the database, the broker (if any) and the cache answer; 503 naming what is down."""
+    healthy, report = health_report()
+    response = JsonResponse(report, status=200 if healthy else 503)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SCRIPTS = ["scripts/setup", "scripts/demo", "scripts/test", ".ci/run"]
+SCRIPTS = ["scripts/setup", "scripts/demo", "scripts/test", "scripts/serve", ".ci/run"]
 
 
 def test_the_readme_gives_exactly_the_two_commands_and_both_exist():
@@ -42,6 +42,16 @@ def test_the_ci_runs_the_readme_test_command_and_the_postgres_pass_with_the_work
     assert "sample_acceptance.py" in ci
     assert "--fail-level WARNING" in ci
     assert "makemigrations --check" in ci
+
+
+def test_the_ci_drives_the_production_stack_and_requires_its_journeys():
+    ci = (REPO / ".ci/run").read_text(encoding="utf-8")
+
+    assert "./scripts/serve" in ci
+    assert "celery -A config worker" in ci
+    assert "scripts/stack_journey.py" in ci
+    assert "AFTERSALES_REQUIRE_STACK=1" in ci
+    assert re.search(r"pytest tests/stack\b", ci)
 
 
 def setup_done() -> bool:

@@ -200,9 +200,10 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # DRF's throttles, failing open to a per-process limit while the shared cache is down.
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "config.api_throttles.ApiAnonRateThrottle",
+        "config.api_throttles.ApiUserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {"anon": "60/minute", "user": "2000/minute"},
     "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
@@ -243,6 +244,8 @@ if CELERY_BROKER_URL.startswith("redis"):
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ.get("CACHE_URL", CELERY_BROKER_URL),
+            # A cache that cannot be reached fails within a second instead of hanging requests.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:

@@ -3,7 +3,9 @@ throttling, one error body, paging limits, and a browsable API that shows nothin
 
 from __future__ import annotations
 
+import logging
 import re
+import socket
 import uuid
 
 import pytest
@@ -15,7 +17,9 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 from assessments.models import RepairOrder
+from config import api_throttles
 from config.api_base import ScopedSlugRelatedField, scope_queryset
+from config.api_throttles import ApiAnonRateThrottle, ApiUserRateThrottle, FailOpenCache
 from dealers.models import Dealer, Region
 from tests.conftest import client_for
 from tests.factories import RepairOrderFactory
@@ -132,8 +136,31 @@ def test_a_user_without_a_role_may_not_read(db):
 @pytest.fixture
 def tight_throttles(monkeypatch):
     """Low rates, counted in a cache of this test's own (the shared cache may be Redis, used by other workers)."""
-    monkeypatch.setattr(SimpleRateThrottle, "cache", LocMemCache(f"throttle-{uuid.uuid4()}", {}))
+    own_cache = LocMemCache(f"throttle-{uuid.uuid4()}", {})
+    for throttle in (ApiAnonRateThrottle, ApiUserRateThrottle):
+        monkeypatch.setattr(throttle, "cache", own_cache)
     monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": "2/minute", "user": "3/minute"})
+
+
+@pytest.fixture
+def shared_cache_down(settings, monkeypatch):
+    """The shared cache is a Redis where nothing listens; the throttles start from a fresh fallback."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{closed_port}/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    fallback = FailOpenCache()
+    fallback.local = LocMemCache(f"throttle-fallback-{uuid.uuid4()}", {})
+    for throttle in (ApiAnonRateThrottle, ApiUserRateThrottle):
+        monkeypatch.setattr(throttle, "cache", fallback)
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": "2/minute", "user": "3/minute"})
+    return fallback
 
 
 def test_anonymous_callers_are_throttled(db, tight_throttles):
@@ -153,6 +180,41 @@ def test_signed_in_callers_are_throttled(cast, tight_throttles):
     assert statuses == [200, 200, 200, 429]
     assert set(throttled.json()) == {"detail", "errors"}
     assert "Retry-After" in throttled.headers
+
+
+def test_with_the_shared_cache_down_the_api_still_answers_and_throttles_per_process(
+    cast, shared_cache_down, caplog
+):
+    client = api_client(cast["dealer_user"], token=True)
+
+    with caplog.at_level(logging.WARNING, logger="config.api_throttles"):
+        statuses = [client.get("/api/v1/dealers/").status_code for _ in range(4)]
+        anonymous = [APIClient().get("/api/v1/dealers/").status_code for _ in range(3)]
+
+    assert statuses == [200, 200, 200, 429]
+    assert anonymous == [401, 401, 429]
+    assert shared_cache_down.is_falling_back
+    logged = [r.getMessage() for r in caplog.records if r.name == "config.api_throttles"]
+    assert len(logged) == 1  # once, not on every request
+    assert "shared cache is unreachable" in logged[0]
+
+
+def test_the_throttle_goes_back_to_the_shared_cache_once_it_answers_again(
+    cast, shared_cache_down, settings, monkeypatch, caplog
+):
+    client = api_client(cast["dealer_user"], token=True)
+    client.get("/api/v1/dealers/")
+    monkeypatch.setattr(api_throttles, "RETRY_SHARED_AFTER_SECONDS", 0)
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    caplog.clear()
+
+    with caplog.at_level(logging.WARNING, logger="config.api_throttles"):
+        response = client.get("/api/v1/dealers/")
+
+    assert response.status_code == 200
+    assert not shared_cache_down.is_falling_back
+    logged = [r.getMessage() for r in caplog.records if r.name == "config.api_throttles"]
+    assert logged == ["API throttle: the shared cache is back; limiting across processes again."]
 
 
 @pytest.mark.parametrize(

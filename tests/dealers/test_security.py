@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import socket
 from datetime import timedelta
 
 import pytest
@@ -10,12 +12,14 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.db import OperationalError
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.exceptions import Resolver404
 from django.utils import timezone
 from django.utils.regex_helper import normalize
 
+from config import health
 from dealers.choices import Role
 from tests.conftest import PASSWORD
 from tests.factories import UserFactory
@@ -28,7 +32,7 @@ OTHER_IP = "198.51.100.23"
 PUBLIC_VIEWS = {
     "login": "the sign-in page itself",
     "set_language": "the language switch on the sign-in page",
-    "healthz": "the load balancer's liveness probe; answers only {'status': 'ok'}",
+    "healthz": "the health probe; names which part is up or down (database, broker, cache), no details",
     "admin:login": "the Django admin's own sign-in page",
     "api-schema": "the OpenAPI description of the API's shape; holds no data",
     "api-docs": "the browsable API docs page that renders that schema",
@@ -245,4 +249,88 @@ def test_the_public_views_answer_anonymous_visitors(db):
 
     assert client.get(reverse("login")).status_code == 200
     assert client.get(reverse("admin:login")).status_code == 200
-    assert client.get(reverse("healthz")).json() == {"status": "ok"}
+    assert client.get(reverse("healthz")).json()["status"] == "ok"
+
+
+# Health -------------------------------------------------------------------------------
+
+
+def closed_port_url(scheme: str = "redis") -> str:
+    """An address where nothing listens: a port the system just handed out and took back."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"{scheme}://127.0.0.1:{port}/0"
+
+
+def redis_cache_at(url: str) -> dict:
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+
+
+def test_healthz_without_a_broker_says_the_database_and_cache_are_ok_and_no_broker_is_configured(
+    db, settings
+):
+    settings.CELERY_BROKER_URL = ""
+
+    response = Client().get(reverse("healthz"))
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "broker": "not configured", "cache": "ok"}
+
+
+@pytest.mark.skipif(
+    not os.environ.get("CELERY_BROKER_URL"), reason="no broker configured (CELERY_BROKER_URL)"
+)
+def test_healthz_checks_the_configured_broker_and_finds_it_up(db):
+    response = Client().get(reverse("healthz"))
+
+    assert response.status_code == 200
+    assert response.json()["broker"] == "ok"
+
+
+def test_healthz_answers_503_naming_the_broker_when_the_broker_is_down(db, settings):
+    settings.CELERY_BROKER_URL = closed_port_url()
+
+    response = Client().get(reverse("healthz"))
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "ok", "broker": "down", "cache": "ok"}
+
+
+def test_healthz_answers_503_naming_the_cache_when_the_cache_is_down(db, settings):
+    settings.CELERY_BROKER_URL = ""
+    settings.CACHES = redis_cache_at(closed_port_url())
+
+    response = Client().get(reverse("healthz"))
+
+    assert response.status_code == 503
+    assert response.json() == {
+        "status": "unavailable",
+        "database": "ok",
+        "broker": "not configured",
+        "cache": "down",
+    }
+
+
+class UnreachableDatabase:
+    """The default connection as it behaves when the database server has gone away."""
+
+    def cursor(self):
+        raise OperationalError("could not connect to server: Connection refused")
+
+
+def test_healthz_answers_503_naming_the_database_when_the_database_is_down(db, settings, monkeypatch):
+    settings.CELERY_BROKER_URL = ""
+    monkeypatch.setattr(health, "connection", UnreachableDatabase())
+
+    response = Client().get(reverse("healthz"))
+
+    assert response.status_code == 503
+    assert response.json()["database"] == "down"
+    assert response.json()["status"] == "unavailable"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import runpy
 import secrets
 import subprocess
 import sys
@@ -28,7 +29,7 @@ print(json.dumps({
     "debug": settings.DEBUG, "allowed_hosts": settings.ALLOWED_HOSTS,
     "session_cookie_secure": settings.SESSION_COOKIE_SECURE, "csrf_cookie_secure": settings.CSRF_COOKIE_SECURE,
     "hsts": settings.SECURE_HSTS_SECONDS, "ssl_redirect": settings.SECURE_SSL_REDIRECT,
-    "secret_key": settings.SECRET_KEY,
+    "secret_key": settings.SECRET_KEY, "static_storage": settings.STORAGES["staticfiles"]["BACKEND"],
 }))
 """
 SETTINGS_PREFIXES = ("DJANGO_", "DATABASE_", "CELERY_", "CACHE_")
@@ -112,6 +113,58 @@ def test_production_uses_secure_cookies_hsts_and_https_and_never_debug():
     assert found["csrf_cookie_secure"] is True
     assert found["ssl_redirect"] is True
     assert found["hsts"] >= 31536000
+
+
+def test_production_cookies_are_plain_only_when_switched_off_for_a_test_over_http():
+    found = probe("config.settings.production", DJANGO_SECRET_KEY=strong_key(), DJANGO_SECURE_COOKIES="0")
+
+    assert found["session_cookie_secure"] is False
+    assert found["csrf_cookie_secure"] is False
+
+
+def test_production_serves_static_files_compressed_with_hashed_names():
+    found = probe("config.settings.production", DJANGO_SECRET_KEY=strong_key())
+
+    assert found["static_storage"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+
+
+# The production server ---------------------------------------------------------------
+
+GUNICORN_CONF = REPO / "config" / "gunicorn.conf.py"
+
+
+def gunicorn_settings(monkeypatch, **env: str) -> dict[str, object]:
+    for name in ("WEB_CONCURRENCY", "GUNICORN_BIND", "PORT", "GUNICORN_THREADS", "GUNICORN_TIMEOUT"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(GUNICORN_CONF))
+
+
+def test_gunicorn_runs_two_processes_per_core_plus_one_with_threads_for_slow_uploads(monkeypatch):
+    conf = gunicorn_settings(monkeypatch)
+
+    assert conf["workers"] == 2 * (os.cpu_count() or 1) + 1
+    assert conf["worker_class"] == "gthread"
+    assert conf["threads"] >= 2
+    assert conf["timeout"] >= 60
+    assert conf["bind"] == "127.0.0.1:8000"
+
+
+def test_gunicorn_processes_and_address_come_from_the_environment(monkeypatch):
+    conf = gunicorn_settings(monkeypatch, WEB_CONCURRENCY="3", GUNICORN_BIND="0.0.0.0:9000")
+
+    assert conf["workers"] == 3
+    assert conf["bind"] == "0.0.0.0:9000"
+
+
+def test_gunicorn_accepts_its_configuration_and_loads_the_portal():
+    result = run_python(
+        ["-m", "gunicorn", "--check-config", "-c", str(GUNICORN_CONF), "config.wsgi:application"],
+        DJANGO_SECRET_KEY=strong_key(),
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_production_passes_the_deploy_check_at_warning_level():
