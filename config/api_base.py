@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import F, Model, QuerySet
 from django.utils.text import capfirst
@@ -46,6 +47,15 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = _("The record's state does not allow this.")
     default_code = "conflict"
+
+
+class ApiDocsAccess(BasePermission):
+    """Signed-in users (session or token) may read the schema and docs; anyone if API_DOCS_PUBLIC."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if settings.API_DOCS_PUBLIC:
+            return True
+        return bool(request.user and request.user.is_authenticated)
 
 
 class RolePermission(BasePermission):

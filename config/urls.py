@@ -4,8 +4,9 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
+from config.api_docs import ApiDocsView
 from dealers import views as dealer_views
 
 urlpatterns = [
@@ -14,6 +15,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("healthz", dealer_views.healthz, name="healthz"),
+    path("account/tokens/", include("dealers.urls_tokens")),
     path("dealers/", include("dealers.urls")),
     path("assessments/schemes/", include("assessments.urls_schemes")),
     path("assessments/submissions/", include("assessments.urls_submissions")),
@@ -25,7 +27,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_router")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
 if settings.DEBUG:

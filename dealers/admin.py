@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
+from rest_framework.authtoken.models import TokenProxy
 
 from .models import AuditEvent, Dealer, Region, User
 from .resources import DealerResource
@@ -49,3 +50,8 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):  # noqa: ANN001
         return False
+
+
+# DRF's plain tokens no longer authenticate (dealers.api.authentication): no page to make them.
+# API tokens are listed and revoked on /account/tokens/all/.
+admin.site.unregister(TokenProxy)

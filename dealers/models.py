@@ -135,3 +135,38 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class ApiToken(models.Model):
+    """A named API token of a user. Only the SHA-256 of its secret is stored; the secret is shown once.
+
+    Requests send `Authorization: Token <secret>` (dealers.api.authentication). A token works
+    until it expires (`API_TOKEN_TTL_DAYS` after it was made) or is revoked, which deletes it.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    key_hash = models.CharField(_("SHA-256 of the secret"), max_length=64, unique=True, editable=False)
+    # The first characters of the secret, so that its owner can tell their tokens apart.
+    hint = models.CharField(_("starts with"), max_length=8, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.hint}…)"

@@ -1,21 +1,30 @@
-"""Sign-in, the home page per role, and the dealer registry pages."""
+"""Sign-in, the home page per role, the dealer registry pages and the API token pages."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.decorators import method_decorator
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessments.models import Scorecard
 from config.health import health_report
 
-from .choices import DealerStatus
-from .models import Dealer, Region
+from .api.tokens import api_token_issue, api_token_revoke, tokens_visible_to
+from .choices import DealerStatus, Role
+from .forms import ApiTokenForm
+from .models import ApiToken, Dealer, Region
+from .permissions import role_required
+
+TOKEN_REVOKED = _("The token “%(name)s” is revoked; requests with it are refused from now on.")
 
 PAGE_SIZE = 50
 CITY_TIERS = ("1", "2", "3", "4", "5")
@@ -90,3 +99,39 @@ def dealer_detail(request: HttpRequest, code: str) -> HttpResponse:
         .order_by("-period__code")[:24]
     )
     return render(request, "dealers/dealer_detail.html", {"dealer": dealer, "scorecards": scorecards})
+
+
+@never_cache
+@role_required(*Role.values)
+@require_http_methods(["GET", "POST"])
+def my_api_tokens(request: HttpRequest) -> HttpResponse:
+    """The user's own API tokens; a new one's secret is shown on this answer only, never again."""
+    form = ApiTokenForm(request.POST or None)
+    issued = None
+    if request.method == "POST" and form.is_valid():
+        issued = api_token_issue(user=request.user, actor=request.user, name=form.cleaned_data["name"])  # type: ignore[arg-type]
+        form = ApiTokenForm()
+    tokens = ApiToken.objects.filter(user=request.user).select_related("user")
+    context = {"form": form, "issued": issued, "tokens": tokens, "now": timezone.now(), "everyone": False}
+    return render(request, "dealers/api_tokens.html", context)
+
+
+@role_required(Role.HQ_ADMIN)
+@require_GET
+def all_api_tokens(request: HttpRequest) -> HttpResponse:
+    """Every API token of every user, for HQ admins: owner, created, expires, last used; revoke."""
+    tokens = tokens_visible_to(request.user).order_by("user__username", "-created_at")  # type: ignore[arg-type]
+    context = {"tokens": tokens, "now": timezone.now(), "everyone": True}
+    return render(request, "dealers/api_tokens.html", context)
+
+
+@role_required(*Role.values)
+@require_POST
+def api_token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Revoke one token: its owner's, or any for an HQ admin. Anyone else's answers 404."""
+    token = get_object_or_404(tokens_visible_to(request.user), pk=pk)  # type: ignore[arg-type]
+    api_token_revoke(token=token, actor=request.user)  # type: ignore[arg-type]
+    messages.success(request, TOKEN_REVOKED % {"name": token.name})
+    if request.POST.get("from") == "all" and request.user.is_hq_admin:  # type: ignore[union-attr]
+        return redirect("tokens:all")
+    return redirect("tokens:mine")

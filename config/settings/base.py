@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    # Only for the data migration that hashed its plain tokens into dealers.ApiToken
+    # (dealers 0003); nothing authenticates with it any more.
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
@@ -59,6 +61,7 @@ MIDDLEWARE = [
     "config.delays.DelayNoticeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "config.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -184,7 +187,7 @@ IMPORT_STALE_SECONDS = int(os.environ.get("IMPORT_STALE_SECONDS", "300"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "dealers.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -219,7 +222,30 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Behind sign-in unless API_DOCS_PUBLIC=1 (config.api_base.ApiDocsAccess reads it per request).
+    "SERVE_PERMISSIONS": ["config.api_base.ApiDocsAccess"],
 }
+# The OpenAPI schema and its docs page are for signed-in users; 1 opens them to anyone.
+API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", False)
+
+# API tokens (dealers.api.tokens): stored as SHA-256, valid this many days after they are made.
+API_TOKEN_TTL_DAYS = int(os.environ.get("API_TOKEN_TTL_DAYS", "90"))
+
+# Content-Security-Policy (config.middleware): no inline script or style anywhere, so an
+# injected <script> or style= does nothing. CSP_REPORT_ONLY=1 only reports violations.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ]
+)
+CSP_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", False)
 
 # Imports
 IMPORT_MAX_FILE_BYTES = int(os.environ.get("IMPORT_MAX_FILE_BYTES", str(200 * 1024 * 1024)))

@@ -54,15 +54,33 @@ class UserSerializer(DescribedModelSerializer):
         read_only_fields = fields
 
     def get_has_token(self, user: User) -> bool:
-        return getattr(user, "auth_token", None) is not None
+        return bool(getattr(user, "has_live_token", False))
+
+
+class TokenIssueSerializer(serializers.Serializer):
+    name = serializers.CharField(
+        max_length=100,
+        default="API",
+        help_text=_("What the token is for, e.g. the integration that uses it."),
+    )
 
 
 class TokenSerializer(serializers.Serializer):
+    """A token just issued (dealers.api.tokens.IssuedToken): the only answer that holds its key."""
+
     key = serializers.CharField(
+        source="secret",
         read_only=True,
         help_text=_("The token. Send it as 'Authorization: Token <key>'. Shown once, at issue."),
     )
+    id = serializers.IntegerField(source="token.pk", read_only=True, help_text=_("The token's id."))
+    name = serializers.CharField(source="token.name", read_only=True, help_text=_("What the token is for."))
     user = serializers.IntegerField(
-        source="user_id", read_only=True, help_text=_("The user the token belongs to.")
+        source="token.user_id", read_only=True, help_text=_("The user the token belongs to.")
     )
-    created = serializers.DateTimeField(read_only=True, help_text=_("When the token was issued."))
+    created = serializers.DateTimeField(
+        source="token.created_at", read_only=True, help_text=_("When the token was issued.")
+    )
+    expires = serializers.DateTimeField(
+        source="token.expires_at", read_only=True, help_text=_("When the token stops working.")
+    )

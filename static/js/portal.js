@@ -1,4 +1,6 @@
-/* Portal behaviour: the phone menu, self-submitting selects and the charts.
+/* Portal behaviour: the phone menu, self-submitting selects, the charts, the import progress,
+   the scheme editor's weight totals and proportional bars. Every page's behaviour lives here,
+   none inline, so the Content-Security-Policy allows scripts from 'self' only.
    Charts are Apache ECharts (vendored in static/vendor/echarts), drawn from JSON that the
    page embeds with json_script: <div class="chart" data-chart="bars" data-source="id">.
    Clicking a bar or a point follows the URL the JSON gives for it. */
@@ -249,10 +251,87 @@
     });
   }
 
+  // <span data-bar-width="37">: a bar 37 % long. Set through CSSOM, which the CSP allows (style= is not).
+  function setUpBars() {
+    document.querySelectorAll("[data-bar-width]").forEach(function (bar) {
+      var width = parseFloat(bar.getAttribute("data-bar-width"));
+      if (!isNaN(width)) bar.style.width = Math.max(0, Math.min(100, width)) + "%";
+    });
+  }
+
+  // An import running in the background: poll its progress, reload the page when it has finished.
+  function setUpImportProgress() {
+    var box = document.querySelector("[data-progress-url]");
+    if (!box) return;
+    var bar = box.querySelector("progress");
+    function poll() {
+      fetch(box.getAttribute("data-progress-url"), { credentials: "same-origin" })
+        .then(function (r) { return r.json(); })
+        .then(function (data) {
+          bar.value = data.percent;
+          box.querySelector("[data-rows-done]").textContent = data.rows_done;
+          box.querySelector("[data-rows-total]").textContent = data.rows_total;
+          if (data.finished) window.location.reload();
+          else setTimeout(poll, 1500);
+        })
+        .catch(function () { setTimeout(poll, 5000); });
+    }
+    setTimeout(poll, 1000);
+  }
+
+  // The scheme editor: the weight of the ticked KPIs per tier and in all, as the user types.
+  function setUpSchemeTotals() {
+    var form = document.getElementById("scheme-form");
+    if (!form) return;
+    var rows = form.querySelectorAll("tr[data-tier]");
+    function refresh() {
+      var totals = { base: 0, process: 0, result: 0, all: 0 };
+      rows.forEach(function (row) {
+        var on = row.querySelector("input[type=checkbox]");
+        var weight = parseFloat(row.querySelector("input[name$='-weight']").value || "0");
+        if (on && on.checked && !isNaN(weight)) {
+          totals[row.getAttribute("data-tier")] += weight;
+          totals.all += weight;
+        }
+      });
+      Object.keys(totals).forEach(function (k) {
+        var el = document.querySelector("[data-tier-total='" + k + "']");
+        if (el) el.textContent = Math.round(totals[k] * 100) / 100;
+      });
+    }
+    form.addEventListener("input", refresh);
+    refresh();
+  }
+
+  // The daily-clearing board: new and overdue cases per night, as lines.
+  function drawOvernightTrend() {
+    var el = document.getElementById("overnight-trend");
+    var data = readJson("overnight-trend-data");
+    if (!el || !data || typeof window.echarts === "undefined") return;
+    var chart = window.echarts.init(el, null, { renderer: "canvas" });
+    chart.setOption({
+      color: ["#f59e0b", "#dc2626"],
+      grid: { left: 36, right: 16, top: 36, bottom: 28, containLabel: true },
+      legend: { top: 0, itemWidth: 14, itemHeight: 8 },
+      tooltip: { trigger: "axis" },
+      xAxis: { type: "category", data: data.labels, boundaryGap: false, axisLabel: { fontSize: 11 } },
+      yAxis: { type: "value", minInterval: 1, splitLine: { lineStyle: { color: "#eef2f7" } } },
+      series: data.series.map(function (s) {
+        return { name: s.name, type: "line", data: s.values, showSymbol: false, lineStyle: { width: 2.5 } };
+      }),
+    });
+    el.setAttribute("data-chart-ready", "true");
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
+
   ready(function () {
     setUpMenu();
     setUpAutoSubmit();
     setUpNavigateSelects();
+    setUpBars();
+    setUpImportProgress();
+    setUpSchemeTotals();
     drawCharts();
+    drawOvernightTrend();
   });
 })();

@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from assessments.models import KpiResult, Period, Scheme, Scorecard
+from dealers.api.tokens import api_token_issue
 from dealers.models import Dealer, User
 from incentives.choices import ActionStatus, ActionType, RectificationStatus
 from incentives.models import (
@@ -24,10 +24,10 @@ from incentives.models import (
 
 
 def api_client(user: User | None = None, *, token: bool = False) -> APIClient:
-    """An API client: anonymous, signed in as `user`, or sending `user`'s token."""
+    """An API client: anonymous, signed in as `user`, or sending a new token of `user`."""
     client = APIClient()
     if user is not None and token:
-        key = Token.objects.get_or_create(user=user)[0].key
+        key = api_token_issue(user=user, actor=user, name="test client").secret
         client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     elif user is not None:
         client.force_authenticate(user)

@@ -325,29 +325,31 @@ def test_paging_is_stable_when_the_ordering_ties(cast, dealer):
 # --- users' tokens ---------------------------------------------------------------------------
 
 
-def test_hq_admin_issues_reissues_and_revokes_a_token(cast):
+def test_hq_admin_issues_two_tokens_and_revokes_them(cast):
     admin = api_client(cast["hq_admin"])
     user = cast["dealer_user"]
     address = reverse("api:user-token", kwargs={"pk": user.pk})
+    assert admin.get(reverse("api:user-detail", kwargs={"pk": user.pk})).json()["has_token"] is False
 
     first = admin.post(address).json()["key"]
-    second = admin.post(address).json()["key"]
+    second = admin.post(address, {"name": "BI"}, format="json").json()["key"]
 
     def status_with(key: str) -> int:
         client = api_client()
         client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         return client.get("/api/v1/dealers/").status_code
 
-    assert status_with(first) == 401
+    assert status_with(first) == 200
     assert status_with(second) == 200
     assert admin.get(reverse("api:user-detail", kwargs={"pk": user.pk})).json()["has_token"] is True
 
     assert admin.delete(address).status_code == 204
-    assert status_with(second) == 401
+    assert status_with(first) == status_with(second) == 401
+    assert admin.get(reverse("api:user-detail", kwargs={"pk": user.pk})).json()["has_token"] is False
     actions = list(
         AuditEvent.objects.filter(object_type="user", object_id=str(user.pk)).values_list("action", flat=True)
     )
-    assert sorted(actions) == ["token.issued", "token.issued", "token.revoked"]
+    assert sorted(actions) == ["token.issued", "token.issued", "token.revoked", "token.revoked"]
 
 
 def test_a_token_is_never_shown_in_the_user_list(cast):

@@ -9,8 +9,10 @@ import socket
 import uuid
 
 import pytest
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.cache.backends.locmem import LocMemCache
+from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.serializers import Serializer
 from rest_framework.test import APIClient
@@ -26,8 +28,8 @@ from tests.factories import RepairOrderFactory
 
 from .conftest import api_client
 
-#: The only API addresses answered without signing in. They describe the API and reveal no data.
-ALLOW_LIST = {"api-schema", "api-docs"}
+#: API addresses outside the v1 router: the schema and its docs page, behind sign-in unless API_DOCS_PUBLIC=1.
+API_DOCS = {"api-schema", "api-docs"}
 
 
 def _api_routes(patterns, prefix: str = "") -> dict[str, str]:
@@ -44,18 +46,53 @@ def _api_routes(patterns, prefix: str = "") -> dict[str, str]:
     return routes
 
 
-def test_only_the_allow_list_answers_without_sign_in(db):
+def test_no_api_address_answers_without_sign_in_by_default(db):
     routes = _api_routes(get_resolver().url_patterns)
 
-    assert set(routes) == ALLOW_LIST, "a new API address must be signed-in only, or added here on purpose"
-    for name in ALLOW_LIST:
-        assert APIClient().get("/" + routes[name]).status_code == 200, name
+    assert set(routes) == API_DOCS, "a new API address must be signed-in only, and listed here"
+    assert APIClient().get("/api/v1/schema/").status_code == 401
+    docs = APIClient().get("/api/v1/docs/")
+    assert docs.status_code == 302
+    assert docs["Location"].startswith("/accounts/login/?next=/api/v1/docs/")
 
 
-def test_the_schema_describes_every_endpoint_of_the_router(db):
+def test_signed_in_users_read_the_schema_and_docs_by_session_or_token(cast):
+    assert api_client(cast["dealer_user"]).get("/api/v1/schema/").status_code == 200
+    assert api_client(cast["dealer_user"], token=True).get("/api/v1/schema/").status_code == 200
+    assert client_for(cast["dealer_user"]).get("/api/v1/docs/").status_code == 200
+
+
+@override_settings(API_DOCS_PUBLIC=True)
+def test_api_docs_public_opens_the_schema_and_docs_to_anyone(db):
+    for name in API_DOCS:
+        path = "/" + _api_routes(get_resolver().url_patterns)[name]
+        assert APIClient().get(path).status_code == 200, name
+
+
+def test_the_docs_page_runs_no_inline_script_or_style(cast):
+    client = client_for(cast["dealer_user"])
+    page = client.get("/api/v1/docs/")
+    html = page.content.decode()
+    script_url = re.findall(r'<script src="([^"]+script=[^"]*)"', html)
+
+    assert page["Content-Security-Policy"] == settings.CONTENT_SECURITY_POLICY
+    assert "<style" not in html
+    assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html) == []
+    assert len(script_url) == 1
+    script = client.get(script_url[0].replace("&amp;", "&"))
+    assert script.status_code == 200
+    assert script["Content-Type"].startswith("application/javascript")
+    assert "SwaggerUIBundle" in script.content.decode()
+
+
+def test_the_schema_describes_every_endpoint_of_the_router(cast):
     from config.api_router import router
 
-    schema = APIClient().get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    schema = (
+        api_client(cast["hq_admin"])
+        .get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+        .json()
+    )
 
     prefixes = {f"/api/v1/{prefix}/" for prefix, _viewset, _basename in router.registry}
     assert prefixes <= set(schema["paths"])
@@ -66,8 +103,12 @@ def test_the_schema_describes_every_endpoint_of_the_router(db):
                 assert parameter.get("description"), f"{method} {path} {parameter['name']}"
 
 
-def test_every_field_of_the_schema_is_described(db):
-    schema = APIClient().get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+def test_every_field_of_the_schema_is_described(cast):
+    schema = (
+        api_client(cast["hq_admin"])
+        .get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+        .json()
+    )
 
     bare = [
         f"{name}.{field}"
@@ -78,8 +119,8 @@ def test_every_field_of_the_schema_is_described(db):
     assert not bare
 
 
-def test_docs_load_their_assets_locally_not_from_a_cdn(db):
-    page = APIClient().get("/api/v1/docs/").content.decode()
+def test_docs_load_their_assets_locally_not_from_a_cdn(cast):
+    page = client_for(cast["dealer_user"]).get("/api/v1/docs/").content.decode()
 
     assert not re.search(r"https?://(cdn\.|unpkg|cdnjs|fonts\.googleapis)", page)
     assets = re.findall(r'(?:src|href)="/static/([^"?]+)', page)
@@ -163,6 +204,7 @@ def shared_cache_down(settings, monkeypatch):
     return fallback
 
 
+@override_settings(API_DOCS_PUBLIC=True)
 def test_anonymous_callers_are_throttled(db, tight_throttles):
     statuses = [APIClient().get("/api/v1/dealers/").status_code for _ in range(3)]
     schema = APIClient().get("/api/v1/schema/")

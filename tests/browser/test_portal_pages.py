@@ -289,3 +289,60 @@ def test_on_a_phone_the_menu_folds_and_opens(network, live_server, browser):
         assert width <= PHONE["width"]
     finally:
         context.close()
+
+
+def test_the_main_pages_run_under_the_content_security_policy_without_a_violation(network, live_server, page):
+    """Scripts, charts, bars, the scheme editor, the token page, Swagger UI and the admin, all under the policy."""
+    problems: list[str] = []
+
+    def console(message) -> None:
+        # The Django admin's pages link no icon, so the browser asks for /favicon.ico: not our concern here.
+        if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
+            problems.append(message.text)
+
+    page.on("console", console)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.add_init_script(
+        "document.addEventListener('securitypolicyviolation', e => console.error("
+        "'CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI))"
+    )
+
+    sign_in(page, live_server, "dealer_user")
+    assert charts_drawn(page) >= 1
+    # The points-lost bars get their width from data-bar-width, through CSSOM.
+    widths = page.eval_on_selector_all("[data-bar-width]", "bars => bars.map(b => b.style.width)")
+    assert widths and all(w.endswith("%") for w in widths)
+
+    sign_in(page, live_server, "hq_admin")
+    for path in (
+        "/assessments/overview/",
+        "/assessments/ranking/",
+        "/assessments/dealers/GL0001/2026-10/",
+        "/assessments/dealers/GL0001/2026-10/kpi/csat/",
+        "/assessments/imports/",
+        "/assessments/submissions/",
+        "/assessments/schemes/",
+        "/surveys/board/",
+        "/incentives/",
+        "/admin/",
+        "/admin/dealers/dealer/export/",
+    ):
+        response = page.goto(f"{live_server.url}{path}")
+        assert response.headers["content-security-policy"].startswith("default-src 'self'"), path
+        page.wait_for_load_state("networkidle")
+        charts_drawn(page)
+
+    # A token made on its page, from the user menu.
+    page.goto(f"{live_server.url}/dealers/")
+    with page.expect_navigation():
+        page.click("[data-testid=api-tokens]")
+    page.fill("input[name=name]", "DMS")
+    with page.expect_navigation():
+        page.click("[data-testid=create-token]")
+    assert len(page.locator("[data-testid=token-secret]").inner_text()) >= 40
+
+    # Swagger UI draws the API from its split start-up script.
+    page.goto(f"{live_server.url}/api/v1/docs/")
+    page.wait_for_selector(".swagger-ui .opblock", timeout=30000)
+
+    assert problems == []
