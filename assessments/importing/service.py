@@ -7,11 +7,14 @@ Python parses and memory stays flat. Everything is written in one transaction:
 
 - atomic (default): any rejected row rolls the whole file back;
 - partial: valid rows are kept, rejected ones go whole to the error file;
-- dry run: rows are written and counted, then rolled back — a faithful preview.
+- dry run: rows are written and counted, then rolled back — a faithful preview. On SQLite,
+  which has one writer at a time, a dry run writes nothing and counts by look-ups instead,
+  outside any transaction, so a preview never keeps anyone else from writing (signing in).
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import logging
@@ -31,6 +34,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from assessments.choices import ImportKind, ImportStatus, PeriodStatus
+from assessments.exporting import safe_row
 from assessments.models import ImportJob, Period
 from dealers.choices import HQ_ROLES, Role
 from dealers.models import Dealer
@@ -109,7 +113,9 @@ def import_file(
             with open_table(path, job.file_name) as table:
                 bound = spec.bind(table.header)
                 errors_writer = csv.writer(spool)
-                errors_writer.writerow([*table.header, "error"])
+                # The dealer's cells go back to whoever opens the file: neutralised like every
+                # export, which the error column's header says (the original stays as uploaded).
+                errors_writer.writerow(safe_row([*table.header, f"error ({msg.ERROR_FILE_NOTE})"]))
                 _run(spec, table, bound, user, job, outcome, errors_writer, progress)
         _finish(job, outcome, spool)
     except FileRejected as rejected:
@@ -172,8 +178,9 @@ def run_stored_job(job: ImportJob, *, report_progress: bool = False) -> ImportJo
 
 class _progress_reporter:  # noqa: N801 - a callable, reads like a function
     """Writes rows_done on the job through a connection of its own, so the progress bar
-    moves while the import's transaction is still open. PostgreSQL only: SQLite allows one
-    writer at a time, so there the bar jumps at the end.
+    moves while the import's transaction is still open. SQLite allows one writer at a time:
+    there only a preview (which runs outside any transaction) moves the bar as it goes, with
+    short writes of its own; an import's bar jumps at the end.
     """
 
     def __init__(self, job: ImportJob) -> None:
@@ -186,8 +193,15 @@ class _progress_reporter:  # noqa: N801 - a callable, reads like a function
         self.last = 0.0
 
     def __call__(self, rows_done: int) -> None:
+        from django.db import connection
+
         now = time.monotonic()
-        if self.connection is None or now - self.last < 1:
+        if now - self.last < 1:
+            return
+        if self.connection is None:
+            if not connection.in_atomic_block:  # a short write of its own, in autocommit
+                self.last = now
+                ImportJob.objects.filter(pk=self.job_id).update(rows_done=rows_done)
             return
         self.last = now
         table = ImportJob._meta.db_table
@@ -329,10 +343,12 @@ def _run(
         daemon=True,
     )
     parser.start()
-    writer = writer_for(spec, actor, timezone.now().replace(microsecond=0))
+    writer = writer_for(spec, actor, timezone.now().replace(microsecond=0), dry_run=job.dry_run)
     write_all = job.partial or job.dry_run
+    # A counting writer writes nothing: no transaction, so no lock (see writing.py).
+    counting = getattr(writer, "counting", False)
     try:
-        with transaction.atomic():
+        with contextlib.nullcontext() if counting else transaction.atomic():
             writer.begin()
             for chunk in _drain(chunks):
                 if chunk.records:
@@ -388,7 +404,7 @@ def _reject(chunk: Any, outcome: Outcome, errors_writer: Any) -> None:
             if len(outcome.errors) < KEPT_ERRORS:
                 outcome.errors.append({"row": number, "column": column, "message": message})
         text = "; ".join(f"{column}: {message}" if column else message for column, message in errors)
-        errors_writer.writerow([*cells, text])
+        errors_writer.writerow(safe_row([*cells, text]))
 
 
 def _parse(
