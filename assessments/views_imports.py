@@ -65,7 +65,10 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         else:
             # Record the upload, keep the file on the job, and preview it (a dry run).
             job = import_job_store(
-                user=request.user, kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"], dry_run=True
+                user=request.user,
+                kind=form.cleaned_data["kind"],
+                upload=form.cleaned_data["file"],
+                dry_run=True,
             )
             import_job_start(job)
             return redirect("imports:detail", pk=job.pk)

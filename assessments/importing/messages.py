@@ -74,7 +74,9 @@ ROW_PERIOD_CLOSED = _("the period %(value)s is closed")
 ROW_ALREADY_APPROVED = _("the submission for %(value)s is already approved; ask HQ to return it first")
 
 # Uploads
-UPLOAD_LIMIT_REACHED = _("You have started %(limit)s imports in the last hour, the most allowed; try again later.")
+UPLOAD_LIMIT_REACHED = _(
+    "You have started %(limit)s imports in the last hour, the most allowed; try again later."
+)
 ERROR_FILE_NOTE = _(
     "note: cells that a spreadsheet would run as a formula (starting with = + - @, a tab or a "
     "carriage return) are prefixed with ' in this file; the file as uploaded is kept unchanged for its "
