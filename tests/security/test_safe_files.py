@@ -259,8 +259,11 @@ def test_the_original_upload_stays_untouched_for_its_uploader_only(dealer, deale
 
     original = body(client_for(dealer_user).get(url))
 
-    # The uploader gets the file back byte for byte, formulas and all
+    # The uploader gets the file back byte for byte, formulas and all, from a link on the import's page
     assert original == REJECTED_ROWS.encode() and b"=HYPERLINK(" in original
+    detail = reverse("imports:detail", args=[job.pk])
+    assert url in client_for(dealer_user).get(detail).content.decode()
+    assert url not in client_for(hq_manager).get(detail).content.decode()
     for other in (hq_manager, hq_admin):  # who may see the import, but did not upload it
         assert client_for(other).get(url).status_code == 404
 
