@@ -4,19 +4,19 @@ SQLite holds no write lock (so nobody's sign-in waits for an import)."""
 from __future__ import annotations
 
 import io
+import threading
 
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import reverse
 from rest_framework.throttling import ScopedRateThrottle
 
 from assessments.choices import ImportStatus
-from assessments.importing import import_file
+from assessments.importing import import_file, service
 from assessments.importing import messages as msg
-from assessments.importing import service
 from assessments.models import ImportJob, RepairOrder
 from tests.assessments.import_helpers import ro_rows, write
 from tests.conftest import client_for
@@ -209,3 +209,57 @@ def test_a_counted_preview_agrees_with_the_import_it_previews(tmp_path, dealer, 
         done.updated,
         done.unchanged,
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_signing_in_works_while_a_dry_run_is_halfway_through_a_file(tmp_path, monkeypatch):
+    from django.db import connections
+
+    from dealers.choices import Role
+    from tests.conftest import PASSWORD
+    from tests.factories import DealerFactory, UserFactory
+
+    # Given a dealer's file of several chunks, previewed by another thread that pauses after
+    # its first chunk (where the old preview held a transaction with rows written)
+    monkeypatch.setattr(service, "CHUNK_ROWS", 2)
+    DealerFactory(code="GL0001")
+    uploader = UserFactory(role=Role.HQ_MANAGER)
+    UserFactory(username="signing_in", role=Role.HQ_MANAGER)
+    path = write(tmp_path, ro_rows(*({"ro_number": f"RO{i}"} for i in range(6))))
+    halfway, resume = threading.Event(), threading.Event()
+    outcome: dict[str, object] = {}
+
+    def pause_once(rows_done: int) -> None:
+        if not halfway.is_set():
+            halfway.set()
+            resume.wait(timeout=60)
+
+    def preview() -> None:
+        try:
+            outcome["job"] = import_file(
+                "repair_orders", path, user=uploader, dry_run=True, progress=pause_once
+            )
+        except BaseException as exc:  # handed to the test's thread
+            outcome["error"] = exc
+        finally:
+            halfway.set()
+            connections.close_all()
+
+    thread = threading.Thread(target=preview)
+    thread.start()
+    assert halfway.wait(timeout=60)
+
+    # when somebody signs in meanwhile
+    client = Client()
+    try:
+        response = client.post(reverse("login"), {"username": "signing_in", "password": PASSWORD})
+        signed_in = "_auth_user_id" in client.session
+    finally:
+        resume.set()
+        thread.join(timeout=60)
+
+    # then the sign-in succeeds, and the preview finishes all the same
+    assert response.status_code == 302 and signed_in
+    assert "error" not in outcome, outcome.get("error")
+    assert outcome["job"].status == ImportStatus.PREVIEWED and outcome["job"].created == 6
+    assert not RepairOrder.objects.exists()
