@@ -40,6 +40,10 @@ FILE_MISSING = _("The file could not be opened: %(reason)s.")
 IMPORT_ROWS_REJECTED = _("%(count)s rows have errors, so nothing was written. Correct them and import again.")
 IMPORT_SOME_ROWS_REJECTED = _("%(count)s rows were rejected and not written; they are in the error file.")
 IMPORT_FAILED = _("The import failed on an unexpected error; nothing was written.")
+IMPORT_FAILED_AFTER_WRITING = _(
+    "The import failed on an unexpected error after writing %(count)s rows; import the same file again "
+    "to complete it (rows already written are left as they are)."
+)
 
 # One cell or one row
 ROW_REQUIRED = _("is required")

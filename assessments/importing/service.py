@@ -110,13 +110,25 @@ def import_file(
             _describe_file(job, path)
             spec = get_kind(kind)
             _check_allowed(spec, user)
-            with open_table(path, job.file_name) as table:
-                bound = spec.bind(table.header)
-                errors_writer = csv.writer(spool)
-                # The dealer's cells go back to whoever opens the file: neutralised like every
-                # export, which the error column's header says (the original stays as uploaded).
-                errors_writer.writerow(safe_row([*table.header, f"error ({msg.ERROR_FILE_NOTE})"]))
-                _run(spec, table, bound, user, job, outcome, errors_writer, progress)
+            errors_writer = csv.writer(spool)
+            if not _one_writer() or dry_run:
+                # One transaction (rolled back for a dry run), or, for a dry run on SQLite, none.
+                mode = COUNT if dry_run and _one_writer() else ONE_TRANSACTION
+                _read_and_run(spec, path, user, job, outcome, errors_writer, progress, mode)
+            else:
+                # SQLite has one writer at a time: write chunk by chunk, each its own short
+                # transaction, so nobody (signing in) waits long. An all-or-nothing import
+                # first checks every row without writing, and writes only a clean file.
+                if not partial:
+                    _read_and_run(spec, path, user, job, outcome, errors_writer, None, COUNT)
+                if partial or not (outcome.rejected or outcome.rows == 0):
+                    outcome = Outcome()
+                    _read_and_run(
+                        spec, path, user, job, outcome, errors_writer, progress, CHUNKS, header=partial
+                    )
+                    if outcome.rejected and not partial:  # a row changed by someone else meanwhile
+                        job.status = ImportStatus.PARTIAL
+                        job.message = str(msg.IMPORT_SOME_ROWS_REJECTED) % {"count": outcome.rejected}
         _finish(job, outcome, spool)
     except FileRejected as rejected:
         job.status = ImportStatus.REJECTED
@@ -125,7 +137,11 @@ def import_file(
     except Exception:
         logger.exception("import %s failed", job.pk)
         job.status = ImportStatus.FAILED
-        job.message = str(msg.IMPORT_FAILED)
+        written = outcome.created + outcome.updated if _one_writer() and not dry_run else 0
+        if written:  # SQLite: the chunks before the error are written
+            job.message = str(msg.IMPORT_FAILED_AFTER_WRITING) % {"count": written}
+        else:
+            job.message = str(msg.IMPORT_FAILED)
         _finish(job, outcome, None)
         raise
     finally:
@@ -306,6 +322,40 @@ def _actor(user: Any) -> Actor:
 
 # --- the pipeline -----------------------------------------------------------------------
 
+# How a pass writes: all rows in one transaction; each chunk in a transaction of its own;
+# or nothing, counting what would be written, outside any transaction.
+ONE_TRANSACTION, CHUNKS, COUNT = "one transaction", "chunks", "count"
+
+
+def _one_writer() -> bool:
+    """Whether the database lets one connection write at a time (SQLite): there a long
+    transaction keeps every other writer, a sign-in too, waiting."""
+    from django.db import connection
+
+    return connection.vendor == "sqlite"
+
+
+def _read_and_run(
+    spec: Kind,
+    path: Path,
+    user: Any,
+    job: ImportJob,
+    outcome: Outcome,
+    errors_writer: Any,
+    progress: ProgressCallback | None,
+    mode: str,
+    *,
+    header: bool = True,
+) -> None:
+    """One pass over the file; `header` starts the error file with its header row."""
+    with open_table(path, job.file_name) as table:
+        bound = spec.bind(table.header)
+        if header:
+            # The dealer's cells go back to whoever opens the file: neutralised like every
+            # export, which the error column's header says (the original stays as uploaded).
+            errors_writer.writerow(safe_row([*table.header, f"error ({msg.ERROR_FILE_NOTE})"]))
+        _run(spec, table, bound, user, job, outcome, errors_writer, progress, mode)
+
 
 def _run(
     spec: Kind,
@@ -316,6 +366,7 @@ def _run(
     outcome: Outcome,
     errors_writer: Any,
     progress: ProgressCallback | None,
+    mode: str = ONE_TRANSACTION,
 ) -> None:
     context = _context(user)
     actor = _actor(user)
@@ -343,12 +394,10 @@ def _run(
         daemon=True,
     )
     parser.start()
-    writer = writer_for(spec, actor, timezone.now().replace(microsecond=0), dry_run=job.dry_run)
-    write_all = job.partial or job.dry_run
-    # A counting writer writes nothing: no transaction, so no lock (see writing.py).
-    counting = getattr(writer, "counting", False)
+    writer = writer_for(spec, actor, timezone.now().replace(microsecond=0), counting=mode == COUNT)
+    write_all = job.partial or job.dry_run or mode != ONE_TRANSACTION
     try:
-        with contextlib.nullcontext() if counting else transaction.atomic():
+        with transaction.atomic() if mode == ONE_TRANSACTION else contextlib.nullcontext():
             writer.begin()
             for chunk in _drain(chunks):
                 if chunk.records:
@@ -356,7 +405,8 @@ def _run(
                 if chunk.rejected:
                     _reject(chunk, outcome, errors_writer)
                 if chunk.records and (write_all or not outcome.rejected):
-                    created, updated, unchanged = writer.write(chunk.records, chunk.repair_orders)
+                    with transaction.atomic() if mode == CHUNKS else contextlib.nullcontext():
+                        created, updated, unchanged = writer.write(chunk.records, chunk.repair_orders)
                     outcome.created += created
                     outcome.updated += updated
                     outcome.unchanged += unchanged

@@ -7,10 +7,10 @@ row counts give created / updated / unchanged.
 Other databases (SQLite in development and tests): bulk look-ups of the chunk's keys,
 `bulk_create` and `bulk_update`.
 
-Both run inside the caller's transaction; neither commits. A dry run on SQLite takes the
-ORM path with `counting=True`: the same look-ups decide created / updated / unchanged, and
-nothing is written, so the preview needs no transaction and holds no write lock (SQLite
-has one writer at a time; a preview must not keep everyone else from signing in).
+Both run inside the caller's transaction; neither commits. On SQLite, which has one
+writer at a time, a dry run (and the check before an all-or-nothing import) takes the ORM
+path with `counting=True`: the same look-ups decide created / updated / unchanged, and
+nothing is written, so it needs no transaction and holds no write lock.
 """
 
 from __future__ import annotations
@@ -650,9 +650,8 @@ class CopyWriter:
         return update, insert
 
 
-def writer_for(kind: Kind, actor: Actor, now: datetime, *, dry_run: bool = False) -> OrmWriter | CopyWriter:
-    if connection.vendor == "postgresql" and kind.kind in COPY_TABLES:
+def writer_for(kind: Kind, actor: Actor, now: datetime, *, counting: bool = False) -> OrmWriter | CopyWriter:
+    """The writer for this database; `counting` (the ORM path) writes nothing and counts."""
+    if connection.vendor == "postgresql" and kind.kind in COPY_TABLES and not counting:
         return CopyWriter(kind, actor, now)
-    # PostgreSQL previews by writing and rolling back (readers never wait there); SQLite
-    # previews by counting, without a transaction.
-    return OrmWriter(kind, actor, now, counting=dry_run and connection.vendor != "postgresql")
+    return OrmWriter(kind, actor, now, counting=counting)

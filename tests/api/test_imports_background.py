@@ -212,15 +212,20 @@ def test_a_counted_preview_agrees_with_the_import_it_previews(tmp_path, dealer, 
 
 
 @pytest.mark.django_db(transaction=True)
-def test_signing_in_works_while_a_dry_run_is_halfway_through_a_file(tmp_path, monkeypatch):
+@pytest.mark.parametrize(
+    ("dry_run", "status", "written"), [(True, ImportStatus.PREVIEWED, 0), (False, ImportStatus.SUCCEEDED, 6)]
+)
+def test_signing_in_works_while_an_import_is_halfway_through_a_file(
+    tmp_path, monkeypatch, dry_run, status, written
+):
     from django.db import connections
 
     from dealers.choices import Role
     from tests.conftest import PASSWORD
     from tests.factories import DealerFactory, UserFactory
 
-    # Given a dealer's file of several chunks, previewed by another thread that pauses after
-    # its first chunk (where the old preview held a transaction with rows written)
+    # Given a file of several chunks, imported (or previewed) by another thread that pauses
+    # after its first chunk (where the old import held one transaction for the whole file)
     monkeypatch.setattr(service, "CHUNK_ROWS", 2)
     DealerFactory(code="GL0001")
     uploader = UserFactory(role=Role.HQ_MANAGER)
@@ -234,10 +239,10 @@ def test_signing_in_works_while_a_dry_run_is_halfway_through_a_file(tmp_path, mo
             halfway.set()
             resume.wait(timeout=60)
 
-    def preview() -> None:
+    def run() -> None:
         try:
             outcome["job"] = import_file(
-                "repair_orders", path, user=uploader, dry_run=True, progress=pause_once
+                "repair_orders", path, user=uploader, dry_run=dry_run, progress=pause_once
             )
         except BaseException as exc:  # handed to the test's thread
             outcome["error"] = exc
@@ -245,7 +250,7 @@ def test_signing_in_works_while_a_dry_run_is_halfway_through_a_file(tmp_path, mo
             halfway.set()
             connections.close_all()
 
-    thread = threading.Thread(target=preview)
+    thread = threading.Thread(target=run)
     thread.start()
     assert halfway.wait(timeout=60)
 
@@ -258,8 +263,58 @@ def test_signing_in_works_while_a_dry_run_is_halfway_through_a_file(tmp_path, mo
         resume.set()
         thread.join(timeout=60)
 
-    # then the sign-in succeeds, and the preview finishes all the same
+    # then the sign-in succeeds, and the import finishes all the same
     assert response.status_code == 302 and signed_in
     assert "error" not in outcome, outcome.get("error")
-    assert outcome["job"].status == ImportStatus.PREVIEWED and outcome["job"].created == 6
+    assert outcome["job"].status == status and outcome["job"].created == 6
+    assert RepairOrder.objects.count() == written
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="chunk by chunk on SQLite only")
+def test_an_all_or_nothing_import_on_sqlite_checks_every_chunk_before_writing_any(
+    tmp_path, dealer, hq_manager, monkeypatch
+):
+    # Given a file whose only bad row is in its last chunk
+    monkeypatch.setattr(service, "CHUNK_ROWS", 2)
+    rows = [{"ro_number": f"RO{i}"} for i in range(5)] + [{"ro_number": "RO5", "vin": "BAD"}]
+    path = write(tmp_path, ro_rows(*rows))
+
+    job = import_file("repair_orders", path, user=hq_manager)
+
+    # then nothing is written, as on one transaction
+    assert job.status == ImportStatus.REJECTED and job.rejected == 1
+    assert job.message == str(msg.IMPORT_ROWS_REJECTED) % {"count": 1}
     assert not RepairOrder.objects.exists()
+    assert job.error_file.read().decode("utf-8-sig").count("RO5") == 1
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="chunk by chunk on SQLite only")
+def test_an_import_on_sqlite_that_fails_midway_says_what_was_written_and_a_rerun_completes_it(
+    tmp_path, dealer, hq_manager, monkeypatch
+):
+    from assessments.importing.writing import OrmWriter
+
+    monkeypatch.setattr(service, "CHUNK_ROWS", 2)
+    path = write(tmp_path, ro_rows(*({"ro_number": f"RO{i}"} for i in range(6))))
+    real_write = OrmWriter.write
+    calls: list[int] = []
+
+    def write_then_fail(self, records, repair_orders):  # noqa: ANN001, ANN202
+        if not self.counting:
+            calls.append(len(records))
+            if len(calls) == 2:
+                raise OSError("disk full")
+        return real_write(self, records, repair_orders)
+
+    monkeypatch.setattr(OrmWriter, "write", write_then_fail)
+    with pytest.raises(OSError):
+        import_file("repair_orders", path, user=hq_manager)
+    failed = ImportJob.objects.get()
+
+    assert failed.status == ImportStatus.FAILED
+    assert failed.message == str(msg.IMPORT_FAILED_AFTER_WRITING) % {"count": 2}
+    assert RepairOrder.objects.count() == 2
+
+    monkeypatch.setattr(OrmWriter, "write", real_write)
+    again = import_file("repair_orders", path, user=hq_manager)
+    assert (again.created, again.unchanged) == (4, 2) and RepairOrder.objects.count() == 6
