@@ -2,14 +2,18 @@
 
 `import_file` reads a file once. A parsing thread validates rows into typed records
 (pure Python, no database) and hands them over in chunks; this thread checks what needs
-the database, writes each chunk, and spools rejected rows, so the database works while
-Python parses and memory stays flat. Everything is written in one transaction:
+the database, writes each chunk, and spools rejected rows (formula-like cells neutralised),
+so the database works while Python parses and memory stays flat. On PostgreSQL everything
+is written in one transaction:
 
 - atomic (default): any rejected row rolls the whole file back;
 - partial: valid rows are kept, rejected ones go whole to the error file;
-- dry run: rows are written and counted, then rolled back — a faithful preview. On SQLite,
-  which has one writer at a time, a dry run writes nothing and counts by look-ups instead,
-  outside any transaction, so a preview never keeps anyone else from writing (signing in).
+- dry run: rows are written and counted, then rolled back — a faithful preview.
+
+SQLite has one writer at a time, so there no import holds the write lock for long (a
+sign-in would wait on it): a dry run writes nothing and counts by key look-ups, outside
+any transaction; an import writes each chunk in a transaction of its own, and an atomic
+one first checks the whole file that way (reading it twice) and writes only a clean file.
 """
 
 from __future__ import annotations
