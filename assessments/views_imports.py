@@ -90,6 +90,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 and job.created + job.updated + job.unchanged > 0
             ),
             "more_errors": job.rejected > len({e["row"] for e in job.errors}) or len(job.errors) >= 1000,
+            "may_download_original": _uploaded_by(job, request.user),
         },
     )
 
@@ -163,7 +164,16 @@ def import_error_file(request: HttpRequest, pk: int) -> FileResponse:
 def import_original_file(request: HttpRequest, pk: int) -> FileResponse:
     """The file as it was uploaded, untouched (its cells are not neutralised): for its
     uploader only. Everyone else in scope gets the error file, whose cells are safe to open."""
-    job = get_object_or_404(_jobs(request), pk=pk, user=request.user)
-    if not job.upload:
+    job = get_object_or_404(_jobs(request), pk=pk)
+    if not _uploaded_by(job, request.user):
         raise Http404
     return FileResponse(job.upload.open("rb"), as_attachment=True, filename=job.file_name)
+
+
+def _uploaded_by(job: ImportJob, user: Any) -> bool:
+    """Whether `user` uploaded the file kept on `job`. A confirmed preview shares its file:
+    whoever confirmed someone else's upload did not upload it."""
+    if not job.upload or job.user_id != user.pk:
+        return False
+    earlier = ImportJob.objects.filter(upload=job.upload.name, pk__lt=job.pk)
+    return not earlier.exclude(user=user).exists()

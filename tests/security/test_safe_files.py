@@ -266,6 +266,13 @@ def test_the_original_upload_stays_untouched_for_its_uploader_only(dealer, deale
     assert url not in client_for(hq_manager).get(detail).content.decode()
     for other in (hq_manager, hq_admin):  # who may see the import, but did not upload it
         assert client_for(other).get(url).status_code == 404
+    # nor by confirming the dealer's preview, which shares its file
+    client_for(hq_manager).post(reverse("imports:confirm", args=[job.pk]), {"mode": "partial"})
+    confirmed = ImportJob.objects.latest("pk")
+    assert confirmed.user == hq_manager and confirmed.upload.name == job.upload.name
+    assert client_for(hq_manager).get(reverse("imports:original", args=[confirmed.pk])).status_code == 404
+    page = client_for(hq_manager).get(reverse("imports:detail", args=[confirmed.pk])).content.decode()
+    assert reverse("imports:original", args=[confirmed.pk]) not in page
 
 
 # --- the Django admin's exports -------------------------------------------------------------------
