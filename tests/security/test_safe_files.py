@@ -112,6 +112,17 @@ def assert_safe(content: bytes, fmt: str, where: str) -> None:
 # --- the world: a dealer whose every text is a formula -------------------------------------------
 
 
+def _set(model: type[models.Model], pk: int, **texts: str) -> None:
+    """Set these text fields of a row, each cut to its column's length."""
+    fields = {name: model._meta.get_field(name) for name in texts}
+    model.objects.filter(pk=pk).update(
+        **{
+            name: text[: fields[name].max_length] if fields[name].max_length else text
+            for name, text in texts.items()
+        }
+    )
+
+
 def _poison(instance: models.Model, skip: Iterable[str] = ()) -> None:
     """Set every free-text field (no choices) of `instance` to a payload, cut to its length."""
     values = {}
@@ -137,10 +148,10 @@ def world(cast, dealer, other_dealer, far_dealer) -> dict[str, Any]:
     make_action(dealer, origin="rule:safe-files")
     make_ledger_entry(dealer, origin="rule:safe-files-ledger")
 
-    Dealer.objects.filter(pk=dealer.pk).update(name=PAYLOADS[0], city=PAYLOADS[1], province=PAYLOADS[2])
-    Region.objects.filter(pk=dealer.region_id).update(name=PAYLOADS[3])
+    _set(Dealer, dealer.pk, name=PAYLOADS[0], city=PAYLOADS[1], province=PAYLOADS[2])
+    _set(Region, dealer.region_id, name=PAYLOADS[3])
     _poison(ro, skip=["ro_number"])
-    RepairOrderFactory(dealer=dealer, ro_number=PAYLOADS[4], closed_at=local("2026-10-15 10:00"))
+    RepairOrderFactory(dealer=dealer, ro_number=PAYLOADS[4][:40], closed_at=local("2026-10-15 10:00"))
     for record in [*SurveyResponse.objects.filter(dealer=dealer), *Complaint.objects.filter(dealer=dealer)]:
         _poison(record, skip=["response_id", "complaint_id"])
     IncentiveAction.objects.update(reason=PAYLOADS[5])
@@ -294,9 +305,9 @@ def admin_world(cast, dealer) -> dict[str, Any]:
         ),
     ):
         _poison(record, skip=["ro_number"])
-    Dealer.objects.filter(pk=dealer.pk).update(name=PAYLOADS[0], city=PAYLOADS[1], province=PAYLOADS[2])
-    Region.objects.filter(pk=dealer.region_id).update(name=PAYLOADS[3])
-    User.objects.filter(pk=cast["dealer_user"].pk).update(username=PAYLOADS[4])
+    _set(Dealer, dealer.pk, name=PAYLOADS[0], city=PAYLOADS[1], province=PAYLOADS[2])
+    _set(Region, dealer.region_id, name=PAYLOADS[3])
+    _set(User, cast["dealer_user"].pk, username=PAYLOADS[4])
     return {**cast, "dealer": dealer}
 
 
@@ -360,6 +371,7 @@ WALKED = {
     "assessments.management.commands.export_scorecards.Command.handle": "export_scorecards command",
     "assessments.importing.service.import_file": "error file test",
     "assessments.importing.service._reject": "error file test",
+    "assessments.importing.service._read_and_run": "error file test",
     "incentives.views._download": "incentive queue and ledger",
     "surveys.views._export": "daily clearing, survey results, hot alerts, invitations",
 }
