@@ -198,9 +198,9 @@ def run_stored_job(job: ImportJob, *, report_progress: bool = False) -> ImportJo
 
 class _progress_reporter:  # noqa: N801 - a callable, reads like a function
     """Writes rows_done on the job through a connection of its own, so the progress bar
-    moves while the import's transaction is still open. SQLite allows one writer at a time:
-    there only a preview (which runs outside any transaction) moves the bar as it goes, with
-    short writes of its own; an import's bar jumps at the end.
+    moves while the import's transaction is still open (PostgreSQL). SQLite allows one
+    writer at a time, and there the import runs outside any long transaction: the bar moves
+    by short writes between chunks, on the import's own connection.
     """
 
     def __init__(self, job: ImportJob) -> None:
