@@ -2,6 +2,11 @@
 
 Every text cell that starts with = + - @, a tab or a carriage return is prefixed with a
 single quote. CSV is UTF-8 with a BOM so Chinese Excel opens it as UTF-8.
+
+`safe_cell` is the one escaping helper of every file the portal writes: these writers,
+the import error files (assessments.importing.service) and the admin's exports
+(`FormulaSafeResource` in assessments.resources). tests/security/test_safe_files.py walks
+them all.
 """
 
 from __future__ import annotations
@@ -21,6 +26,11 @@ def safe_cell(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def safe_row(row: Iterable[Any]) -> list[Any]:
+    """A row of cells, each neutralised by `safe_cell`."""
+    return [safe_cell(value) for value in row]
 
 
 def write_csv(rows: Iterable[Sequence[Any]], header: Sequence[str]) -> bytes:

@@ -29,7 +29,16 @@ class ScopedDealerWidget(ForeignKeyWidget):
         return Dealer.objects.all() if user is None else Dealer.objects.for_user(user)
 
 
-class ServiceDataResource(resources.ModelResource):
+class FormulaSafeResource(resources.ModelResource):
+    """The base of every admin resource: each exported cell goes through `safe_cell`, so
+    neither the CSV nor the XLSX export holds a cell a spreadsheet would run as a formula
+    (in XLSX a text starting with "=" would be written as a live formula)."""
+
+    def export_field(self, field: Any, instance: Any, **kwargs: Any) -> Any:
+        return safe_cell(super().export_field(field, instance, **kwargs))
+
+
+class ServiceDataResource(FormulaSafeResource):
     """Shared behaviour: atomic imports, dealer by code, formula-safe exports, scoped rows."""
 
     dealer = fields.Field(attribute="dealer", column_name="dealer_code", widget=ScopedDealerWidget())
@@ -42,9 +51,6 @@ class ServiceDataResource(resources.ModelResource):
         kwargs["rollback_on_validation_errors"] = True
         self._importing_user = kwargs.get("user")
         return super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors, **kwargs)
-
-    def export_field(self, field: Any, instance: Any, **kwargs: Any) -> Any:
-        return safe_cell(super().export_field(field, instance, **kwargs))
 
     def get_queryset(self) -> Any:
         """The rows an import may update: only those of the importing user's dealers.
@@ -125,11 +131,8 @@ class MonthlySubmissionResource(ServiceDataResource):
         skip_unchanged = True
 
 
-class ImportJobResource(resources.ModelResource):
+class ImportJobResource(FormulaSafeResource):
     """Export only: the record of every import."""
-
-    def export_field(self, field: Any, instance: Any, **kwargs: Any) -> Any:
-        return safe_cell(super().export_field(field, instance, **kwargs))
 
     class Meta:
         model = ImportJob

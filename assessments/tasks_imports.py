@@ -73,9 +73,11 @@ def imports_sweep() -> dict[str, int]:
     failed = running.filter(
         Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True, started_at__lt=stale) | Q(pk__in=dead)
     )
+    # PostgreSQL imports in one transaction, which died with its process; SQLite writes chunk by chunk.
+    lost = msg.IMPORT_LOST if connection.vendor == "postgresql" else msg.IMPORT_LOST_CHUNKS
     failed_count = failed.update(
         status=ImportStatus.FAILED,
-        message=str(msg.IMPORT_LOST),
+        message=str(lost),
         finished_at=now,
     )
     queued = 0

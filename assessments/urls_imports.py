@@ -13,4 +13,5 @@ urlpatterns = [
     path("<int:pk>/progress/", views.import_progress, name="progress"),
     path("<int:pk>/errors.csv", views.import_errors_csv, name="errors_csv"),
     path("<int:pk>/rejected-rows.csv", views.import_error_file, name="error_file"),
+    path("<int:pk>/original/", views.import_original_file, name="original"),
 ]

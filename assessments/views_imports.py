@@ -7,7 +7,6 @@ in the Celery task `run_import` (with a progress bar) for a large one.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -16,7 +15,6 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -26,7 +24,7 @@ from .choices import ImportStatus
 from .exporting import write_csv
 from .forms_imports import ImportUploadForm
 from .importing import messages as msg
-from .importing.service import run_stored_job
+from .importing.jobs import import_job_start, import_job_store, upload_limit_reached
 from .models import ImportJob
 
 FINISHED = {
@@ -65,55 +63,19 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     form = ImportUploadForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        job = _store_upload(request, form.cleaned_data["kind"], form.cleaned_data["file"])
-        return redirect("imports:detail", pk=job.pk)
+        if upload_limit_reached(request.user):
+            form.add_error(None, msg.UPLOAD_LIMIT_REACHED % {"limit": settings.IMPORT_UPLOADS_PER_HOUR})
+        else:
+            # Record the upload, keep the file on the job, and preview it (a dry run).
+            job = import_job_store(
+                user=request.user,
+                kind=form.cleaned_data["kind"],
+                upload=form.cleaned_data["file"],
+                dry_run=True,
+            )
+            import_job_start(job)
+            return redirect("imports:detail", pk=job.pk)
     return render(request, "assessments/imports/upload.html", {"form": form})
-
-
-def _store_upload(request: HttpRequest, kind: str, upload: Any) -> ImportJob:
-    """Record the upload, keep the file on the job, and preview it (a dry run)."""
-    user = request.user
-    job = ImportJob(
-        kind=kind,
-        user=user,
-        dealer_id=user.dealer_id if user.role == Role.DEALER_USER else None,  # type: ignore[union-attr]
-        file_name=Path(upload.name).name[:255],
-        file_size=upload.size,
-        dry_run=True,
-    )
-    limit = settings.IMPORT_MAX_FILE_BYTES
-    if upload.size > limit:
-        # Refused before it is stored: a record without the file.
-        job.status = ImportStatus.REJECTED
-        job.message = str(msg.FILE_TOO_LARGE) % {"size": f"{upload.size:,}", "limit": f"{limit:,}"}
-        job.finished_at = timezone.now()
-        job.save()
-        return job
-    job.upload.save(job.file_name, upload, save=False)
-    job.save()
-    _run(job, estimated_rows=_estimate_rows(Path(job.upload.path)))
-    return job
-
-
-def _estimate_rows(path: Path) -> int:
-    """Lines of a CSV (cheap, an upper bound); for XLSX, a rough figure from its size."""
-    with path.open("rb") as handle:
-        head = handle.read(4)
-        if head.startswith(b"PK"):
-            return path.stat().st_size // 25
-        handle.seek(0)
-        return sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
-
-
-def _run(job: ImportJob, *, estimated_rows: int) -> None:
-    if estimated_rows <= settings.IMPORT_BACKGROUND_ROWS:
-        run_stored_job(job)
-        return
-    from .tasks_imports import enqueue_import
-
-    job.rows_total = estimated_rows
-    job.save(update_fields=["rows_total"])
-    enqueue_import(job, translation.get_language())
 
 
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -131,6 +93,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 and job.created + job.updated + job.unchanged > 0
             ),
             "more_errors": job.rejected > len({e["row"] for e in job.errors}) or len(job.errors) >= 1000,
+            "may_download_original": _uploaded_by(job, request.user),
         },
     )
 
@@ -154,7 +117,7 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         dry_run=False,
         rows_total=preview.rows_total,
     )
-    _run(job, estimated_rows=preview.rows_total)
+    import_job_start(job, estimated_rows=preview.rows_total)
     return redirect("imports:detail", pk=job.pk)
 
 
@@ -201,3 +164,22 @@ def import_error_file(request: HttpRequest, pk: int) -> FileResponse:
         filename=f"import-{job.pk}-rejected-rows.csv",
         content_type="text/csv; charset=utf-8",
     )
+
+
+@require_GET
+def import_original_file(request: HttpRequest, pk: int) -> FileResponse:
+    """The file as it was uploaded, untouched (its cells are not neutralised): for its
+    uploader only. Everyone else in scope gets the error file, whose cells are safe to open."""
+    job = get_object_or_404(_jobs(request), pk=pk)
+    if not _uploaded_by(job, request.user):
+        raise Http404
+    return FileResponse(job.upload.open("rb"), as_attachment=True, filename=job.file_name)
+
+
+def _uploaded_by(job: ImportJob, user: Any) -> bool:
+    """Whether `user` uploaded the file kept on `job`. A confirmed preview shares its file:
+    whoever confirmed someone else's upload did not upload it."""
+    if not job.upload or job.user_id != user.pk:
+        return False
+    earlier = ImportJob.objects.filter(upload=job.upload.name, pk__lt=job.pk)
+    return not earlier.exclude(user=user).exists()

@@ -1,12 +1,14 @@
 """django-import-export resources for the admin (the portal's own import is assessments.importing)."""
 
-from import_export import fields, resources
+from import_export import fields
 from import_export.widgets import ForeignKeyWidget
+
+from assessments.resources import FormulaSafeResource
 
 from .models import Dealer, Region
 
 
-class DealerResource(resources.ModelResource):
+class DealerResource(FormulaSafeResource):
     region = fields.Field(attribute="region", column_name="region", widget=ForeignKeyWidget(Region, "name"))
 
     class Meta:

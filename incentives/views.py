@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from assessments.exporting import write_csv, write_xlsx
 from assessments.models import Scorecard
 from dealers.models import Dealer
+from dealers.redirects import redirect_to_next
 
 from .choices import ActionStatus, ActionType, CorrectionKind
 from .models import Appeal, IncentiveAction, IncentiveRule, LedgerEntry, RectificationOrder
@@ -106,7 +107,7 @@ def action_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Decision recorded."))
     except IncentiveError as exc:
         messages.error(request, str(exc))
-    return redirect(request.POST.get("next") or "incentives:queue")
+    return redirect_to_next(request, "incentives:queue")
 
 
 @require_POST

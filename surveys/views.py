@@ -31,6 +31,7 @@ from assessments.selectors_pages import PeriodRef, default_period, month_choices
 from dealers.choices import Role
 from dealers.models import Dealer
 from dealers.permissions import role_required
+from dealers.redirects import redirect_to_next
 
 from . import events
 from . import messages as msg
@@ -538,7 +539,7 @@ def response_exclude_view(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, exc.message)
         else:
             messages.success(request, msg.EXCLUDED_OK % {"response": response.response_id})
-    return redirect(_safe_next(request, reverse("surveys:review")))
+    return redirect_to_next(request, "surveys:review")
 
 
 @require_POST
@@ -550,15 +551,6 @@ def flag_keep_view(request: HttpRequest, pk: int) -> HttpResponse:
     flag_keep(flag, actor=request.user, note=note)  # type: ignore[arg-type]
     messages.success(request, msg.FLAG_KEPT_OK)
     return redirect("surveys:review")
-
-
-def _safe_next(request: HttpRequest, default: str) -> str:
-    from django.utils.http import url_has_allowed_host_and_scheme
-
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return default
 
 
 # --- follow-up calls (HQ call centre) ---------------------------------------------------

@@ -505,6 +505,9 @@ class ImportJobSerializer(DescribedModelSerializer):
         default=None,
         help_text=_("The uploader's dealer, for a dealer user's import."),
     )
+    url = serializers.HyperlinkedIdentityField(
+        view_name="api:importjob-detail", help_text=_("This import's record: follow its status here.")
+    )
     progress_percent = serializers.IntegerField(read_only=True, help_text=_("Rows processed, in per cent."))
     error_file_url = serializers.SerializerMethodField(
         help_text=_("Where to download the rejected rows with their errors; null when there are none.")
@@ -514,6 +517,7 @@ class ImportJobSerializer(DescribedModelSerializer):
         model = ImportJob
         fields = [
             "id",
+            "url",
             "kind",
             "user",
             "dealer",

@@ -24,13 +24,14 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 
 from config.api_base import HQ_ADMIN_ONLY, HQ_ONLY, Conflict, DescribedPagination, ScopedViewSet
 from config.api_parsers import JSONParser
 from dealers.choices import MANAGER_ROLES, Role
 
 from ..choices import SubmissionStatus
-from ..importing import import_file
+from ..importing.jobs import import_job_start, import_job_store
 from ..models import (
     Complaint,
     ImportJob,
@@ -508,32 +509,51 @@ class ImportJobViewSet(*READ_ONLY, mixins.CreateModelMixin, ScopedViewSet):
     action_roles = {"create": UPLOAD_ROLES}
 
     action_parsers = {"create": [MultiPartParser, FormParser]}
+    throttle_scope = "uploads"  # applied to `create` only, see get_throttles
+
+    def get_throttles(self) -> list[Any]:
+        throttles = super().get_throttles()
+        if self.action == "create":
+            throttles.append(ScopedRateThrottle())  # scope "uploads", per user
+        return throttles
 
     @extend_schema(
         summary="Upload a file to import",
-        description="Upload a .csv or .xlsx file of one kind (data-formats.md). The import runs and its record "
-        "is returned: status, counts and row errors. A large file runs in the background: follow its status.",
+        description=(
+            "Upload a .csv or .xlsx file of one kind (data-formats.md); the file is kept on the import's "
+            "record. A small file is imported at once: 201 with the finished record (status, counts, row "
+            "errors). A file of more than IMPORT_BACKGROUND_ROWS rows (5,000 by default) runs in the "
+            "background: 202 with the record as queued, its URL in `url` and in the Location header; "
+            "follow `status`, `rows_done`, `rows_total` and `progress_percent` there until `finished_at` "
+            "is set. Uploads are limited per user (IMPORT_UPLOADS_PER_HOUR, 30 an hour by default): "
+            "beyond it, 429 with Retry-After."
+        ),
         request={"multipart/form-data": ImportUploadSerializer},
-        responses={201: ImportJobSerializer, 202: ImportJobSerializer},
+        responses={
+            201: OpenApiResponse(ImportJobSerializer, description="Imported (or previewed) at once."),
+            202: OpenApiResponse(
+                ImportJobSerializer,
+                description="Queued to run in the background; follow the record at `url` (the Location header).",
+            ),
+            429: OpenApiResponse(description="Too many uploads; try again after Retry-After seconds."),
+        },
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         upload = ImportUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         data = upload.validated_data
-        job = import_file(
-            data["kind"],
-            data["file"],
+        job = import_job_store(
             user=request.user,
-            file_name=data["file"].name,
-            partial=data["partial"],
+            kind=data["kind"],
+            upload=data["file"],
             dry_run=data["dry_run"],
+            partial=data["partial"],
         )
-        job = self.get_queryset().get(pk=job.pk)
-        finished = job.finished_at is not None
-        return Response(
-            self.get_serializer(job).data,
-            status=status.HTTP_201_CREATED if finished else status.HTTP_202_ACCEPTED,
-        )
+        queued = import_job_start(job)
+        body = self.get_serializer(self.get_queryset().get(pk=job.pk)).data
+        if not queued:
+            return Response(body, status=status.HTTP_201_CREATED)
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
 
     @extend_schema(
         summary="Download the rejected rows",

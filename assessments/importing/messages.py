@@ -63,9 +63,17 @@ IMPORT_LOST = _(
     "The import stopped: the background worker running it was lost. Nothing was written; "
     "upload the file again."
 )
+IMPORT_LOST_CHUNKS = _(
+    "The import stopped: the process running it was lost. Rows written before that stay; "
+    "import the same file again to complete it."
+)
 IMPORT_CONFLICT = _(
     "Another import was writing the same records at the same time, so nothing of this file "
     "was written. Import it again."
+)
+IMPORT_FAILED_AFTER_WRITING = _(
+    "The import failed on an unexpected error after writing %(count)s rows; import the same file again "
+    "to complete it (rows already written are left as they are)."
 )
 
 # One cell or one row
@@ -113,3 +121,13 @@ ROW_KEY_TAKEN = _("“%(value)s” is already used by a record you may not chang
 ROW_BAD_PERIOD = _("“%(value)s” is not a month like 2026-10")
 ROW_PERIOD_CLOSED = _("the period %(value)s is closed")
 ROW_ALREADY_APPROVED = _("the submission for %(value)s is already approved; ask HQ to return it first")
+
+# Uploads
+UPLOAD_LIMIT_REACHED = _(
+    "You have started %(limit)s imports in the last hour, the most allowed; try again later."
+)
+ERROR_FILE_NOTE = _(
+    "note: cells that a spreadsheet would run as a formula (starting with = + - @, a tab or a "
+    "carriage return) are prefixed with ' in this file; the file as uploaded is kept unchanged for its "
+    "uploader"
+)

@@ -2,16 +2,23 @@
 
 `import_file` reads a file once. A parsing thread validates rows into typed records
 (pure Python, no database) and hands them over in chunks; this thread checks what needs
-the database, writes each chunk, and spools rejected rows, so the database works while
-Python parses and memory stays flat. Everything is written in one transaction:
+the database, writes each chunk, and spools rejected rows (formula-like cells neutralised),
+so the database works while Python parses and memory stays flat. On PostgreSQL everything
+is written in one transaction:
 
 - atomic (default): any rejected row rolls the whole file back;
 - partial: valid rows are kept, rejected ones go whole to the error file;
 - dry run: rows are written and counted, then rolled back — a faithful preview.
+
+SQLite has one writer at a time, so there no import holds the write lock for long (a
+sign-in would wait on it): a dry run writes nothing and counts by key look-ups, outside
+any transaction; an import writes each chunk in a transaction of its own, and an atomic
+one first checks the whole file that way (reading it twice) and writes only a clean file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import logging
@@ -33,6 +40,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 
 from assessments.choices import ImportKind, ImportStatus, PeriodStatus
+from assessments.exporting import safe_row
 from assessments.models import ImportJob, Period
 from dealers.choices import HQ_ROLES, Role
 from dealers.models import Dealer
@@ -113,18 +121,40 @@ def import_file(
             _describe_file(job, path)
             spec = get_kind(kind)
             _check_allowed(spec, user)
+            errors_writer = csv.writer(spool)
             for attempt in range(2):
                 try:
-                    with open_table(path, job.file_name) as table:
-                        outcome.notes.extend(table.notes)
-                        bound = spec.bind(table.header)
-                        errors_writer = csv.writer(spool)
-                        errors_writer.writerow([*table.header, "error"])
-                        _run(spec, table, bound, user, job, outcome, errors_writer, progress)
+                    if not _one_writer() or dry_run:
+                        # One transaction (rolled back for a dry run), or, for a dry run on SQLite, none.
+                        mode = COUNT if dry_run and _one_writer() else ONE_TRANSACTION
+                        _read_and_run(spec, path, user, job, outcome, errors_writer, progress, mode)
+                    else:
+                        # SQLite has one writer at a time: write chunk by chunk, each its own short
+                        # transaction, so nobody (signing in) waits long. An all-or-nothing import
+                        # first checks every row without writing, and writes only a clean file.
+                        if not partial:
+                            _read_and_run(spec, path, user, job, outcome, errors_writer, None, COUNT)
+                        if partial or not (outcome.rejected or outcome.rows == 0):
+                            outcome = Outcome()
+                            _read_and_run(
+                                spec,
+                                path,
+                                user,
+                                job,
+                                outcome,
+                                errors_writer,
+                                progress,
+                                CHUNKS,
+                                header=partial,
+                            )
+                            if outcome.rejected and not partial:  # a row changed by someone else meanwhile
+                                job.status = ImportStatus.PARTIAL
+                                job.message = str(msg.IMPORT_SOME_ROWS_REJECTED) % {"count": outcome.rejected}
                     break
                 except IntegrityError:
                     # Another import wrote the same keys between our look-up and our write; this
-                    # one rolled back whole. Once more from a clean start; twice is a conflict.
+                    # one rolled back. Once more from a clean start (an upsert: rows already
+                    # written are found unchanged); twice is a conflict.
                     if attempt:
                         raise ImportConflict from None
                     outcome = Outcome()
@@ -142,7 +172,11 @@ def import_file(
     except Exception:
         logger.exception("import %s failed", job.pk)
         job.status = ImportStatus.FAILED
-        job.message = str(msg.IMPORT_FAILED)
+        written = outcome.created + outcome.updated if _one_writer() and not dry_run else 0
+        if written:  # SQLite: the chunks before the error are written
+            job.message = str(msg.IMPORT_FAILED_AFTER_WRITING) % {"count": written}
+        else:
+            job.message = str(msg.IMPORT_FAILED)
         _finish(job, outcome, None)
         raise
     finally:
@@ -197,8 +231,9 @@ def run_stored_job(job: ImportJob, *, report_progress: bool = False) -> ImportJo
 
 class _progress_reporter:  # noqa: N801 - a callable, reads like a function
     """Writes rows_done on the job through a connection of its own, so the progress bar
-    moves while the import's transaction is still open. PostgreSQL only: SQLite allows one
-    writer at a time, so there the bar jumps at the end.
+    moves while the import's transaction is still open (PostgreSQL). SQLite allows one
+    writer at a time, and there the import runs outside any long transaction: the bar moves
+    by short writes between chunks, on the import's own connection.
     """
 
     def __init__(self, job: ImportJob) -> None:
@@ -211,8 +246,17 @@ class _progress_reporter:  # noqa: N801 - a callable, reads like a function
         self.last = 0.0
 
     def __call__(self, rows_done: int) -> None:
+        from django.db import connection
+
         now = time.monotonic()
-        if self.connection is None or now - self.last < 1:
+        if now - self.last < 1:
+            return
+        if self.connection is None:
+            if not connection.in_atomic_block:  # a short write of its own, in autocommit
+                self.last = now
+                ImportJob.objects.filter(pk=self.job_id).update(
+                    rows_done=rows_done, heartbeat_at=timezone.now()
+                )
             return
         self.last = now
         table = ImportJob._meta.db_table
@@ -328,6 +372,42 @@ def _actor(user: Any) -> Actor:
 
 # --- the pipeline -----------------------------------------------------------------------
 
+# How a pass writes: all rows in one transaction; each chunk in a transaction of its own;
+# or nothing, counting what would be written, outside any transaction.
+ONE_TRANSACTION, CHUNKS, COUNT = "one transaction", "chunks", "count"
+
+
+def _one_writer() -> bool:
+    """Whether the database lets one connection write at a time (SQLite): there a long
+    transaction keeps every other writer, a sign-in too, waiting."""
+    from django.db import connection
+
+    return connection.vendor == "sqlite"
+
+
+def _read_and_run(
+    spec: Kind,
+    path: Path,
+    user: Any,
+    job: ImportJob,
+    outcome: Outcome,
+    errors_writer: Any,
+    progress: ProgressCallback | None,
+    mode: str,
+    *,
+    header: bool = True,
+) -> None:
+    """One pass over the file; `header` starts the error file with its header row."""
+    with open_table(path, job.file_name) as table:
+        if header:
+            outcome.notes.extend(table.notes)
+        bound = spec.bind(table.header)
+        if header:
+            # The dealer's cells go back to whoever opens the file: neutralised like every
+            # export, which the error column's header says (the original stays as uploaded).
+            errors_writer.writerow(safe_row([*table.header, f"error ({msg.ERROR_FILE_NOTE})"]))
+        _run(spec, table, bound, user, job, outcome, errors_writer, progress, mode)
+
 
 def _run(
     spec: Kind,
@@ -338,6 +418,7 @@ def _run(
     outcome: Outcome,
     errors_writer: Any,
     progress: ProgressCallback | None,
+    mode: str = ONE_TRANSACTION,
 ) -> None:
     context = _context(user)
     actor = _actor(user)
@@ -365,10 +446,10 @@ def _run(
         daemon=True,
     )
     parser.start()
-    writer = writer_for(spec, actor, timezone.now().replace(microsecond=0))
-    write_all = job.partial or job.dry_run
+    writer = writer_for(spec, actor, timezone.now().replace(microsecond=0), counting=mode == COUNT)
+    write_all = job.partial or job.dry_run or mode != ONE_TRANSACTION
     try:
-        with _alive(job), transaction.atomic():
+        with _alive(job), transaction.atomic() if mode == ONE_TRANSACTION else contextlib.nullcontext():
             writer.begin()
             for chunk in _drain(chunks):
                 if chunk.records:
@@ -376,7 +457,8 @@ def _run(
                 if chunk.rejected:
                     _reject(chunk, outcome, errors_writer)
                 if chunk.records and (write_all or not outcome.rejected):
-                    created, updated, unchanged = writer.write(chunk.records, chunk.repair_orders)
+                    with transaction.atomic() if mode == CHUNKS else contextlib.nullcontext():
+                        created, updated, unchanged = writer.write(chunk.records, chunk.repair_orders)
                     outcome.created += created
                     outcome.updated += updated
                     outcome.unchanged += unchanged
@@ -384,11 +466,18 @@ def _run(
                 if progress is not None:
                     progress(outcome.rows)
             writer.end()
-            if job.dry_run or (outcome.rejected and not job.partial) or outcome.rows == 0:
+            if mode == COUNT:
+                raise _RollBack  # nothing was written
+            if mode == ONE_TRANSACTION and (
+                job.dry_run or (outcome.rejected and not job.partial) or outcome.rows == 0
+            ):
                 raise _RollBack
             if outcome.created or outcome.updated:
-                # In the import's own transaction: the request commits with the rows or not at all.
-                _queue_recompute(_periods_to_recompute(spec.kind, outcome.months))
+                # In one transaction: the request commits with the rows or not at all. Chunk by
+                # chunk (SQLite), after the last chunk: a crash before it leaves a half-written
+                # import that says so, and importing the file again asks for the recompute.
+                with transaction.atomic():
+                    _queue_recompute(_periods_to_recompute(spec.kind, outcome.months))
     except _RollBack:
         pass
     finally:
@@ -427,7 +516,7 @@ def _reject(chunk: Any, outcome: Outcome, errors_writer: Any) -> None:
             if len(outcome.errors) < KEPT_ERRORS:
                 outcome.errors.append({"row": number, "column": column, "message": message})
         text = "; ".join(f"{column}: {message}" if column else message for column, message in errors)
-        errors_writer.writerow([*cells, text])
+        errors_writer.writerow(safe_row([*cells, text]))
 
 
 def _parse(

@@ -7,7 +7,10 @@ row counts give created / updated / unchanged.
 Other databases (SQLite in development and tests): bulk look-ups of the chunk's keys,
 `bulk_create` and `bulk_update`.
 
-Both run inside the caller's transaction; neither commits.
+Both run inside the caller's transaction; neither commits. On SQLite, which has one
+writer at a time, a dry run (and the check before an all-or-nothing import) takes the ORM
+path with `counting=True`: the same look-ups decide created / updated / unchanged, and
+nothing is written, so it needs no transaction and holds no write lock.
 """
 
 from __future__ import annotations
@@ -254,13 +257,19 @@ ORM_TABLES: dict[str, OrmTable] = {
 
 
 class OrmWriter:
-    """Chunked bulk upsert through the ORM: one look-up of existing keys per slice."""
+    """Chunked bulk upsert through the ORM: one look-up of existing keys per slice.
 
-    def __init__(self, kind: Kind, actor: Actor, now: datetime) -> None:
+    `counting` only counts what the upsert would do and writes nothing. That is faithful
+    because no row of a file depends on another row's write: keys are unique within a file
+    and the checks look at other tables (repair orders) or at rows the file does not hold.
+    """
+
+    def __init__(self, kind: Kind, actor: Actor, now: datetime, *, counting: bool = False) -> None:
         self.kind = kind
         self.table = ORM_TABLES[kind.kind]
         self.actor = actor
         self.now = now
+        self.counting = counting
         self.regions: dict[str, int] = {}
 
     def begin(self) -> None:
@@ -292,7 +301,10 @@ class OrmWriter:
 
     def _region_id(self, name: str) -> int:
         region_id = self.regions.get(name)
-        if region_id is None:
+        if region_id is None and self.counting:
+            # A region the file would create: an id no existing region has, nothing written.
+            region_id = self.regions[name] = -1 - len(self.regions)
+        elif region_id is None:
             region_id = self.regions[name] = Region.objects.get_or_create(name=name)[0].pk
         return region_id
 
@@ -330,6 +342,8 @@ class OrmWriter:
                 setattr(obj, f, value)
             changed.append(obj)
         model = self.table.model
+        if self.counting:
+            return len(new), len(changed), unchanged
         if new:
             model.objects.bulk_create(new)
         if changed:
@@ -636,7 +650,8 @@ class CopyWriter:
         return update, insert
 
 
-def writer_for(kind: Kind, actor: Actor, now: datetime) -> OrmWriter | CopyWriter:
-    if connection.vendor == "postgresql" and kind.kind in COPY_TABLES:
+def writer_for(kind: Kind, actor: Actor, now: datetime, *, counting: bool = False) -> OrmWriter | CopyWriter:
+    """The writer for this database; `counting` (the ORM path) writes nothing and counts."""
+    if connection.vendor == "postgresql" and kind.kind in COPY_TABLES and not counting:
         return CopyWriter(kind, actor, now)
-    return OrmWriter(kind, actor, now)
+    return OrmWriter(kind, actor, now, counting=counting)

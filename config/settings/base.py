@@ -208,7 +208,12 @@ REST_FRAMEWORK = {
         "config.api_throttles.ApiAnonRateThrottle",
         "config.api_throttles.ApiUserRateThrottle",
     ],
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/minute", "user": "2000/minute"},
+    # "uploads": imports through the API, per user (the upload page counts import records).
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": "60/minute",
+        "user": "2000/minute",
+        "uploads": f"{os.environ.get('IMPORT_UPLOADS_PER_HOUR', '30')}/hour",
+    },
     "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
     # How many proxies sit in front: throttling trusts only that many X-Forwarded-For hops.
     "NUM_PROXIES": int(os.environ.get("DJANGO_NUM_PROXIES", "0")),
@@ -251,6 +256,7 @@ CSP_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", False)
 IMPORT_MAX_FILE_BYTES = int(os.environ.get("IMPORT_MAX_FILE_BYTES", str(200 * 1024 * 1024)))
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "2000000"))
 IMPORT_BACKGROUND_ROWS = int(os.environ.get("IMPORT_BACKGROUND_ROWS", "5000"))
+IMPORT_UPLOADS_PER_HOUR = int(os.environ.get("IMPORT_UPLOADS_PER_HOUR", "30"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

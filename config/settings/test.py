@@ -10,7 +10,7 @@ MEDIA_ROOT = tempfile.mkdtemp(prefix="aftersales-test-media-")
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
-    "DEFAULT_THROTTLE_RATES": {"anon": "10000/minute", "user": "100000/minute"},
+    "DEFAULT_THROTTLE_RATES": {"anon": "10000/minute", "user": "100000/minute", "uploads": "100000/hour"},
 }
 STATIC_ROOT = tempfile.mkdtemp(prefix="aftersales-test-static-")
 # Tests run tasks in-process whatever the broker; the worker test turns this off to go

