@@ -406,8 +406,6 @@ class SubmissionsKind(Kind):
     def finish(self, values: list[Any], errors: Errors, labels: list[str], context: Context) -> Any:
         code, period, technicians, certified, equipment_total, equipment_ok, training = values
         dealer_id = self.dealer_id(code, labels[0], errors, context)
-        if period is not None and period in context.closed_periods:
-            errors.append((labels[1], fail(msg.ROW_PERIOD_CLOSED, value=period).message))
         if technicians is not None and certified is not None and certified > technicians:
             errors.append(
                 (
