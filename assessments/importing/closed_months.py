@@ -74,10 +74,10 @@ SUBMISSION_FIGURES = (
 
 COUNTED: dict[str, tuple[Counted, ...]] = {
     ImportKind.REPAIR_ORDERS: (
-        # appointment_lead_days: booked orders opened in the month
-        Counted("opened_at", ("opened_at", "booked_at"), only_if="booked_at"),
         # every delivery KPI: cycle, on time, first-time fix, complaint rate, warranty, output
         Counted("closed_at", RO_DELIVERED),
+        # appointment_lead_days: booked orders opened in the month
+        Counted("opened_at", ("opened_at", "booked_at"), only_if="booked_at"),
     ),
     ImportKind.COMPLAINTS: (
         Counted(
