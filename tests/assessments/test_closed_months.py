@@ -463,3 +463,16 @@ def test_closing_a_period_records_its_comebacks(scored_months, dealer):
     ).filter(comeback_exists())
     assert {ro for ro, _ in recorded} == set(live.values_list("ro_number", flat=True))
     assert snapshot.taken_at - period.closed_at < timedelta(seconds=5)
+
+
+def test_a_key_holding_the_separator_the_look_up_uses_is_still_found(tmp_path, dealer, hq_manager):
+    # PostgreSQL sends a chunk's keys as one string split on \x1f; a key holding it takes
+    # the array path, and must not slip past the check.
+    orders = BY_NAME["repair_orders"]
+    odd = {"ro_number": "RO\x1f0001"}
+    assert run(tmp_path, orders, odd, user=hq_manager).created == 1
+    close("2026-10")
+    job = run(
+        tmp_path, orders, {**odd, **orders.november}, user=hq_manager
+    )  # only the stored one is in October
+    assert errors_of(job) == [(2, "closed_at", closed_oct())]
