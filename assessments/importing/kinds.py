@@ -58,7 +58,7 @@ class Context:
 
     dealers: dict[str, int] = field(default_factory=dict)
     sees_all: bool = True
-    closed_periods: frozenset[str] = frozenset()
+    closed_periods: frozenset[str] = frozenset()  # rows changing them are refused (closed_months.py)
 
 
 @dataclass
