@@ -42,7 +42,9 @@ from surveys.models import SurveyResponse
 from .choices import REPAIR_TYPES_FOR_REPAIR_KPIS, RepairType, ScorecardStatus, SubmissionStatus
 from .db_functions import EpochSeconds
 from .models import (
+    ComebackSnapshot,
     Complaint,
+    FrozenComeback,
     ImportJob,
     Kpi,
     KpiResult,
@@ -910,28 +912,46 @@ def first_time_fix_records(user: Any, dealer: Dealer, month: Month) -> DrillDown
     Whether there was a comeback is the engine's own rule (`comeback_exists`, any dealer).
     The repair that followed is named only where the user may see it; a comeback at a
     dealer outside the user's scope is shown as such, without its number.
+    A closed month reads the comebacks recorded when it closed (services/freeze.py), so
+    repairs imported later for the following month do not change what it counted.
     """
-    following = (
-        RepairOrder.objects.for_user(user)
-        .filter(
-            vin=OuterRef("vin"),
-            fault_code=OuterRef("fault_code"),
-            repair_type__in=REPAIR_TYPES_FOR_REPAIR_KPIS,
-            opened_at__gt=OuterRef("closed_at"),
-            opened_at__lte=OuterRef("closed_at") + COMEBACK_WINDOW,
-        )
-        .exclude(pk=OuterRef("pk"))
-        .order_by("opened_at", "pk")
+    snapshot_id = (
+        ComebackSnapshot.objects.filter(period__code=str(month)).values_list("pk", flat=True).first()
     )
+    if snapshot_id is not None:
+        frozen = FrozenComeback.objects.filter(snapshot_id=snapshot_id, repair_order_id=OuterRef("pk"))
+        seen = frozen.filter(following_dealer__in=Dealer.objects.for_user(user)).order_by(
+            "following_opened_at", "following_ro_number"
+        )
+        comeback = {
+            "comeback": Exists(frozen),
+            "next_ro": Subquery(seen.values("following_ro_number")[:1]),
+            "next_dealer": Subquery(seen.values("following_dealer__code")[:1]),
+            "next_opened_at": Subquery(seen.values("following_opened_at")[:1]),
+        }
+    else:
+        following = (
+            RepairOrder.objects.for_user(user)
+            .filter(
+                vin=OuterRef("vin"),
+                fault_code=OuterRef("fault_code"),
+                repair_type__in=REPAIR_TYPES_FOR_REPAIR_KPIS,
+                opened_at__gt=OuterRef("closed_at"),
+                opened_at__lte=OuterRef("closed_at") + COMEBACK_WINDOW,
+            )
+            .exclude(pk=OuterRef("pk"))
+            .order_by("opened_at", "pk")
+        )
+        comeback = {
+            "comeback": comeback_exists(),
+            "next_ro": Subquery(following.values("ro_number")[:1]),
+            "next_dealer": Subquery(following.values("dealer__code")[:1]),
+            "next_opened_at": Subquery(following.values("opened_at")[:1]),
+        }
     rows = (
         _closed_in(_repair_orders(user, dealer), month)
         .filter(repair_type__in=REPAIR_TYPES_FOR_REPAIR_KPIS)
-        .annotate(
-            comeback=comeback_exists(),
-            next_ro=Subquery(following.values("ro_number")[:1]),
-            next_dealer=Subquery(following.values("dealer__code")[:1]),
-            next_opened_at=Subquery(following.values("opened_at")[:1]),
-        )
+        .annotate(**comeback)
         .order_by("-comeback", "closed_at", "ro_number")
         .values(
             "ro_number",

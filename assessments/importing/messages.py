@@ -119,7 +119,10 @@ ROW_FAULT_CODE_REQUIRED = _("is required for repair and warranty orders")
 ROW_UNKNOWN_REPAIR_ORDER = _("there is no repair order “%(value)s” of dealer %(dealer)s")
 ROW_KEY_TAKEN = _("“%(value)s” is already used by a record you may not change")
 ROW_BAD_PERIOD = _("“%(value)s” is not a month like 2026-10")
-ROW_PERIOD_CLOSED = _("the period %(value)s is closed")
+ROW_PERIOD_CLOSED = _(
+    "the period %(value)s is closed: its scores are frozen, and this row would add or change "
+    "a record they counted"
+)
 ROW_ALREADY_APPROVED = _("the submission for %(value)s is already approved; ask HQ to return it first")
 
 # Uploads

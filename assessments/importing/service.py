@@ -426,6 +426,7 @@ def _run(
         spec.references_repair_orders
         or (spec.keyed_without_dealer and not context.sees_all)
         or (spec.kind == ImportKind.SUBMISSIONS and not actor.approves)
+        or bool(context.closed_periods)  # rows that would change a closed month are rejected
     )
     chunks: queue.Queue[Any] = queue.Queue(maxsize=3)
     stop = threading.Event()

@@ -32,6 +32,7 @@ from dealers.models import Dealer, Region
 from surveys.models import SurveyResponse
 
 from . import messages as msg
+from .closed_months import check_closed_months
 from .kinds import Context, Kind, Record
 from .values import fail, local_to_aware, to_decimal
 
@@ -105,6 +106,7 @@ def check_chunk(
         for i, record in enumerate(records):
             if (record[0], record[1]) in approved:
                 rejected.setdefault(i, ("period", fail(msg.ROW_ALREADY_APPROVED, value=record[1]).message))
+    check_closed_months(kind, records, context, actor, repair_orders, rejected)
     return rejected, repair_orders
 
 

@@ -1,11 +1,14 @@
 from .catalogue import Kpi, Scheme, SchemeKpi
+from .freeze import ComebackSnapshot, FrozenComeback
 from .imports import ImportJob
 from .periods import Period
 from .scorecards import KpiResult, RecomputeRequest, Scorecard, ScoreRun, ScoreRunPart, VetoIncident
 from .service_data import Complaint, MonthlySubmission, PartsOrder, RepairOrder
 
 __all__ = [
+    "ComebackSnapshot",
     "Complaint",
+    "FrozenComeback",
     "ImportJob",
     "Kpi",
     "KpiResult",

@@ -42,6 +42,7 @@ from ..scoring.catalogue import BY_CODE
 from ..scoring.engine import DealerInput, Measurement, score_period
 from ..scoring.rounding import round_half_up
 from ..selectors import kpi_measurements
+from .freeze import period_freeze_comebacks
 from .schemes import SchemeError, scheme_for_period, scheme_params
 
 SCORECARD_FIELDS = [
@@ -488,6 +489,7 @@ def period_close(period_code: str, *, actor: User | None = None) -> Period:
         period.closed_by = actor if actor and actor.pk else None
         period.save(update_fields=["status", "closed_at", "closed_by"])
         events.period_closed(actor=actor, period=period)
+        period_freeze_comebacks(period)  # the closed month's comeback flags, kept as counted
         # Closing evaluates the incentive rules in the same transaction: proposals exist iff closed.
         from incentives.services import rules_evaluate
 
