@@ -526,6 +526,7 @@ class ImportJobViewSet(*READ_ONLY, mixins.CreateModelMixin, ScopedViewSet):
             file_name=data["file"].name,
             partial=data["partial"],
             dry_run=data["dry_run"],
+            through_api=True,  # a dealer user's rows come from its DMS (RecordChannel.DMS_API)
         )
         job = self.get_queryset().get(pk=job.pk)
         finished = job.finished_at is not None

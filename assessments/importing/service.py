@@ -30,7 +30,7 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone, translation
 
-from assessments.choices import ImportKind, ImportStatus, PeriodStatus
+from assessments.choices import ImportKind, ImportStatus, PeriodStatus, RecordChannel
 from assessments.models import ImportJob, Period
 from dealers.choices import HQ_ROLES, Role
 from dealers.models import Dealer
@@ -38,7 +38,7 @@ from dealers.models import Dealer
 from . import messages as msg
 from .kinds import BoundRow, Context, Kind, Record, get_kind
 from .reading import FileRejected, Table, check_size, open_table
-from .writing import Actor, check_chunk, writer_for
+from .writing import RECORD_KEYS, Actor, check_chunk, writer_for
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +87,7 @@ def import_file(
     dry_run: bool = False,
     job: ImportJob | None = None,
     progress: ProgressCallback | None = None,
+    through_api: bool = False,
 ) -> ImportJob:
     """Import one file of `kind` (an ImportKind value) and return its ImportJob record.
 
@@ -96,7 +97,7 @@ def import_file(
     job failed and are raised.
     """
     started = time.monotonic()
-    job = _start_job(job, kind, user, file_name or _name_of(source), partial, dry_run)
+    job = _start_job(job, kind, user, file_name or _name_of(source), partial, dry_run, through_api)
     outcome = Outcome()
     spool = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in finally
         "w+", encoding="utf-8-sig", newline="", suffix=".csv", delete=False
@@ -203,7 +204,13 @@ class _progress_reporter:  # noqa: N801 - a callable, reads like a function
 
 
 def _start_job(
-    job: ImportJob | None, kind: str, user: Any, file_name: str, partial: bool, dry_run: bool
+    job: ImportJob | None,
+    kind: str,
+    user: Any,
+    file_name: str,
+    partial: bool,
+    dry_run: bool,
+    through_api: bool,
 ) -> ImportJob:
     if job is None:
         job = ImportJob(
@@ -213,6 +220,7 @@ def _start_job(
             file_name=file_name[:255],
         )
     job.partial, job.dry_run = partial, dry_run
+    job.through_api = job.through_api or through_api
     job.status = ImportStatus.RUNNING
     job.save()
     return job
@@ -286,8 +294,14 @@ def _context(user: Any) -> Context:
     )
 
 
-def _actor(user: Any) -> Actor:
-    return Actor(user=user, approves=user is None or user.role != Role.DEALER_USER)
+def _actor(user: Any, through_api: bool) -> Actor:
+    """Who writes, and the channel stamped on what they write (docs/data-keys.md)."""
+    if user is None:
+        return Actor(user=None, approves=True, channel=RecordChannel.SYSTEM)
+    if user.role == Role.DEALER_USER:
+        channel = RecordChannel.DMS_API if through_api else RecordChannel.DEALER_IMPORT
+        return Actor(user=user, approves=False, channel=channel, dealer_only=True)
+    return Actor(user=user, approves=True, channel=RecordChannel.HQ_IMPORT)
 
 
 # --- the pipeline -----------------------------------------------------------------------
@@ -304,10 +318,10 @@ def _run(
     progress: ProgressCallback | None,
 ) -> None:
     context = _context(user)
-    actor = _actor(user)
+    actor = _actor(user, job.through_api)
     keep_cells = (
         spec.references_repair_orders
-        or (spec.keyed_without_dealer and not context.sees_all)
+        or spec.kind in RECORD_KEYS
         or (spec.kind == ImportKind.SUBMISSIONS and not actor.approves)
     )
     chunks: queue.Queue[Any] = queue.Queue(maxsize=3)

@@ -1,6 +1,7 @@
 from .catalogue import Kpi, Scheme, SchemeKpi
 from .imports import ImportJob
 from .periods import Period
+from .provenance import Provenance, RecordChange
 from .scorecards import KpiResult, Scorecard, ScoreRun, ScoreRunPart, VetoIncident
 from .service_data import Complaint, MonthlySubmission, PartsOrder, RepairOrder
 
@@ -12,6 +13,8 @@ __all__ = [
     "MonthlySubmission",
     "PartsOrder",
     "Period",
+    "Provenance",
+    "RecordChange",
     "RepairOrder",
     "Scheme",
     "SchemeKpi",
