@@ -109,7 +109,7 @@ class RecordChannel(models.TextChoices):
     HQ_IMPORT = "hq_import", _("HQ import")
     DEALER_IMPORT = "dealer_import", _("Dealer import")
     DMS_API = "dms_api", _("Dealer's DMS (API)")
-    SYSTEM = "system", _("HQ system")
+    SYSTEM = "system", _("HQ portal or system")
 
 
 # The channels a dealer owns: rows that came through them are the dealer's to change.

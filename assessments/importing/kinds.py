@@ -384,7 +384,11 @@ class PartsOrdersKind(Kind):
         if errors:
             return errors
         months = (ordered_at[:7],) if fulfilled_at is None else (ordered_at[:7], fulfilled_at[:7])
-        return (order_id, dealer_id, part_number, quantity, ordered_at, fulfilled_at), f"{code}\x1f{order_id}", months
+        return (
+            (order_id, dealer_id, part_number, quantity, ordered_at, fulfilled_at),
+            f"{code}\x1f{order_id}",
+            months,
+        )
 
 
 class SubmissionsKind(Kind):

@@ -30,7 +30,7 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone, translation
 
-from assessments.choices import ImportKind, ImportStatus, PeriodStatus, RecordChannel
+from assessments.choices import ImportKind, ImportStatus, PeriodStatus
 from assessments.models import ImportJob, Period
 from dealers.choices import HQ_ROLES, Role
 from dealers.models import Dealer
@@ -38,7 +38,7 @@ from dealers.models import Dealer
 from . import messages as msg
 from .kinds import BoundRow, Context, Kind, Record, get_kind
 from .reading import FileRejected, Table, check_size, open_table
-from .writing import RECORD_KEYS, Actor, check_chunk, writer_for
+from .writing import RECORD_KEYS, Actor, check_chunk, import_channel, writer_for
 
 logger = logging.getLogger(__name__)
 
@@ -296,12 +296,10 @@ def _context(user: Any) -> Context:
 
 def _actor(user: Any, through_api: bool) -> Actor:
     """Who writes, and the channel stamped on what they write (docs/data-keys.md)."""
-    if user is None:
-        return Actor(user=None, approves=True, channel=RecordChannel.SYSTEM)
-    if user.role == Role.DEALER_USER:
-        channel = RecordChannel.DMS_API if through_api else RecordChannel.DEALER_IMPORT
-        return Actor(user=user, approves=False, channel=channel, dealer_only=True)
-    return Actor(user=user, approves=True, channel=RecordChannel.HQ_IMPORT)
+    dealer = user is not None and user.role == Role.DEALER_USER
+    return Actor(
+        user=user, approves=not dealer, channel=import_channel(user, through_api), dealer_only=dealer
+    )
 
 
 # --- the pipeline -----------------------------------------------------------------------

@@ -17,8 +17,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import date, datetime
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -26,6 +25,8 @@ from django.db.models import Model
 
 from assessments.choices import DEALER_CHANNELS, ImportKind, RecordChannel, SubmissionStatus
 from assessments.models import Complaint, MonthlySubmission, PartsOrder, RecordChange, RepairOrder
+from assessments.models.provenance import history_value
+from dealers.choices import Role
 from dealers.models import Dealer, Region
 from surveys.models import SurveyResponse
 
@@ -64,6 +65,15 @@ class Actor:
     @property
     def user_id(self) -> int | None:
         return self.user.pk if self.user is not None and self.user.pk else None
+
+
+def import_channel(user: Any, through_api: bool = False) -> str:
+    """The channel an import by `user` writes through: None is the command line (HQ system)."""
+    if user is None or not user.pk:
+        return RecordChannel.SYSTEM
+    if user.role == Role.DEALER_USER:
+        return RecordChannel.DMS_API if through_api else RecordChannel.DEALER_IMPORT
+    return RecordChannel.HQ_IMPORT
 
 
 def check_chunk(
@@ -474,15 +484,6 @@ class OrmWriter:
         if self.kind.kind in RECORD_KEYS:
             stamps.update(created_channel=self.actor.channel, created_by_id=self.actor.user_id)
         return stamps
-
-
-def history_value(value: Any) -> Any:
-    """A field's value as the change history keeps it (the same text on both writing paths)."""
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).replace(microsecond=0).isoformat()
-    if isinstance(value, Decimal):
-        return f"{value:.2f}"
-    return value
 
 
 # --- the PostgreSQL COPY path -----------------------------------------------------------

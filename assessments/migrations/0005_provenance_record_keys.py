@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
                 ('model', models.CharField(max_length=40, verbose_name='record type')),
                 ('record_id', models.BigIntegerField(verbose_name='record')),
                 ('changed_at', models.DateTimeField(verbose_name='changed at')),
-                ('channel', models.CharField(choices=[('legacy', 'Before provenance was recorded'), ('customer', "Customer's survey link"), ('call_centre', 'Call centre'), ('hq_import', 'HQ import'), ('dealer_import', 'Dealer import'), ('dms_api', "Dealer's DMS (API)"), ('system', 'HQ system')], max_length=16, verbose_name='changed through')),
+                ('channel', models.CharField(choices=[('legacy', 'Before provenance was recorded'), ('customer', "Customer's survey link"), ('call_centre', 'Call centre'), ('hq_import', 'HQ import'), ('dealer_import', 'Dealer import'), ('dms_api', "Dealer's DMS (API)"), ('system', 'HQ portal or system')], max_length=16, verbose_name='changed through')),
                 ('before', models.JSONField(default=dict, encoder=django.core.serializers.json.DjangoJSONEncoder, verbose_name='before')),
                 ('after', models.JSONField(default=dict, encoder=django.core.serializers.json.DjangoJSONEncoder, verbose_name='after')),
             ],
@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='complaint',
             name='changed_channel',
-            field=models.CharField(blank=True, choices=[('legacy', 'Before provenance was recorded'), ('customer', "Customer's survey link"), ('call_centre', 'Call centre'), ('hq_import', 'HQ import'), ('dealer_import', 'Dealer import'), ('dms_api', "Dealer's DMS (API)"), ('system', 'HQ system')], db_default='', default='', max_length=16, verbose_name='last changed through'),
+            field=models.CharField(blank=True, choices=[('legacy', 'Before provenance was recorded'), ('customer', "Customer's survey link"), ('call_centre', 'Call centre'), ('hq_import', 'HQ import'), ('dealer_import', 'Dealer import'), ('dms_api', "Dealer's DMS (API)"), ('system', 'HQ portal or system')], db_default='', default='', max_length=16, verbose_name='last changed through'),
         ),
         migrations.AddField(
             model_name='complaint',
@@ -55,7 +55,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='complaint',
             name='created_channel',
-            field=models.CharField(choices=[('legacy', 'Before provenance was recorded'), ('customer', "Customer's survey link"), ('call_centre', 'Call centre'), ('hq_import', 'HQ import'), ('dealer_import', 'Dealer import'), ('dms_api', "Dealer's DMS (API)"), ('system', 'HQ system')], db_default='legacy', default='legacy', max_length=16, verbose_name='created through'),
+            field=models.CharField(choices=[('legacy', 'Before provenance was recorded'), ('customer', "Customer's survey link"), ('call_centre', 'Call centre'), ('hq_import', 'HQ import'), ('dealer_import', 'Dealer import'), ('dms_api', "Dealer's DMS (API)"), ('system', 'HQ portal or system')], db_default='legacy', default='legacy', max_length=16, verbose_name='created through'),
         ),
         migrations.AddField(
             model_name='partsorder',
@@ -70,7 +70,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='partsorder',
             name='changed_channel',
-            field=models.CharField(blank=True, choices=[('legacy', 'Before provenance was recorded'), ('customer', "Customer's survey link"), ('call_centre', 'Call centre'), ('hq_import', 'HQ import'), ('dealer_import', 'Dealer import'), ('dms_api', "Dealer's DMS (API)"), ('system', 'HQ system')], db_default='', default='', max_length=16, verbose_name='last changed through'),
+            field=models.CharField(blank=True, choices=[('legacy', 'Before provenance was recorded'), ('customer', "Customer's survey link"), ('call_centre', 'Call centre'), ('hq_import', 'HQ import'), ('dealer_import', 'Dealer import'), ('dms_api', "Dealer's DMS (API)"), ('system', 'HQ portal or system')], db_default='', default='', max_length=16, verbose_name='last changed through'),
         ),
         migrations.AddField(
             model_name='partsorder',
@@ -80,7 +80,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='partsorder',
             name='created_channel',
-            field=models.CharField(choices=[('legacy', 'Before provenance was recorded'), ('customer', "Customer's survey link"), ('call_centre', 'Call centre'), ('hq_import', 'HQ import'), ('dealer_import', 'Dealer import'), ('dms_api', "Dealer's DMS (API)"), ('system', 'HQ system')], db_default='legacy', default='legacy', max_length=16, verbose_name='created through'),
+            field=models.CharField(choices=[('legacy', 'Before provenance was recorded'), ('customer', "Customer's survey link"), ('call_centre', 'Call centre'), ('hq_import', 'HQ import'), ('dealer_import', 'Dealer import'), ('dms_api', "Dealer's DMS (API)"), ('system', 'HQ portal or system')], db_default='legacy', default='legacy', max_length=16, verbose_name='created through'),
         ),
         migrations.AddField(
             model_name='repairorder',
@@ -95,7 +95,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='repairorder',
             name='changed_channel',
-            field=models.CharField(blank=True, choices=[('legacy', 'Before provenance was recorded'), ('customer', "Customer's survey link"), ('call_centre', 'Call centre'), ('hq_import', 'HQ import'), ('dealer_import', 'Dealer import'), ('dms_api', "Dealer's DMS (API)"), ('system', 'HQ system')], db_default='', default='', max_length=16, verbose_name='last changed through'),
+            field=models.CharField(blank=True, choices=[('legacy', 'Before provenance was recorded'), ('customer', "Customer's survey link"), ('call_centre', 'Call centre'), ('hq_import', 'HQ import'), ('dealer_import', 'Dealer import'), ('dms_api', "Dealer's DMS (API)"), ('system', 'HQ portal or system')], db_default='', default='', max_length=16, verbose_name='last changed through'),
         ),
         migrations.AddField(
             model_name='repairorder',
@@ -105,7 +105,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='repairorder',
             name='created_channel',
-            field=models.CharField(choices=[('legacy', 'Before provenance was recorded'), ('customer', "Customer's survey link"), ('call_centre', 'Call centre'), ('hq_import', 'HQ import'), ('dealer_import', 'Dealer import'), ('dms_api', "Dealer's DMS (API)"), ('system', 'HQ system')], db_default='legacy', default='legacy', max_length=16, verbose_name='created through'),
+            field=models.CharField(choices=[('legacy', 'Before provenance was recorded'), ('customer', "Customer's survey link"), ('call_centre', 'Call centre'), ('hq_import', 'HQ import'), ('dealer_import', 'Dealer import'), ('dms_api', "Dealer's DMS (API)"), ('system', 'HQ portal or system')], db_default='legacy', default='legacy', max_length=16, verbose_name='created through'),
         ),
         migrations.AlterField(
             model_name='complaint',

@@ -3,6 +3,10 @@ and the before and after of every change (docs/data-keys.md)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -95,3 +99,12 @@ class RecordChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model} {self.record_id} {self.changed_at:%Y-%m-%d %H:%M}"
+
+
+def history_value(value: Any) -> Any:
+    """A field's value as the change history keeps it (the same text on both writing paths)."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).replace(microsecond=0).isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    return value

@@ -111,7 +111,9 @@ class PartsOrder(Provenance):
         ordering = ["-ordered_at"]
         verbose_name = _("parts order")
         verbose_name_plural = _("parts orders")
-        constraints = [models.UniqueConstraint(fields=["order_id", "dealer"], name="uniq_parts_order_id_dealer")]
+        constraints = [
+            models.UniqueConstraint(fields=["order_id", "dealer"], name="uniq_parts_order_id_dealer")
+        ]
         indexes = [models.Index(fields=["fulfilled_at", "dealer"], name="parts_fulfilled_dealer")]
 
     def __str__(self) -> str:

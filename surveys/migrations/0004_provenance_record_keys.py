@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='surveyresponse',
             name='changed_channel',
-            field=models.CharField(blank=True, choices=[('legacy', 'Before provenance was recorded'), ('customer', "Customer's survey link"), ('call_centre', 'Call centre'), ('hq_import', 'HQ import'), ('dealer_import', 'Dealer import'), ('dms_api', "Dealer's DMS (API)"), ('system', 'HQ system')], db_default='', default='', max_length=16, verbose_name='last changed through'),
+            field=models.CharField(blank=True, choices=[('legacy', 'Before provenance was recorded'), ('customer', "Customer's survey link"), ('call_centre', 'Call centre'), ('hq_import', 'HQ import'), ('dealer_import', 'Dealer import'), ('dms_api', "Dealer's DMS (API)"), ('system', 'HQ portal or system')], db_default='', default='', max_length=16, verbose_name='last changed through'),
         ),
         migrations.AddField(
             model_name='surveyresponse',
@@ -49,7 +49,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='surveyresponse',
             name='created_channel',
-            field=models.CharField(choices=[('legacy', 'Before provenance was recorded'), ('customer', "Customer's survey link"), ('call_centre', 'Call centre'), ('hq_import', 'HQ import'), ('dealer_import', 'Dealer import'), ('dms_api', "Dealer's DMS (API)"), ('system', 'HQ system')], db_default='legacy', default='legacy', max_length=16, verbose_name='created through'),
+            field=models.CharField(choices=[('legacy', 'Before provenance was recorded'), ('customer', "Customer's survey link"), ('call_centre', 'Call centre'), ('hq_import', 'HQ import'), ('dealer_import', 'Dealer import'), ('dms_api', "Dealer's DMS (API)"), ('system', 'HQ portal or system')], db_default='legacy', default='legacy', max_length=16, verbose_name='created through'),
         ),
         migrations.AlterField(
             model_name='surveyresponse',
