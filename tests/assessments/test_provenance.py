@@ -19,6 +19,7 @@ from assessments.models import Complaint, ImportJob, PartsOrder, RecordChange, R
 from surveys.choices import CallOutcome
 from surveys.models import SurveyInvitation, SurveyResponse
 from surveys.services import followup_call_record, invitation_answer, invitations_create_for, response_exclude
+from tests.conftest import client_for
 from tests.factories import (
     ComplaintFactory,
     PartsOrderFactory,
@@ -359,3 +360,23 @@ def test_excluding_a_survey_response_is_kept_in_the_history(dealer, hq_manager):
         False,
         True,
     )
+
+
+def test_the_drilldown_row_of_a_changed_record_says_changed_by_whom(
+    tmp_path, dealer, dealer_user, hq_manager
+):
+    first = table(COMPLAINT_HEADER, ["HQ-1", "GL0001", "2026-10-03 09:00", "", "quality", "major"])
+    other = table(COMPLAINT_HEADER, ["HQ-2", "GL0001", "2026-10-04 09:00", "", "quality", "major"])
+    import_file("complaints", write(tmp_path, first + other.split("\n", 1)[1]), user=hq_manager)
+    changed = table(COMPLAINT_HEADER, ["HQ-1", "GL0001", "2026-10-03 09:00", "", "quality", "normal"])
+    import_file("complaints", write(tmp_path, changed), user=hq_manager)
+
+    response = client_for(dealer_user).get(
+        "/assessments/dealers/GL0001/2026-10/kpi/complaint_rate/", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+
+    rows = {r["complaint_id"]: r for r in response.context["page"].object_list}
+    assert rows["HQ-1"]["changed_by__username"] == hq_manager.username
+    assert rows["HQ-1"]["changed_at"] is not None and rows["HQ-2"]["changed_at"] is None
+    page = response.content.decode()
+    assert page.count('<span class="badge badge-warn">已修改</span>') == 1 and hq_manager.username in page
