@@ -21,7 +21,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Model
+from django.db.models import Model, Q
 
 from assessments.choices import DEALER_CHANNELS, ImportKind, RecordChannel, SubmissionStatus
 from assessments.models import Complaint, MonthlySubmission, PartsOrder, RecordChange, RepairOrder
@@ -155,34 +155,40 @@ RESERVED_PREFIXES: dict[str, str] = {
 }
 
 
-def _existing_keys(spec: RecordKey, records: list[Record], **filters: Any) -> dict[tuple[int, str], Any]:
-    """{(dealer_id, id): created_channel} of the records' rows that exist (and match `filters`)."""
+def _existing_keys(spec: RecordKey, records: list[Record], *filters: Q) -> dict[tuple[int, str], str]:
+    """{(dealer_id, id): the channel that made it what it is} of the records' existing rows:
+    the creation's, unless the row came through a dealer's channel and was changed since
+    through another one."""
     pairs = {(r[spec.dealer_position], r[spec.position]) for r in records}
-    found: dict[tuple[int, str], Any] = {}
+    found: dict[tuple[int, str], str] = {}
     dealers = sorted({dealer for dealer, _ in pairs})
     ids = sorted({key for _, key in pairs})
     half = lookup_slice() // 2
     for part in _slices(ids, half):
         for dealer_part in _slices(dealers, half):
             rows = spec.model.objects.filter(
-                dealer_id__in=dealer_part, **{f"{spec.field}__in": part}, **filters
-            ).values_list("dealer_id", spec.field, "created_channel")
-            for dealer_id, key, channel in rows:
+                *filters, dealer_id__in=dealer_part, **{f"{spec.field}__in": part}
+            ).values_list("dealer_id", spec.field, "created_channel", "changed_channel")
+            for dealer_id, key, created, changed in rows:
                 if (dealer_id, key) in pairs:
-                    found[(dealer_id, key)] = channel
+                    found[(dealer_id, key)] = changed if created in DEALER_CHANNELS and changed else created
     return found
 
 
 def _check_provenance(kind: Kind, records: list[Record], actor: Actor, rejected: dict[int, Any]) -> None:
-    """A dealer changes only the rows its own channels created; the others are read-only to it.
+    """A dealer changes only the rows its own channels made; the others are read-only to it.
 
-    Records are keyed per dealer and a dealer user imports only its own dealer's rows, so the
-    look-up never reaches another dealer's data: an id another dealer uses is a new record here.
+    A row is the dealer's while it came through the dealer's channels (dealer import, DMS
+    API) and nobody else changed it since: once HQ corrects it (or voids it on appeal),
+    the dealer cannot import the correction away. Records are keyed per dealer and a
+    dealer user imports only its own dealer's rows, so the look-up never reaches another
+    dealer's data: an id another dealer uses is a new record here.
     """
     spec = RECORD_KEYS.get(kind.kind)
     if spec is None or not actor.dealer_only or not records:
         return
-    foreign = _existing_keys(spec, records, created_channel__in=_NOT_DEALER_CHANNELS)
+    theirs = ~Q(created_channel__in=DEALER_CHANNELS) | Q(changed_channel__in=_NOT_DEALER_CHANNELS)
+    foreign = _existing_keys(spec, records, theirs)
     if not foreign:
         return
     for i, record in enumerate(records):

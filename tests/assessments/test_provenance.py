@@ -380,3 +380,30 @@ def test_the_drilldown_row_of_a_changed_record_says_changed_by_whom(
     assert rows["HQ-1"]["changed_at"] is not None and rows["HQ-2"]["changed_at"] is None
     page = response.content.decode()
     assert page.count('<span class="badge badge-warn">已修改</span>') == 1 and hq_manager.username in page
+
+
+def test_a_dealer_cannot_import_away_hqs_correction_of_its_own_record(
+    tmp_path, dealer, dealer_user, hq_manager
+):
+    normal = table(COMPLAINT_HEADER, ["D-1", "GL0001", "2026-10-03 09:00", "", "quality", "normal"])
+    major = table(COMPLAINT_HEADER, ["D-1", "GL0001", "2026-10-03 09:00", "", "quality", "major"])
+    import_file("complaints", write(tmp_path, normal), user=dealer_user)
+    import_file("complaints", write(tmp_path, major), user=hq_manager)
+
+    job = import_file("complaints", write(tmp_path, normal), user=dealer_user)
+
+    assert errors_of(job) == [(2, "complaint_id", read_only(RecordChannel.HQ_IMPORT))]
+    complaint = Complaint.objects.get()
+    assert (complaint.severity, complaint.created_channel, complaint.changed_channel) == (
+        Severity.MAJOR,
+        RecordChannel.DEALER_IMPORT,
+        RecordChannel.HQ_IMPORT,
+    )
+
+
+def test_a_dealer_keeps_changing_its_own_record_after_its_own_change(tmp_path, dealer, dealer_user):
+    for severity in ("normal", "major", "normal"):
+        rows = table(COMPLAINT_HEADER, ["D-1", "GL0001", "2026-10-03 09:00", "", "quality", severity])
+        job = import_file("complaints", write(tmp_path, rows), user=dealer_user)
+        assert job.rejected == 0
+    assert RecordChange.objects.filter(channel=RecordChannel.DEALER_IMPORT).count() == 2
