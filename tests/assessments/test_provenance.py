@@ -407,3 +407,52 @@ def test_a_dealer_keeps_changing_its_own_record_after_its_own_change(tmp_path, d
         job = import_file("complaints", write(tmp_path, rows), user=dealer_user)
         assert job.rejected == 0
     assert RecordChange.objects.filter(channel=RecordChannel.DEALER_IMPORT).count() == 2
+
+
+def test_an_edit_in_the_django_admin_is_stamped_and_kept_in_the_history(rf, dealer, hq_admin):
+    from django.contrib.admin.sites import site
+
+    complaint = ComplaintFactory(
+        dealer=dealer, severity=Severity.MAJOR, created_channel=RecordChannel.HQ_IMPORT
+    )
+    admin = site._registry[Complaint]
+    request = rf.post("/admin/")
+    request.user = hq_admin
+    complaint.severity = Severity.NORMAL
+
+    admin.save_model(request, complaint, type("Form", (), {"changed_data": ["severity"]})(), change=True)
+
+    complaint.refresh_from_db()
+    assert (complaint.severity, complaint.changed_by, complaint.changed_channel) == (
+        Severity.NORMAL,
+        hq_admin,
+        RecordChannel.SYSTEM,
+    )
+    change = RecordChange.objects.get()
+    assert (change.before, change.after) == ({"severity": "major"}, {"severity": "normal"})
+    assert "created_channel" in admin.get_readonly_fields(request, complaint)
+
+
+def test_an_import_in_the_django_admin_records_who_sent_it_and_what_it_changed(dealer, hq_admin):
+    import tablib
+
+    from assessments.resources import ComplaintResource
+
+    ComplaintFactory(
+        dealer=dealer, complaint_id="A-1", category="quality", created_channel=RecordChannel.HQ_IMPORT
+    )
+    data = tablib.Dataset(headers=["complaint_id", "dealer_code", "received_at", "category"])
+    data.append(["A-1", "GL0001", "2026-10-10 09:00:00", "price"])
+    data.append(["A-2", "GL0001", "2026-10-10 09:00:00", "price"])
+
+    result = ComplaintResource().import_data(data, dry_run=False, user=hq_admin)
+
+    assert not (result.has_errors() or result.has_validation_errors())
+    created = Complaint.objects.get(complaint_id="A-2")
+    assert (created.created_channel, created.created_by) == (RecordChannel.HQ_IMPORT, hq_admin)
+    change = RecordChange.objects.get()
+    assert (change.before, change.after, change.user) == (
+        {"category": "quality"},
+        {"category": "price"},
+        hq_admin,
+    )
