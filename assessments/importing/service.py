@@ -38,7 +38,7 @@ from dealers.models import Dealer
 from . import messages as msg
 from .kinds import BoundRow, Context, Kind, Record, get_kind
 from .reading import FileRejected, Table, check_size, open_table
-from .writing import RECORD_KEYS, Actor, check_chunk, import_channel, writer_for
+from .writing import RECORD_KEYS, RESERVED_PREFIXES, Actor, check_chunk, import_channel, writer_for
 
 logger = logging.getLogger(__name__)
 
@@ -319,7 +319,8 @@ def _run(
     actor = _actor(user, job.through_api)
     keep_cells = (
         spec.references_repair_orders
-        or spec.kind in RECORD_KEYS
+        or (spec.kind in RECORD_KEYS and actor.dealer_only)  # provenance may reject a row
+        or spec.kind in RESERVED_PREFIXES
         or (spec.kind == ImportKind.SUBMISSIONS and not actor.approves)
     )
     chunks: queue.Queue[Any] = queue.Queue(maxsize=3)
