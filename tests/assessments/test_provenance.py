@@ -431,6 +431,10 @@ def test_an_edit_in_the_django_admin_is_stamped_and_kept_in_the_history(rf, deal
     change = RecordChange.objects.get()
     assert (change.before, change.after) == ({"severity": "major"}, {"severity": "normal"})
     assert "created_channel" in admin.get_readonly_fields(request, complaint)
+    pages = client_for(hq_admin)
+    assert pages.get(f"/admin/assessments/complaint/{complaint.pk}/change/").status_code == 200
+    assert pages.get("/admin/assessments/complaint/?created_channel__exact=hq_import").status_code == 200
+    assert pages.get("/admin/assessments/recordchange/").status_code == 200
 
 
 def test_an_import_in_the_django_admin_records_who_sent_it_and_what_it_changed(dealer, hq_admin):
