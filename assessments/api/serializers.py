@@ -273,6 +273,10 @@ class RepairOrderSerializer(DescribedModelSerializer):
             "parts_amount",
             "warranty_cost",
             "imported_at",
+            # Provenance (docs/data-keys.md): the channel it came through, its last change.
+            "created_channel",
+            "changed_at",
+            "changed_channel",
         ]
 
 
@@ -299,6 +303,10 @@ class ComplaintSerializer(DescribedModelSerializer):
             "severity",
             "description",
             "imported_at",
+            # Provenance (docs/data-keys.md): the channel it came through, its last change.
+            "created_channel",
+            "changed_at",
+            "changed_channel",
         ]
 
 
@@ -316,6 +324,10 @@ class PartsOrderSerializer(DescribedModelSerializer):
             "ordered_at",
             "fulfilled_at",
             "imported_at",
+            # Provenance (docs/data-keys.md): the channel it came through, its last change.
+            "created_channel",
+            "changed_at",
+            "changed_channel",
         ]
 
 

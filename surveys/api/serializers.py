@@ -34,4 +34,8 @@ class SurveyResponseSerializer(DescribedModelSerializer):
             "excluded",
             "excluded_reason",
             "imported_at",
+            # Provenance (docs/data-keys.md): the channel it came through, its last change.
+            "created_channel",
+            "changed_at",
+            "changed_channel",
         ]

@@ -316,6 +316,10 @@ def test_an_import_through_the_api_by_a_dealer_user_comes_from_its_dms(cast, dea
     assert response.status_code in (201, 202)
     complaint = Complaint.objects.get()
     assert (complaint.created_channel, complaint.created_by) == (RecordChannel.DMS_API, cast["dealer_user"])
+    listed = api_client(cast["dealer_user"]).get("/api/v1/complaints/").json()["results"]
+    assert [(c["complaint_id"], c["created_channel"], c["changed_at"]) for c in listed] == [
+        ("DMS-1", RecordChannel.DMS_API, None)
+    ]
 
 
 def test_the_command_line_imports_as_the_hq_system(tmp_path, dealer):
