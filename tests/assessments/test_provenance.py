@@ -464,3 +464,56 @@ def test_an_import_in_the_django_admin_records_who_sent_it_and_what_it_changed(d
         {"category": "price"},
         hq_admin,
     )
+
+
+def test_every_import_kind_is_covered_by_a_rule_of_who_may_change_what():
+    # The four kinds of service records above; dealers and submissions below.
+    assert {s.kind for s in SERVICE_KINDS} | {ImportKind.DEALERS, ImportKind.SUBMISSIONS} == set(
+        ImportKind.values
+    )
+
+
+def test_a_dealer_user_may_not_import_dealers_at_all(tmp_path, dealer, dealer_user):
+    rows = table(
+        ["dealer_code", "name", "region", "province", "city", "city_tier"],
+        ["GL0001", "x", "华东", "江苏", "南京", 2],
+    )
+    job = import_file("dealers", write(tmp_path, rows), user=dealer_user)
+    assert job.message == str(msg.FILE_NOT_ALLOWED) % {"kind": ImportKind.DEALERS.label}
+
+
+SUBMISSION_HEADER = [
+    "dealer_code",
+    "period",
+    "technicians",
+    "certified_technicians",
+    "equipment_total",
+    "equipment_ok",
+    "training_hours",
+]
+
+
+@pytest.mark.parametrize("importer", ["dealer_user", "hq_manager"])
+def test_an_hq_approved_submission_is_changed_by_hq_only_and_kept_in_the_history(
+    tmp_path, importer, cast, dealer
+):
+    import_file(
+        "submissions",
+        write(tmp_path, table(SUBMISSION_HEADER, ["GL0001", "2026-10", 10, 9, 20, 19, "60"])),
+        user=cast["hq_manager"],
+    )
+    changed = table(SUBMISSION_HEADER, ["GL0001", "2026-10", 12, 9, 20, 19, "60"])
+
+    job = import_file("submissions", write(tmp_path, changed), user=cast[importer])
+
+    if importer == "hq_manager":
+        assert job.updated == 1
+        change = RecordChange.objects.get()
+        assert (change.model, change.before, change.after) == (
+            "assessments.monthlysubmission",
+            {"technicians": 10},
+            {"technicians": 12},
+        )
+    else:
+        assert errors_of(job) == [(2, "period", str(msg.ROW_ALREADY_APPROVED) % {"value": "2026-10"})]
+        assert not RecordChange.objects.exists()
