@@ -252,8 +252,17 @@ class ScorecardSerializer(serializers.Serializer):
 # --- service data ----------------------------------------------------------------------------
 
 
+def changed_channel_field() -> serializers.CharField:
+    """The channel of a record's last change: plain text, so the schema has one channel enum."""
+    return serializers.CharField(
+        read_only=True,
+        help_text=_("Through which channel it was last changed (a created_channel value); empty if never."),
+    )
+
+
 class RepairOrderSerializer(DescribedModelSerializer):
     dealer = DealerCodeField()
+    changed_channel = changed_channel_field()
 
     class Meta:
         model = RepairOrder
@@ -282,6 +291,7 @@ class RepairOrderSerializer(DescribedModelSerializer):
 
 class ComplaintSerializer(DescribedModelSerializer):
     dealer = DealerCodeField()
+    changed_channel = changed_channel_field()
     ro_number = serializers.CharField(
         source="repair_order.ro_number",
         read_only=True,
@@ -312,6 +322,7 @@ class ComplaintSerializer(DescribedModelSerializer):
 
 class PartsOrderSerializer(DescribedModelSerializer):
     dealer = DealerCodeField()
+    changed_channel = changed_channel_field()
 
     class Meta:
         model = PartsOrder
