@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.utils import timezone
 from import_export.admin import ExportMixin, ImportExportModelAdmin
 
+from .choices import RecordChannel
 from .models import (
     Complaint,
     ImportJob,
@@ -14,12 +16,14 @@ from .models import (
     MonthlySubmission,
     PartsOrder,
     Period,
+    RecordChange,
     RepairOrder,
     Scheme,
     SchemeKpi,
     Scorecard,
     VetoIncident,
 )
+from .models.provenance import history_value
 from .resources import (
     ComplaintResource,
     ImportJobResource,
@@ -42,8 +46,49 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+PROVENANCE_FIELDS = ["created_channel", "created_by", "changed_at", "changed_by", "changed_channel"]
+
+
+class ProvenanceAdmin(ImportExportModelAdmin):
+    """Service records edited in the admin keep their provenance and change history like any
+    other edit: the form cannot touch the provenance, saving stamps and records the change."""
+
+    def get_readonly_fields(self, request: Any, obj: Any = None) -> list[str]:
+        return [*super().get_readonly_fields(request, obj), *PROVENANCE_FIELDS]
+
+    def get_list_filter(self, request: Any) -> list[Any]:
+        return [*super().get_list_filter(request), "created_channel"]
+
+    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
+        user = request.user
+        if not change:
+            obj.created_channel, obj.created_by = RecordChannel.SYSTEM, user
+            super().save_model(request, obj, form, change)
+            return
+        before = type(obj).objects.get(pk=obj.pk)
+        fields = [
+            f.attname
+            for f in obj._meta.concrete_fields
+            if f.name in form.changed_data and getattr(before, f.attname) != getattr(obj, f.attname)
+        ]
+        if fields:
+            now = timezone.now().replace(microsecond=0)
+            obj.changed_at, obj.changed_by, obj.changed_channel = now, user, RecordChannel.SYSTEM
+            RecordChange.objects.create(
+                model=obj._meta.label_lower,
+                record_id=obj.pk,
+                dealer_id=obj.dealer_id,
+                changed_at=now,
+                user=user,
+                channel=RecordChannel.SYSTEM,
+                before={f: history_value(getattr(before, f)) for f in fields},
+                after={f: history_value(getattr(obj, f)) for f in fields},
+            )
+        super().save_model(request, obj, form, change)
+
+
 @admin.register(RepairOrder)
-class RepairOrderAdmin(ImportExportModelAdmin):
+class RepairOrderAdmin(ProvenanceAdmin):
     resource_classes = [RepairOrderResource]
     list_display = [
         "ro_number",
@@ -62,7 +107,7 @@ class RepairOrderAdmin(ImportExportModelAdmin):
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(ImportExportModelAdmin):
+class ComplaintAdmin(ProvenanceAdmin):
     resource_classes = [ComplaintResource]
     list_display = ["complaint_id", "dealer", "category", "severity", "received_at", "closed_at"]
     list_filter = ["category", "severity"]
@@ -72,7 +117,7 @@ class ComplaintAdmin(ImportExportModelAdmin):
 
 
 @admin.register(PartsOrder)
-class PartsOrderAdmin(ImportExportModelAdmin):
+class PartsOrderAdmin(ProvenanceAdmin):
     resource_classes = [PartsOrderResource]
     list_display = ["order_id", "dealer", "part_number", "quantity", "ordered_at", "fulfilled_at"]
     search_fields = ["order_id", "part_number", "dealer__code"]
@@ -88,6 +133,16 @@ class MonthlySubmissionAdmin(ImportExportModelAdmin):
     search_fields = ["dealer__code"]
     list_select_related = ["dealer"]
     raw_id_fields = ["dealer", "reviewed_by"]
+
+
+@admin.register(RecordChange)
+class RecordChangeAdmin(ReadOnlyAdmin):
+    """The before and after of every change to a record that counts in a KPI."""
+
+    list_display = ["changed_at", "model", "record_id", "dealer", "user", "channel"]
+    list_filter = ["model", "channel"]
+    search_fields = ["dealer__code", "user__username"]
+    list_select_related = ["dealer", "user"]
 
 
 @admin.register(ImportJob)

@@ -96,3 +96,23 @@ class ScoreRunStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
     # Its data changed while it ran, or it lost its lease: it wrote nothing; another run follows.
     SUPERSEDED = "superseded", _("Superseded")
+
+
+class RecordChannel(models.TextChoices):
+    """Through which channel a service record reached the portal (its provenance).
+
+    Only the dealer's own channels (its uploads and its DMS through the API) may be changed
+    by the dealer; everything else is read-only to it (docs/data-keys.md).
+    """
+
+    LEGACY = "legacy", _("Before provenance was recorded")
+    CUSTOMER = "customer", _("Customer's survey link")
+    CALL_CENTRE = "call_centre", _("Call centre")
+    HQ_IMPORT = "hq_import", _("HQ import")
+    DEALER_IMPORT = "dealer_import", _("Dealer import")
+    DMS_API = "dms_api", _("Dealer's DMS (API)")
+    SYSTEM = "system", _("HQ portal or system")
+
+
+# The channels a dealer owns: rows that came through them are the dealer's to change.
+DEALER_CHANNELS = frozenset({RecordChannel.DEALER_IMPORT, RecordChannel.DMS_API})

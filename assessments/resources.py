@@ -9,13 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 from import_export import fields, resources
 from import_export.widgets import ForeignKeyWidget
 
+from dealers.choices import Role
 from dealers.models import Dealer
 
+from .choices import DEALER_CHANNELS, RecordChannel
 from .exporting import safe_cell
-from .models import Complaint, ImportJob, MonthlySubmission, PartsOrder, RepairOrder
+from .importing import messages as msg
+from .importing.writing import import_channel
+from .models import Complaint, ImportJob, MonthlySubmission, PartsOrder, Provenance, RecordChange, RepairOrder
+from .models.provenance import history_value
 
 
 class ScopedDealerWidget(ForeignKeyWidget):
@@ -51,6 +58,47 @@ class ServiceDataResource(FormulaSafeResource):
         kwargs["rollback_on_validation_errors"] = True
         self._importing_user = kwargs.get("user")
         return super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors, **kwargs)
+
+    def before_save_instance(self, instance: Any, row: Any, **kwargs: Any) -> None:
+        """Provenance as every writer keeps it: who created a record and through which channel,
+        who changed it, and the before and after of the change (docs/data-keys.md)."""
+        super().before_save_instance(instance, row, **kwargs)
+        if not isinstance(instance, Provenance):
+            return
+        user = kwargs.get("user")
+        channel = import_channel(user)
+        user_id = user.pk if user is not None and user.pk else None
+        if instance.pk is None:
+            instance.created_channel, instance.created_by_id = channel, user_id
+            return
+        before = type(instance).objects.get(pk=instance.pk)
+        if (
+            user is not None
+            and user.role == Role.DEALER_USER
+            and before.created_channel not in DEALER_CHANNELS
+        ):
+            raise ValidationError(
+                str(msg.ROW_NOT_DEALERS_RECORD) % {"channel": RecordChannel(before.created_channel).label}
+            )
+        fields = [
+            f.attname
+            for f in instance._meta.concrete_fields
+            if f.name in self._meta.fields and getattr(before, f.attname) != getattr(instance, f.attname)
+        ]
+        if not fields:
+            return
+        now = timezone.now().replace(microsecond=0)
+        instance.changed_at, instance.changed_by_id, instance.changed_channel = now, user_id, channel
+        RecordChange.objects.create(
+            model=instance._meta.label_lower,
+            record_id=instance.pk,
+            dealer_id=instance.dealer_id,
+            changed_at=now,
+            user_id=user_id,
+            channel=channel,
+            before={f: history_value(getattr(before, f)) for f in fields},
+            after={f: history_value(getattr(instance, f)) for f in fields},
+        )
 
     def get_queryset(self) -> Any:
         """The rows an import may update: only those of the importing user's dealers.
@@ -95,7 +143,7 @@ class RepairOrderResource(ServiceDataResource):
 class ComplaintResource(ServiceDataResource):
     class Meta:
         model = Complaint
-        import_id_fields = ["complaint_id"]
+        import_id_fields = ["dealer", "complaint_id"]
         fields = ["complaint_id", "dealer", "received_at", "closed_at", "category", "severity", "description"]
         use_transactions = True
         rollback_on_validation_errors = True
@@ -105,7 +153,7 @@ class ComplaintResource(ServiceDataResource):
 class PartsOrderResource(ServiceDataResource):
     class Meta:
         model = PartsOrder
-        import_id_fields = ["order_id"]
+        import_id_fields = ["dealer", "order_id"]
         fields = ["order_id", "dealer", "part_number", "quantity", "ordered_at", "fulfilled_at"]
         use_transactions = True
         rollback_on_validation_errors = True

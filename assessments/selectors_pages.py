@@ -50,6 +50,7 @@ from .models import (
     KpiResult,
     MonthlySubmission,
     PartsOrder,
+    Provenance,
     RepairOrder,
     Scheme,
     Scorecard,
@@ -865,7 +866,7 @@ class Column:
 
     key: str
     label: Any
-    kind: str = "text"  # text | datetime | number | hours | days | money | flag | choice
+    kind: str = "text"  # text | datetime | number | hours | days | money | flag | choice | changed
 
 
 @dataclass(frozen=True)
@@ -1289,7 +1290,25 @@ DRILL_DOWNS: dict[str, Callable[[Any, Dealer, Month], DrillDown]] = {
 
 def drill_down(user: Any, dealer: Dealer, month: Month, kpi_code: str) -> DrillDown:
     """The records behind a KPI of a dealer for a month. The caller checked the dealer's scope."""
-    return DRILL_DOWNS[kpi_code](user, dealer, month)
+    return _with_changes(DRILL_DOWNS[kpi_code](user, dealer, month))
+
+
+CHANGED_COLUMNS = (
+    Column("changed_at", _("Changed"), "changed"),
+    Column("changed_by__username", _("Changed by")),
+)
+
+
+def _with_changes(found: DrillDown) -> DrillDown:
+    """Service records show whether they were changed since they arrived, by whom and when.
+
+    Read from the record's own provenance in the same query (a join for the user's name);
+    the before and after of each change are in RecordChange.
+    """
+    if not issubclass(found.rows.model, Provenance):
+        return found
+    rows = found.rows.values(*found.rows._fields, "changed_at", "changed_by__username")
+    return replace(found, rows=rows, columns=(*found.columns, *CHANGED_COLUMNS))
 
 
 def kpi_result_for(user: Any, dealer: Dealer, period_code: str, kpi_code: str) -> KpiResult | None:

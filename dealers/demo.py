@@ -29,7 +29,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 
-from assessments.choices import RepairType, Severity, SubmissionStatus
+from assessments.choices import RecordChannel, RepairType, Severity, SubmissionStatus
 from assessments.models import (
     Complaint,
     MonthlySubmission,
@@ -514,6 +514,7 @@ class Generator:
             parts_amount=money(parts),
             warranty_cost=money(warranty_cost),
             imported_at=self.imported(closed or opened),
+            created_channel=RecordChannel.DMS_API,
         )
 
     def _number(self, dealer: Dealer, orders: list[RepairOrder]) -> None:
@@ -559,6 +560,7 @@ class Generator:
                     severity=Severity.MAJOR if rng.random() < 0.06 + 0.1 * (1 - q) else Severity.NORMAL,
                     description=rng.choice(COMPLAINT_TEXTS[category]),
                     imported_at=self.imported(closed or received),
+                    created_channel=RecordChannel.HQ_IMPORT,
                 )
             )
         for i, row in enumerate(sorted(rows, key=lambda r: r.received_at), start=1):
@@ -610,6 +612,7 @@ class Generator:
                     nps=nps,
                     comment=comment,
                     imported_at=self.imported(responded),
+                    created_channel=RecordChannel.HQ_IMPORT,
                 )
             )
         for i, row in enumerate(rows, start=1):
@@ -638,6 +641,7 @@ class Generator:
                     ordered_at=ordered,
                     fulfilled_at=fulfilled,
                     imported_at=self.imported(fulfilled or ordered),
+                    created_channel=RecordChannel.DMS_API,
                 )
             )
         self.add(PartsOrder, rows)

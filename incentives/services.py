@@ -16,9 +16,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments.choices import PeriodStatus
+from assessments.choices import PeriodStatus, RecordChannel
 from assessments.models import Complaint, Period, Scorecard
 from assessments.periods import Month
+from assessments.services.provenance import records_change
 from dealers.choices import DealerStatus
 from dealers.events import dealer_status_changed
 from dealers.models import Dealer, User
@@ -334,7 +335,7 @@ def appeal_decide(
         if uphold and period.status == PeriodStatus.CLOSED:
             raise IncentiveError(_("The period is closed; its scorecards are frozen."))
         if uphold and correction:
-            _apply_correction(locked, correction, target.strip(), decision)
+            _apply_correction(locked, correction, target.strip(), decision, actor)
         locked.status = AppealStatus.UPHELD if uphold else AppealStatus.REJECTED
         locked.decided_by, locked.decided_at, locked.decision = actor, timezone.now(), decision.strip()
         locked.correction, locked.correction_target = (correction, target.strip()) if uphold else ("", "")
@@ -345,16 +346,17 @@ def appeal_decide(
     return locked
 
 
-def _apply_correction(appeal: Appeal, correction: str, target: str, reason: str) -> None:
+def _apply_correction(appeal: Appeal, correction: str, target: str, reason: str, actor: User) -> None:
     if correction == CorrectionKind.EXCLUDE_COMPLAINT:
-        updated = Complaint.objects.filter(dealer_id=appeal.dealer_id, complaint_id=target).update(
-            excluded=True, excluded_reason=reason
-        )
+        records = Complaint.objects.filter(dealer_id=appeal.dealer_id, complaint_id=target)
     elif correction == CorrectionKind.EXCLUDE_SURVEY:
-        updated = SurveyResponse.objects.filter(dealer_id=appeal.dealer_id, response_id=target).update(
-            excluded=True, excluded_reason=reason
-        )
+        records = SurveyResponse.objects.filter(dealer_id=appeal.dealer_id, response_id=target)
     else:
         raise IncentiveError(_("Unknown correction."))
-    if not updated:
+    found = list(records.select_for_update())
+    # Voiding changes what the record counts for: stamped and kept in the change history.
+    records_change(
+        found, {"excluded": True, "excluded_reason": reason}, user=actor, channel=RecordChannel.SYSTEM
+    )
+    if not found:
         raise IncentiveError(_("No record %(target)s of this dealer to correct.") % {"target": target})

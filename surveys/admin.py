@@ -1,7 +1,8 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from import_export.admin import ImportExportModelAdmin
+
+from assessments.admin import ProvenanceAdmin
 
 from .models import FollowUpCall, HotAlertCase, ResponseFlag, SurveyInvitation, SurveyResponse, SurveyTemplate
 from .resources import SurveyResponseResource
@@ -9,7 +10,7 @@ from .services import SurveyError, template_new_version, template_publish
 
 
 @admin.register(SurveyResponse)
-class SurveyResponseAdmin(ImportExportModelAdmin):
+class SurveyResponseAdmin(ProvenanceAdmin):
     resource_classes = [SurveyResponseResource]
     list_display = ["response_id", "dealer", "responded_at", "overall", "nps", "source", "excluded"]
     list_filter = ["source", "excluded", "overall"]

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Q
 
+from assessments.choices import RecordChannel
 from assessments.models import RepairOrder
 from assessments.periods import Month
 from dealers.choices import DealerStatus
@@ -171,6 +172,7 @@ def _suspicious(rng: random.Random, last: Month) -> int:
             timeliness=5,
             nps=10,
             imported_at=start + timedelta(hours=8),
+            created_channel=RecordChannel.HQ_IMPORT,
         )
         for i, order in enumerate(orders[:6])
     ]
@@ -186,6 +188,7 @@ def _suspicious(rng: random.Random, last: Month) -> int:
                 overall=5,
                 nps=10,
                 imported_at=answered.imported_at,
+                created_channel=RecordChannel.HQ_IMPORT,
             )
         ]
     responses_flag([*burst, *twin])

@@ -14,7 +14,7 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from assessments.models import Complaint, RepairOrder
+from assessments.models import Complaint, Provenance, RepairOrder
 from dealers.models import Dealer
 from dealers.scoping import ScopedQuerySet
 
@@ -32,14 +32,14 @@ def score_1_5(verbose: str, required: bool = False) -> models.PositiveSmallInteg
     )
 
 
-class SurveyResponse(models.Model):
-    """One customer's answer about one visit. Natural key: response_id. Feeds csat and nps."""
+class SurveyResponse(Provenance):
+    """One customer's answer about one visit. Natural key: (dealer, response_id). Feeds csat and nps."""
 
     class Source(models.TextChoices):
         IMPORT = "import", _("Imported")
         PORTAL = "portal", _("Portal form")
 
-    response_id = models.CharField(_("response id"), max_length=40, unique=True)
+    response_id = models.CharField(_("response id"), max_length=40)
     dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="survey_responses")
     repair_order = models.ForeignKey(
         RepairOrder, null=True, blank=True, on_delete=models.SET_NULL, related_name="survey_responses"
@@ -69,6 +69,10 @@ class SurveyResponse(models.Model):
         ordering = ["-responded_at"]
         verbose_name = _("survey response")
         verbose_name_plural = _("survey responses")
+        # Keyed per dealer (docs/data-keys.md); the id first so the index serves it alone too.
+        constraints = [
+            models.UniqueConstraint(fields=["response_id", "dealer"], name="uniq_survey_response_id_dealer")
+        ]
         indexes = [models.Index(fields=["responded_at", "dealer"], name="survey_responded_dealer")]
 
     def __str__(self) -> str:

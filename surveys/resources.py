@@ -10,7 +10,7 @@ from .models import SurveyResponse
 class SurveyResponseResource(ServiceDataResource):
     class Meta:
         model = SurveyResponse
-        import_id_fields = ["response_id"]
+        import_id_fields = ["dealer", "response_id"]
         fields = [
             "response_id",
             "dealer",

@@ -21,9 +21,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from assessments.choices import PeriodStatus
+from assessments.choices import PeriodStatus, RecordChannel
 from assessments.models import Complaint, Period, RepairOrder
 from assessments.periods import SHANGHAI, Month
+from assessments.services.provenance import records_change
 from dealers.choices import DealerStatus, Role
 from dealers.models import User
 from dealers.services import notice_send
@@ -262,6 +263,7 @@ def invitation_answer(
             repair_order_id=locked.repair_order_id,
             responded_at=moment,
             source=SurveyResponse.Source.PORTAL,
+            created_channel=RecordChannel.CUSTOMER,
             # When the data reached the portal: the scorecard's data_as_of reads it.
             imported_at=moment,
             **fields,
@@ -397,10 +399,17 @@ def response_exclude(response: SurveyResponse, *, actor: User | None, reason: st
             raise SurveyError(msg.ALREADY_EXCLUDED)
         if _period_closed(locked.responded_at):
             raise SurveyError(msg.PERIOD_CLOSED)
-        locked.excluded = True
-        locked.excluded_reason = reason
-        locked.excluded_by = actor if actor is not None and actor.pk else None
-        locked.save(update_fields=["excluded", "excluded_reason", "excluded_by"])
+        # Stamped and kept in the change history: excluding changes what the response counts for.
+        records_change(
+            [locked],
+            {
+                "excluded": True,
+                "excluded_reason": reason,
+                "excluded_by_id": actor.pk if actor is not None and actor.pk else None,
+            },
+            user=actor,
+            channel=RecordChannel.SYSTEM,
+        )
         ResponseFlag.objects.filter(response=locked, status=FlagStatus.OPEN).update(
             status=FlagStatus.EXCLUDED, resolved_at=timezone.now(), resolved_by=locked.excluded_by
         )
@@ -587,6 +596,8 @@ def followup_call_record(
                 category=category,
                 description=call.note,
                 imported_at=moment,
+                created_channel=RecordChannel.CALL_CENTRE,
+                created_by=call.called_by,
             )
             call.save(update_fields=["complaint"])
             _queue_recompute_for([moment])

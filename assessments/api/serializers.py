@@ -252,8 +252,17 @@ class ScorecardSerializer(serializers.Serializer):
 # --- service data ----------------------------------------------------------------------------
 
 
+def changed_channel_field() -> serializers.CharField:
+    """The channel of a record's last change: plain text, so the schema has one channel enum."""
+    return serializers.CharField(
+        read_only=True,
+        help_text=_("Through which channel it was last changed (a created_channel value); empty if never."),
+    )
+
+
 class RepairOrderSerializer(DescribedModelSerializer):
     dealer = DealerCodeField()
+    changed_channel = changed_channel_field()
 
     class Meta:
         model = RepairOrder
@@ -273,11 +282,16 @@ class RepairOrderSerializer(DescribedModelSerializer):
             "parts_amount",
             "warranty_cost",
             "imported_at",
+            # Provenance (docs/data-keys.md): the channel it came through, its last change.
+            "created_channel",
+            "changed_at",
+            "changed_channel",
         ]
 
 
 class ComplaintSerializer(DescribedModelSerializer):
     dealer = DealerCodeField()
+    changed_channel = changed_channel_field()
     ro_number = serializers.CharField(
         source="repair_order.ro_number",
         read_only=True,
@@ -299,11 +313,16 @@ class ComplaintSerializer(DescribedModelSerializer):
             "severity",
             "description",
             "imported_at",
+            # Provenance (docs/data-keys.md): the channel it came through, its last change.
+            "created_channel",
+            "changed_at",
+            "changed_channel",
         ]
 
 
 class PartsOrderSerializer(DescribedModelSerializer):
     dealer = DealerCodeField()
+    changed_channel = changed_channel_field()
 
     class Meta:
         model = PartsOrder
@@ -316,6 +335,10 @@ class PartsOrderSerializer(DescribedModelSerializer):
             "ordered_at",
             "fulfilled_at",
             "imported_at",
+            # Provenance (docs/data-keys.md): the channel it came through, its last change.
+            "created_channel",
+            "changed_at",
+            "changed_channel",
         ]
 
 

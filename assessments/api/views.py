@@ -548,6 +548,7 @@ class ImportJobViewSet(*READ_ONLY, mixins.CreateModelMixin, ScopedViewSet):
             upload=data["file"],
             dry_run=data["dry_run"],
             partial=data["partial"],
+            through_api=True,  # a dealer user's rows come from its DMS (RecordChannel.DMS_API)
         )
         queued = import_job_start(job)
         body = self.get_serializer(self.get_queryset().get(pk=job.pk)).data

@@ -23,7 +23,9 @@ from . import messages as msg
 from .service import run_stored_job
 
 
-def import_job_store(*, user: Any, kind: str, upload: Any, dry_run: bool, partial: bool = False) -> ImportJob:
+def import_job_store(
+    *, user: Any, kind: str, upload: Any, dry_run: bool, partial: bool = False, through_api: bool = False
+) -> ImportJob:
     """Record an upload and keep its file on the job; a file over the size limit is refused
     with a record, before it is stored."""
     job = ImportJob(
@@ -34,6 +36,7 @@ def import_job_store(*, user: Any, kind: str, upload: Any, dry_run: bool, partia
         file_size=upload.size,
         dry_run=dry_run,
         partial=partial,
+        through_api=through_api,  # a dealer user's rows then come from its DMS (RecordChannel.DMS_API)
     )
     limit = settings.IMPORT_MAX_FILE_BYTES
     if upload.size > limit:

@@ -113,9 +113,6 @@ class Kind:
     kind: str
     columns: tuple[Column, ...]
     key_columns: tuple[str, ...]
-    # Whether the importer may only write rows whose existing record is in their scope
-    # (kinds keyed by an id alone: the key does not contain the dealer).
-    keyed_without_dealer: bool = False
     references_repair_orders: bool = False
 
     def __init__(self) -> None:
@@ -337,8 +334,8 @@ class ComplaintsKind(Kind):
         Column("severity", "严重程度", False, SEVERITY, Severity.NORMAL.value),
         Column("description", "描述", False, text_parser(), ""),
     )
-    key_columns = ("complaint_id",)
-    keyed_without_dealer = True
+    # Keyed per dealer (docs/data-keys.md): another dealer's id is another record.
+    key_columns = ("dealer_code", "complaint_id")
     references_repair_orders = True
 
     def finish(self, values: list[Any], errors: Errors, labels: list[str], context: Context) -> Any:
@@ -349,7 +346,7 @@ class ComplaintsKind(Kind):
             return errors
         record = (complaint_id, dealer_id, ro_number, received_at, closed_at, category, severity, description)
         months = (received_at[:7],) if closed_at is None else (received_at[:7], closed_at[:7])
-        return record, complaint_id, months
+        return record, f"{code}\x1f{complaint_id}", months
 
 
 class SurveyResponsesKind(Kind):
@@ -368,16 +365,16 @@ class SurveyResponsesKind(Kind):
         Column("nps", "推荐意愿", False, integer_parser(0, 10)),
         Column("comment", "意见", False, text_parser(), ""),
     )
-    key_columns = ("response_id",)
-    keyed_without_dealer = True
+    # Keyed per dealer (docs/data-keys.md): another dealer's id is another record.
+    key_columns = ("dealer_code", "response_id")
     references_repair_orders = True
 
     def finish(self, values: list[Any], errors: Errors, labels: list[str], context: Context) -> Any:
         dealer_id = self.dealer_id(values[1], labels[1], errors, context)
         if errors:
             return errors
-        values[1] = dealer_id
-        return tuple(values), values[0], (values[3][:7],)
+        code, values[1] = values[1], dealer_id
+        return tuple(values), f"{code}\x1f{values[0]}", (values[3][:7],)
 
 
 class PartsOrdersKind(Kind):
@@ -390,8 +387,8 @@ class PartsOrdersKind(Kind):
         Column("ordered_at", "订货时间", True, parse_timestamp, within=SERVICE_EVENT),
         Column("fulfilled_at", "到货时间", False, parse_timestamp, within=SERVICE_EVENT),
     )
-    key_columns = ("order_id",)
-    keyed_without_dealer = True
+    # Keyed per dealer (docs/data-keys.md): another dealer's id is another record.
+    key_columns = ("dealer_code", "order_id")
 
     def finish(self, values: list[Any], errors: Errors, labels: list[str], context: Context) -> Any:
         order_id, code, part_number, quantity, ordered_at, fulfilled_at = values
@@ -400,7 +397,11 @@ class PartsOrdersKind(Kind):
         if errors:
             return errors
         months = (ordered_at[:7],) if fulfilled_at is None else (ordered_at[:7], fulfilled_at[:7])
-        return (order_id, dealer_id, part_number, quantity, ordered_at, fulfilled_at), order_id, months
+        return (
+            (order_id, dealer_id, part_number, quantity, ordered_at, fulfilled_at),
+            f"{code}\x1f{order_id}",
+            months,
+        )
 
 
 class SubmissionsKind(Kind):

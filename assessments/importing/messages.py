@@ -117,7 +117,8 @@ ROW_AFTER = _("is after %(other)s")
 ROW_MORE_THAN = _("%(value)s is more than %(other)s (%(limit)s)")
 ROW_FAULT_CODE_REQUIRED = _("is required for repair and warranty orders")
 ROW_UNKNOWN_REPAIR_ORDER = _("there is no repair order “%(value)s” of dealer %(dealer)s")
-ROW_KEY_TAKEN = _("“%(value)s” is already used by a record you may not change")
+ROW_NOT_DEALERS_RECORD = _("this record comes from %(channel)s and cannot be changed by a dealer import")
+ROW_RESERVED_ID = _("ids beginning with %(prefix)s are given by the portal; “%(value)s” cannot be imported")
 ROW_BAD_PERIOD = _("“%(value)s” is not a month like 2026-10")
 ROW_PERIOD_CLOSED = _(
     "the period %(value)s is closed: its scores are frozen, and this row would add or change "

@@ -48,7 +48,7 @@ from dealers.models import Dealer
 from . import messages as msg
 from .kinds import BoundRow, Context, Kind, Record, get_kind
 from .reading import FileRejected, Table, check_size, open_table
-from .writing import Actor, check_chunk, writer_for
+from .writing import RECORD_KEYS, RESERVED_PREFIXES, Actor, check_chunk, import_channel, writer_for
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +102,7 @@ def import_file(
     dry_run: bool = False,
     job: ImportJob | None = None,
     progress: ProgressCallback | None = None,
+    through_api: bool = False,
 ) -> ImportJob:
     """Import one file of `kind` (an ImportKind value) and return its ImportJob record.
 
@@ -111,7 +112,7 @@ def import_file(
     job failed and are raised.
     """
     started = time.monotonic()
-    job = _start_job(job, kind, user, file_name or _name_of(source), partial, dry_run)
+    job = _start_job(job, kind, user, file_name or _name_of(source), partial, dry_run, through_api)
     outcome = Outcome()
     spool = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in finally
         "w+", encoding="utf-8-sig", newline="", suffix=".csv", delete=False
@@ -275,7 +276,13 @@ class _progress_reporter:  # noqa: N801 - a callable, reads like a function
 
 
 def _start_job(
-    job: ImportJob | None, kind: str, user: Any, file_name: str, partial: bool, dry_run: bool
+    job: ImportJob | None,
+    kind: str,
+    user: Any,
+    file_name: str,
+    partial: bool,
+    dry_run: bool,
+    through_api: bool,
 ) -> ImportJob:
     if job is None:
         job = ImportJob(
@@ -285,6 +292,7 @@ def _start_job(
             file_name=file_name[:255],
         )
     job.partial, job.dry_run = partial, dry_run
+    job.through_api = job.through_api or through_api
     job.status = ImportStatus.RUNNING
     job.heartbeat_at = timezone.now()
     job.runner = runner_id()
@@ -366,8 +374,12 @@ def _context(user: Any) -> Context:
     )
 
 
-def _actor(user: Any) -> Actor:
-    return Actor(user=user, approves=user is None or user.role != Role.DEALER_USER)
+def _actor(user: Any, through_api: bool) -> Actor:
+    """Who writes, and the channel stamped on what they write (docs/data-keys.md)."""
+    dealer = user is not None and user.role == Role.DEALER_USER
+    return Actor(
+        user=user, approves=not dealer, channel=import_channel(user, through_api), dealer_only=dealer
+    )
 
 
 # --- the pipeline -----------------------------------------------------------------------
@@ -421,10 +433,11 @@ def _run(
     mode: str = ONE_TRANSACTION,
 ) -> None:
     context = _context(user)
-    actor = _actor(user)
+    actor = _actor(user, job.through_api)
     keep_cells = (
         spec.references_repair_orders
-        or (spec.keyed_without_dealer and not context.sees_all)
+        or (spec.kind in RECORD_KEYS and actor.dealer_only)  # provenance may reject a row
+        or spec.kind in RESERVED_PREFIXES
         or (spec.kind == ImportKind.SUBMISSIONS and not actor.approves)
         or bool(context.closed_periods)  # rows that would change a closed month are rejected
     )

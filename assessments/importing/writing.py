@@ -24,10 +24,12 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Model
+from django.db.models import Model, Q
 
-from assessments.choices import ImportKind, SubmissionStatus
-from assessments.models import Complaint, MonthlySubmission, PartsOrder, RepairOrder
+from assessments.choices import DEALER_CHANNELS, ImportKind, RecordChannel, SubmissionStatus
+from assessments.models import Complaint, MonthlySubmission, PartsOrder, RecordChange, RepairOrder
+from assessments.models.provenance import history_value
+from dealers.choices import Role
 from dealers.models import Dealer, Region
 from surveys.models import SurveyResponse
 
@@ -60,6 +62,22 @@ class Actor:
 
     user: Any
     approves: bool  # submissions are stored approved (HQ and managers) or submitted (dealer users)
+    channel: str = RecordChannel.SYSTEM  # stamped on the rows it creates and changes
+    # A dealer user: may change only the rows its own dealer's channels created.
+    dealer_only: bool = False
+
+    @property
+    def user_id(self) -> int | None:
+        return self.user.pk if self.user is not None and self.user.pk else None
+
+
+def import_channel(user: Any, through_api: bool = False) -> str:
+    """The channel an import by `user` writes through: None is the command line (HQ system)."""
+    if user is None or not user.pk:
+        return RecordChannel.SYSTEM
+    if user.role == Role.DEALER_USER:
+        return RecordChannel.DMS_API if through_api else RecordChannel.DEALER_IMPORT
+    return RecordChannel.HQ_IMPORT
 
 
 def check_chunk(
@@ -81,20 +99,8 @@ def check_chunk(
                     "ro_number",
                     fail(msg.ROW_UNKNOWN_REPAIR_ORDER, value=record[2], dealer=code).message,
                 )
-    if kind.keyed_without_dealer and not context.sees_all:
-        # The key does not hold the dealer: make sure it does not name another dealer's row.
-        model, key_field = ID_KEYED[kind.kind]
-        allowed = set(context.dealers.values())
-        keys = [r[0] for r in records]
-        owners: dict[str, int] = {}
-        for part in _slices(keys):
-            owners.update(
-                model.objects.filter(**{f"{key_field}__in": part}).values_list(key_field, "dealer_id")
-            )
-        for i, record in enumerate(records):
-            owner = owners.get(record[0])
-            if owner is not None and owner not in allowed:
-                rejected.setdefault(i, (key_field, fail(msg.ROW_KEY_TAKEN, value=record[0]).message))
+    _check_provenance(kind, records, actor, rejected)
+    _check_reserved_ids(kind, records, rejected)
     if kind.kind == ImportKind.SUBMISSIONS and not actor.approves:
         approved = set()
         for part in _slices(list({r[0] for r in records})):
@@ -128,11 +134,92 @@ def _existing_repair_orders(pairs: set[tuple[int, str]]) -> dict[tuple[int, str]
     return found
 
 
-ID_KEYED: dict[str, tuple[type[Model], str]] = {
-    ImportKind.COMPLAINTS: (Complaint, "complaint_id"),
-    ImportKind.SURVEY_RESPONSES: (SurveyResponse, "response_id"),
-    ImportKind.PARTS_ORDERS: (PartsOrder, "order_id"),
+@dataclass(frozen=True)
+class RecordKey:
+    """Where a service record's natural key (dealer, id) sits in a kind's record."""
+
+    model: type[Model]
+    field: str  # the id's model field
+    position: int  # the id's position in the record
+    dealer_position: int
+
+
+# The kinds of service records, keyed per dealer (docs/data-keys.md), with provenance.
+RECORD_KEYS: dict[str, RecordKey] = {
+    ImportKind.REPAIR_ORDERS: RecordKey(RepairOrder, "ro_number", 1, 0),
+    ImportKind.COMPLAINTS: RecordKey(Complaint, "complaint_id", 0, 1),
+    ImportKind.SURVEY_RESPONSES: RecordKey(SurveyResponse, "response_id", 0, 1),
+    ImportKind.PARTS_ORDERS: RecordKey(PartsOrder, "order_id", 0, 1),
 }
+
+# Ids the portal gives its own records (the customer's link, follow-up calls): no file may
+# create one, or a dealer could take the id of an answer before the customer gives it.
+RESERVED_PREFIXES: dict[str, str] = {
+    ImportKind.SURVEY_RESPONSES: "WEB-",
+    ImportKind.COMPLAINTS: "CALL-",
+}
+
+
+def _existing_keys(spec: RecordKey, records: list[Record], *filters: Q) -> dict[tuple[int, str], str]:
+    """{(dealer_id, id): the channel that made it what it is} of the records' existing rows:
+    the creation's, unless the row came through a dealer's channel and was changed since
+    through another one."""
+    pairs = {(r[spec.dealer_position], r[spec.position]) for r in records}
+    found: dict[tuple[int, str], str] = {}
+    dealers = sorted({dealer for dealer, _ in pairs})
+    ids = sorted({key for _, key in pairs})
+    half = lookup_slice() // 2
+    for part in _slices(ids, half):
+        for dealer_part in _slices(dealers, half):
+            rows = spec.model.objects.filter(
+                *filters, dealer_id__in=dealer_part, **{f"{spec.field}__in": part}
+            ).values_list("dealer_id", spec.field, "created_channel", "changed_channel")
+            for dealer_id, key, created, changed in rows:
+                if (dealer_id, key) in pairs:
+                    found[(dealer_id, key)] = changed if created in DEALER_CHANNELS and changed else created
+    return found
+
+
+def _check_provenance(kind: Kind, records: list[Record], actor: Actor, rejected: dict[int, Any]) -> None:
+    """A dealer changes only the rows its own channels made; the others are read-only to it.
+
+    A row is the dealer's while it came through the dealer's channels (dealer import, DMS
+    API) and nobody else changed it since: once HQ corrects it (or voids it on appeal),
+    the dealer cannot import the correction away. Records are keyed per dealer and a
+    dealer user imports only its own dealer's rows, so the look-up never reaches another
+    dealer's data: an id another dealer uses is a new record here.
+    """
+    spec = RECORD_KEYS.get(kind.kind)
+    if spec is None or not actor.dealer_only or not records:
+        return
+    theirs = ~Q(created_channel__in=DEALER_CHANNELS) | Q(changed_channel__in=_NOT_DEALER_CHANNELS)
+    foreign = _existing_keys(spec, records, theirs)
+    if not foreign:
+        return
+    for i, record in enumerate(records):
+        channel = foreign.get((record[spec.dealer_position], record[spec.position]))
+        if channel is not None:
+            message = fail(msg.ROW_NOT_DEALERS_RECORD, channel=RecordChannel(channel).label).message
+            rejected.setdefault(i, (spec.field, message))
+
+
+_NOT_DEALER_CHANNELS = sorted(set(RecordChannel.values) - set(DEALER_CHANNELS))
+
+
+def _check_reserved_ids(kind: Kind, records: list[Record], rejected: dict[int, Any]) -> None:
+    """No file creates a record under an id the portal gives (WEB-…, CALL-…)."""
+    prefix = RESERVED_PREFIXES.get(kind.kind)
+    if prefix is None:
+        return
+    spec = RECORD_KEYS[kind.kind]
+    reserved = [(i, r) for i, r in enumerate(records) if r[spec.position].upper().startswith(prefix)]
+    if not reserved:
+        return
+    existing = _existing_keys(spec, [r for _, r in reserved])
+    for i, record in reserved:
+        if (record[spec.dealer_position], record[spec.position]) not in existing:
+            message = fail(msg.ROW_RESERVED_ID, value=record[spec.position], prefix=prefix).message
+            rejected.setdefault(i, (spec.field, message))
 
 
 # --- the ORM path -----------------------------------------------------------------------
@@ -214,7 +301,7 @@ ORM_TABLES: dict[str, OrmTable] = {
             "description",
         ),
         (_same, _same, _same, _ts, _ts, _same, _same, _same),
-        ("complaint_id",),
+        ("dealer_id", "complaint_id"),
     ),
     ImportKind.SURVEY_RESPONSES: OrmTable(
         SurveyResponse,
@@ -233,13 +320,13 @@ ORM_TABLES: dict[str, OrmTable] = {
             "comment",
         ),
         (_same, _same, _same, _ts, _same, _same, _same, _same, _same, _same, _same, _same),
-        ("response_id",),
+        ("dealer_id", "response_id"),
     ),
     ImportKind.PARTS_ORDERS: OrmTable(
         PartsOrder,
         ("order_id", "dealer_id", "part_number", "quantity", "ordered_at", "fulfilled_at"),
         (_same, _same, _same, _same, _ts, _ts),
-        ("order_id",),
+        ("dealer_id", "order_id"),
     ),
     ImportKind.SUBMISSIONS: OrmTable(
         MonthlySubmission,
@@ -328,6 +415,7 @@ class OrmWriter:
         compare = [f for f in self.table.fields if f not in key] + self._extra_compared()
         new: list[Model] = []
         changed: list[Model] = []
+        history: list[RecordChange] = []
         unchanged = 0
         for values in rows:
             values.update(self._extra_values())
@@ -335,9 +423,12 @@ class OrmWriter:
             if obj is None:
                 new.append(self.table.model(**values, **self._on_create()))
                 continue
-            if all(getattr(obj, f) == values[f] for f in compare):
+            differ = [f for f in compare if getattr(obj, f) != values[f]]
+            if not differ:
                 unchanged += 1
                 continue
+            if self.keeps_history:
+                history.append(self._change(obj, differ, values))
             for f in compare:
                 setattr(obj, f, values[f])
             for f, value in self._on_change().items():
@@ -351,7 +442,26 @@ class OrmWriter:
         if changed:
             fields = compare + list(self._on_change())
             model.objects.bulk_update(changed, fields)
+        if history:
+            RecordChange.objects.bulk_create(history)
         return len(new), len(changed), unchanged
+
+    def _change(self, obj: Model, fields: list[str], values: dict[str, Any]) -> RecordChange:
+        return RecordChange(
+            model=obj._meta.label_lower,
+            record_id=obj.pk,
+            dealer_id=obj.dealer_id,  # type: ignore[attr-defined]
+            changed_at=self.now,
+            user_id=self.actor.user_id,
+            channel=self.actor.channel,
+            before={f: history_value(getattr(obj, f)) for f in fields},
+            after={f: history_value(values[f]) for f in fields},
+        )
+
+    @property
+    def keeps_history(self) -> bool:
+        """Every kind but dealers is a record that counts in a KPI."""
+        return self.kind.kind != ImportKind.DEALERS
 
     # Per-kind extras: what is compared, what is stamped on a created or changed row.
 
@@ -365,7 +475,7 @@ class OrmWriter:
             }
         return {}
 
-    def _on_change(self) -> dict[str, Any]:
+    def _stamps(self) -> dict[str, Any]:
         stamps: dict[str, Any] = {}
         if self.kind.kind != ImportKind.DEALERS:
             stamps["imported_at"] = self.now
@@ -379,12 +489,22 @@ class OrmWriter:
                 stamps.update(submitted_at=self.now)
         return stamps
 
+    def _on_change(self) -> dict[str, Any]:
+        stamps = self._stamps()
+        if self.kind.kind in RECORD_KEYS:
+            stamps.update(
+                changed_at=self.now, changed_by_id=self.actor.user_id, changed_channel=self.actor.channel
+            )
+        return stamps
+
     def _on_create(self) -> dict[str, Any]:
-        stamps = self._on_change()
+        stamps = self._stamps()
         if self.kind.kind == ImportKind.SUBMISSIONS and self.actor.approves:
             stamps["submitted_at"] = self.now
         if self.kind.kind == ImportKind.SURVEY_RESPONSES:
             stamps["source"] = SurveyResponse.Source.IMPORT
+        if self.kind.kind in RECORD_KEYS:
+            stamps.update(created_channel=self.actor.channel, created_by_id=self.actor.user_id)
         return stamps
 
 
@@ -448,7 +568,7 @@ COPY_TABLES: dict[str, CopyTable] = {
             ("description", "text"),
         ),
         free_text=(0, 2, 7),
-        conflict=("complaint_id",),
+        conflict=("dealer_id", "complaint_id"),
         resolves_repair_order=True,
     ),
     ImportKind.SURVEY_RESPONSES: CopyTable(
@@ -468,7 +588,7 @@ COPY_TABLES: dict[str, CopyTable] = {
             ("comment", "text"),
         ),
         free_text=(0, 2, 11),
-        conflict=("response_id",),
+        conflict=("dealer_id", "response_id"),
         insert_only=(("source", "'import'"), ("excluded", "false"), ("excluded_reason", "''")),
         resolves_repair_order=True,
     ),
@@ -483,7 +603,7 @@ COPY_TABLES: dict[str, CopyTable] = {
             ("fulfilled_at", "timestamp"),
         ),
         free_text=(0, 2),
-        conflict=("order_id",),
+        conflict=("dealer_id", "order_id"),
     ),
 }
 
@@ -543,8 +663,12 @@ class CopyWriter:
         self.spec = COPY_TABLES[kind.kind]
         self.now = now
         self.stage = f"import_stage_{uuid.uuid4().hex[:12]}"
-        self.update_sql, self.insert_sql = self._merge_sql()
+        self.actor = actor
+        self.update_sql, self.insert_sql, self.history_sql = self._merge_sql()
         self.plain_insert_sql = self.insert_sql.partition(" WHERE NOT EXISTS")[0]
+        self.update_params = [now, now, actor.user_id, actor.channel]
+        self.insert_params = [now, actor.channel, actor.user_id]
+        self.history_params = [self.spec.model._meta.label_lower, now, actor.user_id, actor.channel]
         self.all_new_so_far = True
         self.time_zone = "UTC"
         self.planner: list[tuple[str, str]] = []
@@ -582,13 +706,15 @@ class CopyWriter:
                 # as it is, and let the unique index say whether a key already existed.
                 try:
                     with transaction.atomic():
-                        cursor.execute(self.plain_insert_sql, [self.now])
+                        cursor.execute(self.plain_insert_sql, self.insert_params)
                     return cursor.rowcount, 0, 0
                 except IntegrityError:
                     self.all_new_so_far = False
-            cursor.execute(self.update_sql, [self.now])
+            # The history first: it reads the rows as they are before the UPDATE changes them.
+            cursor.execute(self.history_sql, self.history_params)
+            cursor.execute(self.update_sql, self.update_params)
             updated = cursor.rowcount
-            cursor.execute(self.insert_sql, [self.now])
+            cursor.execute(self.insert_sql, self.insert_params)
             created = cursor.rowcount
         self.all_new_so_far = created == len(records)
         return created, updated, len(records) - created - updated
@@ -601,8 +727,10 @@ class CopyWriter:
         back (time zone included) and False returned, for the chunk to be merged instead.
         """
         table = self.spec.model._meta.db_table
-        columns = [name for name, _ in self.spec.stage] + ["imported_at"]
-        payload = copy_lines(records, self.spec.free_text, extra=(self.now.isoformat(),))
+        columns = [name for name, _ in self.spec.stage] + ["imported_at", "created_channel", "created_by_id"]
+        user_id = self.actor.user_id
+        extra = (self.now.isoformat(), str(self.actor.channel), r"\N" if user_id is None else str(user_id))
+        payload = copy_lines(records, self.spec.free_text, extra=extra)
         try:
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute("SET LOCAL TIME ZONE 'Asia/Shanghai'")
@@ -613,43 +741,82 @@ class CopyWriter:
             return False
         return True
 
-    def _merge_sql(self) -> tuple[str, str]:
+    def _merge_sql(self) -> tuple[str, str, str]:
         spec = self.spec
         table = spec.model._meta.db_table
         targets: list[str] = []
         selects: list[str] = []
+        types: dict[str, str] = {}
         join = ""
         for name, sql_type in spec.stage:
             if name == "ro_number" and spec.resolves_repair_order:
                 targets.append("repair_order_id")
                 selects.append("r.id")
+                types["repair_order_id"] = "bigint"
                 join = (
                     f" LEFT JOIN {RepairOrder._meta.db_table} r"
                     " ON r.dealer_id = s.dealer_id AND r.ro_number = s.ro_number"
                 )
                 continue
             targets.append(name)
+            types[name] = sql_type
             selects.append(
                 f"s.{name} AT TIME ZONE 'Asia/Shanghai'" if sql_type == "timestamp" else f"s.{name}"
             )
         compared = [(c, e) for c, e in zip(targets, selects, strict=True) if c not in spec.conflict]
         same_key = " AND ".join(f"t.{c} = s.{c}" for c in spec.conflict)
-        update = (
-            f"UPDATE {table} AS t SET {', '.join(f'{c} = n.{c}' for c, _ in compared)}, imported_at = %s"
-            f" FROM (SELECT {', '.join(f's.{c}' for c in spec.conflict)},"
+        staged = (
+            f"(SELECT {', '.join(f's.{c}' for c in spec.conflict)},"
             f" {', '.join(f'{e} AS {c}' for c, e in compared)} FROM {self.stage} s{join}) AS n"
-            f" WHERE {same_key.replace('s.', 'n.')}"
+        )
+        differs = (
+            f"{same_key.replace('s.', 'n.')}"
             f" AND ({', '.join(f't.{c}' for c, _ in compared)}) IS DISTINCT FROM"
             f" ({', '.join(f'n.{c}' for c, _ in compared)})"
         )
-        insert_columns = [*targets, "imported_at", *(c for c, _ in spec.insert_only)]
-        insert_values = [*selects, "%s", *(v for _, v in spec.insert_only)]
+        update = (
+            f"UPDATE {table} AS t SET {', '.join(f'{c} = n.{c}' for c, _ in compared)}, imported_at = %s,"
+            " changed_at = %s, changed_by_id = %s, changed_channel = %s"
+            f" FROM {staged} WHERE {differs}"
+        )
+        insert_columns = [
+            *targets,
+            "imported_at",
+            "created_channel",
+            "created_by_id",
+            *(c for c, _ in spec.insert_only),
+        ]
+        insert_values = [*selects, "%s", "%s", "%s", *(v for _, v in spec.insert_only)]
         insert = (
             f"INSERT INTO {table} ({', '.join(insert_columns)})"
             f" SELECT {', '.join(insert_values)} FROM {self.stage} s{join}"
             f" WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {same_key})"
         )
-        return update, insert
+
+        def as_json(alias: str) -> str:
+            pairs = ", ".join(f"'{c}', {_history_sql(f'{alias}.{c}', types[c])}" for c, _ in compared)
+            return f"jsonb_build_object({pairs})"
+
+        # The changed fields only, before and after, as history_value writes them on the ORM path.
+        history = (
+            f"INSERT INTO {RecordChange._meta.db_table}"
+            " (model, record_id, dealer_id, changed_at, user_id, channel, before, after)"
+            " SELECT %s, x.id, x.dealer_id, %s, %s, %s,"
+            " (SELECT jsonb_object_agg(b.key, b.value) FROM jsonb_each(x.b) b WHERE b.value IS DISTINCT FROM x.a -> b.key),"
+            " (SELECT jsonb_object_agg(a.key, a.value) FROM jsonb_each(x.a) a WHERE a.value IS DISTINCT FROM x.b -> a.key)"
+            f" FROM (SELECT t.id, t.dealer_id, {as_json('t')} AS b, {as_json('n')} AS a"
+            f" FROM {table} t, {staged} WHERE {differs}) AS x"
+        )
+        return update, insert, history
+
+
+def _history_sql(column: str, sql_type: str) -> str:
+    """A column as JSON, the way history_value writes it: UTC ISO times, money as text."""
+    if sql_type == "timestamp":
+        return f"""to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || '+00:00'"""
+    if sql_type == "numeric":
+        return f"to_char({column}::numeric(14, 2), 'FM999999999990.00')"
+    return column
 
 
 def writer_for(kind: Kind, actor: Actor, now: datetime, *, counting: bool = False) -> OrmWriter | CopyWriter:

@@ -2,6 +2,7 @@ from .catalogue import Kpi, Scheme, SchemeKpi
 from .freeze import ComebackSnapshot, FrozenComeback
 from .imports import ImportJob
 from .periods import Period
+from .provenance import Provenance, RecordChange
 from .scorecards import KpiResult, RecomputeRequest, Scorecard, ScoreRun, ScoreRunPart, VetoIncident
 from .service_data import Complaint, MonthlySubmission, PartsOrder, RepairOrder
 
@@ -16,6 +17,8 @@ __all__ = [
     "PartsOrder",
     "Period",
     "RecomputeRequest",
+    "Provenance",
+    "RecordChange",
     "RepairOrder",
     "Scheme",
     "SchemeKpi",

@@ -35,6 +35,8 @@ class ImportJob(models.Model):
     upload = models.FileField(_("uploaded file"), upload_to="imports/%Y/%m/", blank=True)
     partial = models.BooleanField(_("import valid rows only"), default=False)
     dry_run = models.BooleanField(_("dry run"), default=False)
+    # Uploaded through the API: a dealer user's rows then come from its DMS (RecordChannel.DMS_API).
+    through_api = models.BooleanField(_("through the API"), default=False, db_default=False)
     status = models.CharField(
         _("status"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.PENDING
     )

@@ -10,11 +10,12 @@ from dealers.models import Dealer
 from dealers.scoping import ScopedQuerySet
 
 from ..choices import ComplaintCategory, RepairType, Severity, SubmissionStatus
+from .provenance import Provenance
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
-class RepairOrder(models.Model):
+class RepairOrder(Provenance):
     """A repair order (工单). Natural key: (dealer, ro_number)."""
 
     dealer = models.ForeignKey(
@@ -52,10 +53,10 @@ class RepairOrder(models.Model):
         return self.ro_number
 
 
-class Complaint(models.Model):
-    """A customer complaint (投诉). Natural key: complaint_id."""
+class Complaint(Provenance):
+    """A customer complaint (投诉). Natural key: (dealer, complaint_id)."""
 
-    complaint_id = models.CharField(_("complaint id"), max_length=40, unique=True)
+    complaint_id = models.CharField(_("complaint id"), max_length=40)
     dealer = models.ForeignKey(
         Dealer, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("dealer")
     )
@@ -80,16 +81,21 @@ class Complaint(models.Model):
         ordering = ["-received_at"]
         verbose_name = _("complaint")
         verbose_name_plural = _("complaints")
+        # Keyed per dealer: another dealer's id is simply another record (docs/data-keys.md).
+        # The id comes first so that the index also serves a look-up by id alone.
+        constraints = [
+            models.UniqueConstraint(fields=["complaint_id", "dealer"], name="uniq_complaint_id_dealer")
+        ]
         indexes = [models.Index(fields=["received_at", "dealer"], name="complaint_received_dealer")]
 
     def __str__(self) -> str:
         return self.complaint_id
 
 
-class PartsOrder(models.Model):
-    """A parts order placed by a dealer. Natural key: order_id."""
+class PartsOrder(Provenance):
+    """A parts order placed by a dealer. Natural key: (dealer, order_id)."""
 
-    order_id = models.CharField(_("order id"), max_length=40, unique=True)
+    order_id = models.CharField(_("order id"), max_length=40)
     dealer = models.ForeignKey(
         Dealer, on_delete=models.PROTECT, related_name="parts_orders", verbose_name=_("dealer")
     )
@@ -105,6 +111,9 @@ class PartsOrder(models.Model):
         ordering = ["-ordered_at"]
         verbose_name = _("parts order")
         verbose_name_plural = _("parts orders")
+        constraints = [
+            models.UniqueConstraint(fields=["order_id", "dealer"], name="uniq_parts_order_id_dealer")
+        ]
         indexes = [models.Index(fields=["fulfilled_at", "dealer"], name="parts_fulfilled_dealer")]
 
     def __str__(self) -> str:

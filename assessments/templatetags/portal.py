@@ -125,9 +125,11 @@ def drill_cell(row: dict[str, Any], column: Any, choices: dict[str, dict[str, st
             return format_html('<span class="badge badge-bad">{}</span>', _("Yes"))
         return ""
     if value is None or value == "":
-        return "—"
+        return "" if kind == "changed" else "—"
     if kind == "datetime":
         return local_dt(value)
+    if kind == "changed":  # changed since the record arrived: when (who is the next column)
+        return format_html('<span class="badge badge-warn">{}</span> {}', _("Changed"), local_dt(value))
     if kind in ("hours", "days"):
         return num(value, 1)
     if kind == "money":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from assessments.api.serializers import changed_channel_field
 from config.api_base import DescribedModelSerializer
 
 from ..models import SurveyResponse
@@ -14,6 +15,7 @@ class SurveyResponseSerializer(DescribedModelSerializer):
     dealer = serializers.CharField(
         source="dealer.code", read_only=True, help_text=_("The dealer the visit was at.")
     )
+    changed_channel = changed_channel_field()
 
     class Meta:
         model = SurveyResponse
@@ -34,4 +36,8 @@ class SurveyResponseSerializer(DescribedModelSerializer):
             "excluded",
             "excluded_reason",
             "imported_at",
+            # Provenance (docs/data-keys.md): the channel it came through, its last change.
+            "created_channel",
+            "changed_at",
+            "changed_channel",
         ]

@@ -777,9 +777,11 @@ def test_dealer_user_cannot_overwrite_another_dealers_complaint_by_its_id(
         ["C-THEIRS", "GL0001", "2026-10-01 10:00", "quality", "mine now"],
     )
     job = import_file("complaints", write(tmp_path, csv_text), user=dealer_user)
-    assert errors_of(job) == [(2, "complaint_id", text(msg.ROW_KEY_TAKEN, value="C-THEIRS"))]
-    theirs = Complaint.objects.get()
-    assert (theirs.dealer, theirs.description) == (other_dealer, "theirs")
+    # Keyed per dealer: the same id is a new complaint of this dealer, theirs is untouched.
+    assert (job.created, job.updated, errors_of(job)) == (1, 0, [])
+    theirs = Complaint.objects.get(dealer=other_dealer)
+    assert (theirs.complaint_id, theirs.description) == ("C-THEIRS", "theirs")
+    assert Complaint.objects.get(dealer=dealer).description == "mine now"
 
 
 # --- submissions ------------------------------------------------------------------------

@@ -55,9 +55,11 @@ def test_resource_import_by_a_dealer_user_cannot_rewrite_another_dealers_row(
     data = tablib.Dataset(headers=["complaint_id", "dealer_code", "received_at", "category", "description"])
     data.append(["C-THEIRS", "GL0001", "2026-10-01 10:00:00", "quality", "mine now"])
     result = ComplaintResource().import_data(data, dry_run=False, user=dealer_user)
-    assert result.has_errors() or result.has_validation_errors()
-    theirs = Complaint.objects.get()
-    assert (theirs.dealer, theirs.description) == (other_dealer, "theirs")
+    # Keyed per dealer: the same id is a new complaint of this dealer; theirs is untouched.
+    assert not (result.has_errors() or result.has_validation_errors())
+    theirs = Complaint.objects.get(dealer=other_dealer)
+    assert (theirs.complaint_id, theirs.description) == ("C-THEIRS", "theirs")
+    assert Complaint.objects.get(dealer=dealer).description == "mine now"
 
 
 def test_resource_export_neutralises_formula_cells(dealer):

@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments.models import Period, Scorecard
+from assessments.choices import RecordChannel
+from assessments.models import Period, RecordChange, Scorecard
 from assessments.services.recompute import period_close, period_recompute
 from dealers.choices import DealerStatus
 from dealers.models import AuditEvent, Dealer
@@ -195,6 +196,11 @@ def test_an_upheld_appeal_corrects_the_data_and_changes_the_scorecard_before_clo
     after = Scorecard.objects.get(dealer=poor, period__code="2026-10")
     assert after.major_complaints == 0 and after.total_score >= before.total_score
     assert Appeal.objects.get(pk=appeal.pk).status == AppealStatus.UPHELD
+    # The voiding is kept in the complaint's change history, with who decided it.
+    change = RecordChange.objects.get(model="assessments.complaint", record_id=major.pk)
+    assert (change.user, change.before["excluded"], change.after["excluded"]) == (hq_manager, False, True)
+    major.refresh_from_db()
+    assert (major.changed_by, major.changed_channel) == (hq_manager, RecordChannel.SYSTEM)
 
 
 @pytest.mark.django_db
