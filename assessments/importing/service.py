@@ -136,7 +136,7 @@ def import_file(
                         if not partial:
                             _read_and_run(spec, path, user, job, outcome, errors_writer, None, COUNT)
                         if partial or not (outcome.rejected or outcome.rows == 0):
-                            outcome = Outcome()
+                            outcome = Outcome(notes=outcome.notes)  # the check pass read the sheets
                             _read_and_run(
                                 spec,
                                 path,
