@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import timedelta
 
 from celery import shared_task
@@ -48,9 +49,25 @@ def enqueue_import(job: ImportJob, language: str | None) -> None:
             ImportJob.objects.filter(pk=job.pk, queued_at__isnull=True).update(queued_at=timezone.now())
             return
         ImportJob.objects.filter(pk=job.pk).update(queued_at=timezone.now())
-        run_import.apply(args=[job.pk, language])
+        if settings.IMPORT_IN_PROCESS_THREAD:
+            # No broker (the laptop default): a thread of the web process is the worker, so the
+            # request answers at once and the page follows the progress like with Celery.
+            threading.Thread(
+                target=_run_in_thread, args=(job.pk, language), name=f"import-{job.pk}", daemon=True
+            ).start()
+        else:
+            run_import.apply(args=[job.pk, language])
 
     transaction.on_commit(send)
+
+
+def _run_in_thread(job_id: int, language: str | None) -> None:
+    try:
+        run_import.apply(args=[job_id, language])
+    except Exception:
+        logger.exception("background import %s failed", job_id)
+    finally:
+        connection.close()
 
 
 def stale_after() -> timedelta:

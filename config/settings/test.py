@@ -16,3 +16,5 @@ STATIC_ROOT = tempfile.mkdtemp(prefix="aftersales-test-static-")
 # Tests run tasks in-process whatever the broker; the worker test turns this off to go
 # through a real Celery worker process.
 CELERY_TASK_ALWAYS_EAGER = True
+# Background imports run in the request in tests (one test turns the in-process thread on).
+IMPORT_IN_PROCESS_THREAD = False

@@ -318,3 +318,38 @@ def test_an_import_on_sqlite_that_fails_midway_says_what_was_written_and_a_rerun
     monkeypatch.setattr(OrmWriter, "write", real_write)
     again = import_file("repair_orders", path, user=hq_manager)
     assert (again.created, again.unchanged) == (4, 2) and RepairOrder.objects.count() == 6
+
+
+# --- without a broker, a thread of the web process is the worker ---------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(IMPORT_BACKGROUND_ROWS=2, IMPORT_IN_PROCESS_THREAD=True)
+def test_without_a_broker_a_big_api_upload_answers_202_at_once_and_finishes_in_a_thread(cast, dealer):
+    import time
+
+    client = api_client(cast["dealer_user"])
+    gate = threading.Event()
+    real_run = service.run_stored_job
+
+    def held(job, **kwargs):  # the import waits until the test has seen the answer
+        gate.wait(10)
+        return real_run(job, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("assessments.tasks_imports.run_stored_job", held)
+        response = client.post(
+            "/api/v1/imports/", {"kind": "repair_orders", "file": orders_upload()}, format="multipart"
+        )
+        # The request answered before the import ran: it is not running inside the request.
+        assert response.status_code == 202
+        assert ImportJob.objects.get().status == ImportStatus.PENDING
+        gate.set()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and ImportJob.objects.get().status == ImportStatus.PENDING:
+            time.sleep(0.1)
+        while time.monotonic() < deadline and ImportJob.objects.get().status == ImportStatus.RUNNING:
+            time.sleep(0.1)
+    job = ImportJob.objects.get()
+    assert job.status == ImportStatus.SUCCEEDED and job.created == 3
+    assert RepairOrder.objects.count() == 3
