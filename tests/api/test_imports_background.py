@@ -211,7 +211,9 @@ def test_a_counted_preview_agrees_with_the_import_it_previews(tmp_path, dealer, 
     )
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(
+    transaction=True, serialized_rollback=True
+)  # as the browser tests, or their data clash
 @pytest.mark.parametrize(
     ("dry_run", "status", "written"), [(True, ImportStatus.PREVIEWED, 0), (False, ImportStatus.SUCCEEDED, 6)]
 )
@@ -323,7 +325,9 @@ def test_an_import_on_sqlite_that_fails_midway_says_what_was_written_and_a_rerun
 # --- without a broker, a thread of the web process is the worker ---------------------------------
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(
+    transaction=True, serialized_rollback=True
+)  # as the browser tests, or their data clash
 @override_settings(IMPORT_BACKGROUND_ROWS=2, IMPORT_IN_PROCESS_THREAD=True)
 def test_without_a_broker_a_big_api_upload_answers_202_at_once_and_finishes_in_a_thread(cast, dealer):
     import time

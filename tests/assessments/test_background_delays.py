@@ -38,7 +38,9 @@ def upload(client, content: str):  # noqa: ANN001, ANN201
 
 
 # Real commits (not a test transaction), so on-commit work runs inside the request as in production.
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(
+    transaction=True, serialized_rollback=True
+)  # as the browser tests, or their data clash
 def test_an_import_confirmed_while_the_broker_is_down_is_saved_and_says_the_scores_follow(
     dealer, hq_manager, broker_down
 ):
@@ -54,7 +56,9 @@ def test_an_import_confirmed_while_the_broker_is_down_is_saved_and_says_the_scor
     assert "scores of" in page or "分数" in page
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(
+    transaction=True, serialized_rollback=True
+)  # as the browser tests, or their data clash
 @override_settings(IMPORT_BACKGROUND_ROWS=1)
 def test_a_large_upload_while_the_broker_is_down_waits_and_the_sweep_queues_it(
     dealer, hq_manager, broker_down, monkeypatch

@@ -128,6 +128,13 @@ class Workers:
         self.tmp_path = tmp_path
         self.processes: list[subprocess.Popen] = []
         self.logs: list[Path] = []
+        # A queue of its own: worker tests run side by side (xdist) on one broker, and a worker
+        # must never take another test's task (it would run it on the wrong database).
+        self.queue = f"test-{database.name}"
+
+    def send(self, task, *args):  # noqa: ANN001, ANN201 - a Celery task and its arguments
+        """Send a task to this test's workers, as the portal's processes send to theirs."""
+        return task.apply_async(args=list(args), queue=self.queue)
 
     def start(self, **env: str) -> subprocess.Popen:
         number = len(self.processes)
@@ -153,6 +160,7 @@ class Workers:
                     DATABASE_URL=self.database.url,
                     CELERY_BROKER_URL=BROKER_URL,
                     DJANGO_MEDIA_ROOT=str(self.tmp_path / "media"),
+                    CELERY_TASK_DEFAULT_QUEUE=self.queue,
                     **env,
                 ),
                 stdout=out,
@@ -191,7 +199,6 @@ class Workers:
 def workers(worker_database: WorkerDatabase, tmp_path: Path, monkeypatch) -> Iterator[Workers]:
     from config.celery_app import app
 
-    app.control.purge()  # tasks left on the broker by earlier runs are not ours
     # The rest of the suite may run tasks in-process; these tests send them to the broker.
     monkeypatch.setitem(app.conf, "task_always_eager", False)
     pool = Workers(worker_database, tmp_path)
@@ -242,7 +249,7 @@ def runs_of(db: WorkerDatabase, period: str) -> list[tuple]:
     )
 
 
-def test_a_recompute_queued_here_is_done_by_a_separate_worker_process(worker_database, worker):
+def test_a_recompute_queued_here_is_done_by_a_separate_worker_process(worker_database, workers, worker):
     from assessments.tasks import recompute_period
 
     period = str(Month.of(timezone.localdate()).shift(-1))  # seed_demo's last month
@@ -261,7 +268,7 @@ def test_a_recompute_queued_here_is_done_by_a_separate_worker_process(worker_dat
 
     # When: a change asked for a recompute, and this process nudges a worker over the broker.
     ask_recompute(worker_database, period)
-    recompute_period.delay(period)
+    workers.send(recompute_period, period)
 
     # Then: the worker fans it out as a chord and the scorecards appear in its database.
     deadline = time.monotonic() + WAIT_SECONDS
@@ -336,7 +343,7 @@ def test_a_background_import_runs_on_a_worker_to_100_percent_and_its_recompute_l
     job_id = stored_import(worker_database, tmp_path / "media", rows, month)
     before = {dealer: computed for dealer, _total, computed in cards_of(worker_database, str(month))}
 
-    run_import.delay(job_id, "en")
+    workers.send(run_import, job_id, "en")
 
     seen_progress: set[int] = set()
 
@@ -370,11 +377,11 @@ def test_one_beat_job_of_each_app_runs_on_a_worker(worker_database, workers):
 
     workers.start()
     results = {
-        "sweep": sweep_background_work.delay().get(timeout=WAIT_SECONDS),
-        "reminders": send_submission_reminders.delay().get(timeout=WAIT_SECONDS),
-        "overdue": flag_overdue_rectifications.delay().get(timeout=WAIT_SECONDS),
-        "voice": sweep_customer_voice.delay().get(timeout=WAIT_SECONDS),
-        "clearing": send_daily_clearing_reminders.delay().get(timeout=WAIT_SECONDS),
+        "sweep": workers.send(sweep_background_work).get(timeout=WAIT_SECONDS),
+        "reminders": workers.send(send_submission_reminders).get(timeout=WAIT_SECONDS),
+        "overdue": workers.send(flag_overdue_rectifications).get(timeout=WAIT_SECONDS),
+        "voice": workers.send(sweep_customer_voice).get(timeout=WAIT_SECONDS),
+        "clearing": workers.send(send_daily_clearing_reminders).get(timeout=WAIT_SECONDS),
     }
     assert set(results["sweep"]) >= {"runs_expired", "periods_queued", "imports_failed"}
     assert isinstance(results["reminders"], int) and isinstance(results["overdue"], int)
@@ -405,7 +412,7 @@ def test_killing_a_worker_mid_recompute_loses_nothing_and_its_run_never_writes(w
         cur.execute("LOCK TABLE assessments_scorerunpart IN ACCESS EXCLUSIVE MODE")
     before = cards_of(worker_database, period)
     ask_recompute(worker_database, period)
-    recompute_period.delay(period)
+    workers.send(recompute_period, period)
     lost_run = wait_for(
         "the run to start",
         lambda: [r for r in runs_of(worker_database, period) if r[1] == "running"],
@@ -421,7 +428,7 @@ def test_killing_a_worker_mid_recompute_loses_nothing_and_its_run_never_writes(w
     # When: another worker runs (beat would send the sweep every minute; here it is sent at once).
     workers.start(**FAST_FAULTS)
     time.sleep(7)  # one lease: the killed run's lease runs out
-    sweep_background_work.delay()
+    workers.send(sweep_background_work)
 
     # Then: within seconds a new run lands the request; the lost run is superseded and wrote nothing.
     def landed():
@@ -454,7 +461,7 @@ def test_killing_a_worker_mid_import_fails_the_job_writes_nothing_and_a_rerun_is
     rows = 60_000
     job_id = stored_import(worker_database, tmp_path / "media", rows, month)
     existing = worker_database.query("SELECT count(*) FROM assessments_repairorder")[0][0]
-    run_import.delay(job_id, "en")
+    workers.send(run_import, job_id, "en")
     wait_for(
         "the import to be running", lambda: job_state(worker_database, job_id)[1] > 0, 120, workers, 0.05
     )
@@ -462,14 +469,14 @@ def test_killing_a_worker_mid_import_fails_the_job_writes_nothing_and_a_rerun_is
 
     workers.start(**FAST_FAULTS)
     time.sleep(6)  # the heartbeat stops; after IMPORT_STALE_SECONDS the sweep fails the job
-    sweep_background_work.delay().get(timeout=WAIT_SECONDS)
+    workers.send(sweep_background_work).get(timeout=WAIT_SECONDS)
     status, _done, _total, _created, message = job_state(worker_database, job_id)
     assert status == "failed" and ("worker" in message or "后台进程" in message)
     assert worker_database.query("SELECT count(*) FROM assessments_repairorder")[0][0] == existing
 
     # A re-run of the same file equals a clean import.
     again = stored_import(worker_database, tmp_path / "media", rows, month)
-    run_import.delay(again, "en")
+    workers.send(run_import, again, "en")
     wait_for(
         "the re-run", lambda: job_state(worker_database, again)[0] not in ("pending", "running"), 180, workers
     )
@@ -512,7 +519,7 @@ def test_an_import_with_the_broker_down_keeps_its_rows_and_the_sweep_lands_the_r
 
     # And once a worker and the broker are there, the sweep lands it.
     workers.start(**FAST_FAULTS)
-    sweep_background_work.delay()
+    workers.send(sweep_background_work)
 
     def recomputed():
         after = cards_of(worker_database, str(month))
