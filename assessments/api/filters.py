@@ -167,11 +167,32 @@ class SubmissionFilterSet(DealerOwnedFilterSet):
         fields = ["dealer", "region", "period", "status"]
 
 
+class SaneIsoDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 instant the database can hold: years 2000–2999, a real time-zone offset."""
+
+    def clean(self, value: Any) -> Any:
+        from datetime import timedelta
+
+        moment = super().clean(value)
+        if moment is None:
+            return moment
+        offset = moment.utcoffset()
+        if not 2000 <= moment.year <= 2999 or (offset is not None and abs(offset) > timedelta(hours=14)):
+            raise forms.ValidationError(
+                _("Enter a time between the years 2000 and 2999 with a real UTC offset.")
+            )
+        return moment
+
+
+class SaneIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = SaneIsoDateTimeField
+
+
 class ImportJobFilterSet(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=ImportKind.choices, help_text=_("What was imported."))
     status = django_filters.ChoiceFilter(choices=ImportStatus.choices, help_text=_("How the import ended."))
     dealer = django_filters.CharFilter(field_name="dealer__code", help_text=_("The uploader's dealer code."))
-    started_after = django_filters.IsoDateTimeFilter(
+    started_after = SaneIsoDateTimeFilter(
         field_name="started_at", lookup_expr="gte", help_text=_("Started at or after this time (ISO 8601).")
     )
 

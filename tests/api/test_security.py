@@ -335,3 +335,11 @@ def test_the_schema_generates_without_a_warning(tmp_path):
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))
 
     assert (tmp_path / "schema.yml").read_text().startswith("openapi:")
+
+
+@pytest.mark.parametrize(
+    "moment", ["0716-08-06T19:46:14.2215+17:51", "2026-01-01T00:00:00+23:00", "9999-12-31T00:00:00Z"]
+)
+def test_an_instant_the_database_cannot_hold_is_a_400_not_a_500(cast, moment):
+    response = api_client(cast["hq_admin"]).get("/api/v1/imports/", {"started_after": moment})
+    assert response.status_code == 400

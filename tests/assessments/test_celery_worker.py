@@ -316,8 +316,8 @@ def stored_import(db: WorkerDatabase, media: Path, rows: int, month: Month) -> i
     (job_id,) = db.query(
         "INSERT INTO assessments_importjob (kind, user_id, file_name, file_size, checksum, upload, partial, "
         "dry_run, status, rows_total, rows_done, created, updated, unchanged, rejected, errors, message, "
-        "error_file, periods_touched, started_at) VALUES ('repair_orders', %s, 'bulk.csv', 0, '', %s, false, "
-        "false, 'pending', %s, 0, 0, 0, 0, 0, '[]', '', '', '[]', now()) RETURNING id",
+        "error_file, periods_touched, started_at, runner) VALUES ('repair_orders', %s, 'bulk.csv', 0, '', %s, false, "
+        "false, 'pending', %s, 0, 0, 0, 0, 0, '[]', '', '', '[]', now(), '') RETURNING id",
         admin_id,
         name,
         rows,
