@@ -23,9 +23,10 @@ from celery import chord, shared_task
 from django.conf import settings
 from django.db import transaction
 
+from .models import RecomputeRequest
 from .services.recompute import (
     RecomputeBusy,
-    RecomputeError,
+    RecomputeRefused,
     RecomputeSuperseded,
     months_with_data_without_period,
     open_period_codes,
@@ -108,8 +109,9 @@ def recompute_period(period_code: str) -> int | None:
         run, parts = recompute_start(period_code, hold=hold)
     except RecomputeBusy:
         return None
-    except RecomputeError as exc:
+    except RecomputeRefused as exc:
         logger.warning("recompute of %s refused: %s", period_code, exc)
+        RecomputeRequest.objects.filter(period_code=period_code, run__isnull=True).delete()
         return None
     header = [compute_part.si(run.pk, index, ids) for index, ids in enumerate(parts)]
     callback = finish_run.si(run.pk).on_error(fail_run.si(run.pk))

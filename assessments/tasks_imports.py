@@ -98,10 +98,15 @@ def imports_sweep() -> dict[str, int]:
         finished_at=now,
     )
     queued = 0
+    pending = ImportJob.objects.filter(status=ImportStatus.PENDING).exclude(upload="")
     if not run_import.app.conf.task_always_eager:
-        waiting = ImportJob.objects.filter(
-            status=ImportStatus.PENDING, queued_at__isnull=True, started_at__lt=now - timedelta(seconds=30)
-        ).exclude(upload="")
+        # Never reached the broker, or reached it and was lost there (Redis restarted without
+        # its data): sent again. A job claims itself, so a second delivery does nothing.
+        lost_after = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] + 60
+        waiting = pending.filter(
+            Q(queued_at__isnull=True, started_at__lt=now - timedelta(seconds=30))
+            | Q(queued_at__lt=now - timedelta(seconds=lost_after))
+        )
         for job_id in waiting.values_list("pk", flat=True)[:100]:
             try:
                 run_import.apply_async(args=[job_id, None], retry=False)
@@ -109,5 +114,15 @@ def imports_sweep() -> dict[str, int]:
                 logger.warning("could not queue import %s (%s)", job_id, exc)
                 break
             ImportJob.objects.filter(pk=job_id).update(queued_at=timezone.now())
+            queued += 1
+    elif settings.IMPORT_IN_PROCESS_THREAD:
+        # The web process that was to run it died before its thread claimed it: another thread.
+        for job_id in pending.filter(queued_at__lt=now - timedelta(seconds=60)).values_list("pk", flat=True)[
+            :10
+        ]:
+            ImportJob.objects.filter(pk=job_id).update(queued_at=timezone.now())
+            threading.Thread(
+                target=_run_in_thread, args=(job_id, None), name=f"import-{job_id}", daemon=True
+            ).start()
             queued += 1
     return {"imports_failed": failed_count, "imports_queued": queued}

@@ -49,6 +49,10 @@ XLSX_OTHER_SHEETS_IGNORED = _(
     "The workbook has %(count)s sheets; only the first, “%(sheet)s”, was read. Not read: %(others)s."
 )
 FILE_NO_HEADER = _("The file has no header row.")
+FILE_PERIOD_CLOSED_MEANWHILE = _(
+    "The period %(period)s was closed while this file was being imported, so nothing was written. "
+    "Rows for a closed period are refused; import the file again to see which."
+)
 FILE_NO_ROWS = _("The file has a header row but no data rows.")
 FILE_MISSING_COLUMNS = _("Required column missing: %(columns)s.")
 FILE_DUPLICATE_COLUMN = _("The column %(column)s appears twice in the header.")
@@ -70,6 +74,10 @@ IMPORT_LOST_CHUNKS = _(
 IMPORT_CONFLICT = _(
     "Another import was writing the same records at the same time, so nothing of this file "
     "was written. Import it again."
+)
+IMPORT_CONFLICT_CHUNKS = _(
+    "Another import was writing the same records at the same time. Rows written before that stay; "
+    "import the file again to complete it."
 )
 IMPORT_FAILED_AFTER_WRITING = _(
     "The import failed on an unexpected error after writing %(count)s rows; import the same file again "

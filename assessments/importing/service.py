@@ -48,7 +48,7 @@ from dealers.models import Dealer
 from . import messages as msg
 from .kinds import BoundRow, Context, Kind, Record, get_kind
 from .reading import FileRejected, Table, check_size, open_table
-from .writing import RECORD_KEYS, RESERVED_PREFIXES, Actor, check_chunk, import_channel, writer_for
+from .writing import Actor, check_chunk, import_channel, writer_for
 
 logger = logging.getLogger(__name__)
 
@@ -164,7 +164,9 @@ def import_file(
         _finish(job, outcome, spool)
     except ImportConflict:
         job.status = ImportStatus.FAILED
-        job.message = str(msg.IMPORT_CONFLICT)
+        # Chunk by chunk (SQLite), the chunks before the conflict are written; one transaction, none.
+        chunked = _one_writer() and not dry_run
+        job.message = str(msg.IMPORT_CONFLICT_CHUNKS if chunked else msg.IMPORT_CONFLICT)
         _finish(job, Outcome(), None)
     except FileRejected as rejected:
         job.status = ImportStatus.REJECTED
@@ -366,12 +368,15 @@ def _check_allowed(spec: Kind, user: Any) -> None:
 
 def _context(user: Any) -> Context:
     dealers = Dealer.objects.all() if user is None else Dealer.objects.for_user(user)
-    closed = Period.objects.filter(status=PeriodStatus.CLOSED).values_list("code", flat=True)
     return Context(
         dealers=dict(dealers.values_list("code", "id")),
         sees_all=user is None or user.role in HQ_ROLES,
-        closed_periods=frozenset(closed),
+        closed_periods=_closed_periods(),
     )
+
+
+def _closed_periods() -> frozenset[str]:
+    return frozenset(Period.objects.filter(status=PeriodStatus.CLOSED).values_list("code", flat=True))
 
 
 def _actor(user: Any, through_api: bool) -> Actor:
@@ -434,13 +439,9 @@ def _run(
 ) -> None:
     context = _context(user)
     actor = _actor(user, job.through_api)
-    keep_cells = (
-        spec.references_repair_orders
-        or (spec.kind in RECORD_KEYS and actor.dealer_only)  # provenance may reject a row
-        or spec.kind in RESERVED_PREFIXES
-        or (spec.kind == ImportKind.SUBMISSIONS and not actor.approves)
-        or bool(context.closed_periods)  # rows that would change a closed month are rejected
-    )
+    # Every chunk keeps its raw cells: a rule that needs the database (a repair order to refer
+    # to, provenance, a month that closes while the import runs) may reject any row late.
+    keep_cells = True
     chunks: queue.Queue[Any] = queue.Queue(maxsize=3)
     stop = threading.Event()
     parser = threading.Thread(
@@ -467,6 +468,8 @@ def _run(
             writer.begin()
             for chunk in _drain(chunks):
                 if chunk.records:
+                    # A month closed while this import ran is closed for its next rows too.
+                    context.closed_periods = _closed_periods()
                     _recheck(spec, chunk, context, actor, bound)
                 if chunk.rejected:
                     _reject(chunk, outcome, errors_writer)
@@ -486,6 +489,12 @@ def _run(
                 job.dry_run or (outcome.rejected and not job.partial) or outcome.rows == 0
             ):
                 raise _RollBack
+            if mode == ONE_TRANSACTION and (outcome.created or outcome.updated):
+                # A month this file writes into was closed while it ran (after its rows were
+                # checked): its evidence must not change, so none of the file is written.
+                closed_meanwhile = sorted(outcome.months & _closed_periods())
+                if closed_meanwhile:
+                    raise FileRejected(msg.FILE_PERIOD_CLOSED_MEANWHILE, period=", ".join(closed_meanwhile))
             if outcome.created or outcome.updated:
                 # In one transaction: the request commits with the rows or not at all. Chunk by
                 # chunk (SQLite), after the last chunk: a crash before it leaves a half-written

@@ -17,7 +17,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Max, Min, Q
+from django.db.models import F, Max, Min, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -65,6 +66,7 @@ SCORECARD_FIELDS = [
     "computed_at",
 ]
 DEALERS_PER_PART = 500
+MAX_SUPERSEDED_IN_A_ROW = 3  # redos for changed data before a run lands anyway (no livelock)
 MAX_ATTEMPTS = 5  # a request whose runs failed this often waits for a person (logged, shown in admin)
 
 
@@ -79,6 +81,10 @@ class RecomputeError(Exception):
 
 class RecomputeBusy(RecomputeError):
     """Another recompute of the same period holds its lock."""
+
+
+class RecomputeRefused(RecomputeError):
+    """The month cannot be recomputed at all (closed, not started, no scheme): its requests are dropped."""
 
 
 class RecomputeSuperseded(RecomputeError):
@@ -128,9 +134,11 @@ def lease_renew(run: ScoreRun) -> bool:
     The token decides: a lease that ran out is still the run's until another run takes the
     period (which changes the token) or the sweep declares the run lost (which clears it).
     """
+    renewed = timezone.now() + lease()
     return bool(
         Period.objects.filter(pk=run.period_id, recompute_lock_token=run.lock_token).update(
-            recompute_lock_until=timezone.now() + lease()
+            # Never shorter than it was: the hold that covers parts still waiting in the queue stays.
+            recompute_lock_until=Greatest(Coalesce(F("recompute_lock_until"), Value(renewed)), Value(renewed))
         )
     )
 
@@ -179,20 +187,29 @@ def recompute_start(
     """
     month = Month.parse(period_code)
     if month.start > timezone.now():
-        raise RecomputeError(_("Period %(period)s has not started yet.") % {"period": str(month)})
+        raise RecomputeRefused(_("Period %(period)s has not started yet.") % {"period": str(month)})
     period = period_get_or_create(period_code)
     if period.status == PeriodStatus.CLOSED:
         RecomputeRequest.objects.filter(period_code=period.code).delete()
-        raise RecomputeError(
+        raise RecomputeRefused(
             _("Period %(period)s is closed; its scorecards are frozen.") % {"period": period.code}
         )
     try:
         scheme_for_period(period.month)
     except SchemeError as exc:
-        raise RecomputeError(str(exc)) from exc
+        raise RecomputeRefused(str(exc)) from exc
     token = _acquire_lock(period, hold or lease())
-    ids = [d.pk for d in eligible_dealers(period.month)]
-    parts = [ids[i : i + dealers_per_part] for i in range(0, len(ids), dealers_per_part)] or [[]]
+    try:
+        ids = [d.pk for d in eligible_dealers(period.month)]
+        parts = [ids[i : i + dealers_per_part] for i in range(0, len(ids), dealers_per_part)] or [[]]
+        run = _start_run(period, parts, token)
+    except BaseException:
+        _release_lock(period.pk, token)  # no run holds it: do not leave the month locked for a lease
+        raise
+    return run, parts
+
+
+def _start_run(period: Period, parts: list[list[int]], token: str) -> ScoreRun:
     with transaction.atomic():
         run = ScoreRun.objects.create(period=period, parts_total=len(parts), lock_token=token)
         # A run whose lease ran out (its worker was lost) is over: it can no longer write.
@@ -203,7 +220,7 @@ def recompute_start(
         )
         # Every request of the period is this run's now: the data it reads includes their changes.
         RecomputeRequest.objects.filter(period_code=period.code).update(run=run)
-    return run, parts
+    return run
 
 
 def recompute_part(run_id: int, index: int, dealer_ids: Sequence[int]) -> None:
@@ -265,6 +282,18 @@ def _hand_back(run_id: int) -> None:
     RecomputeRequest.objects.filter(run_id=run_id).update(run=None, attempts=F("attempts") + 1)
 
 
+def _superseded_in_a_row(period: Period) -> int:
+    """How many runs of the period were redone for changed data since the last that landed."""
+    last_success = (
+        ScoreRun.objects.filter(period=period, status=ScoreRunStatus.SUCCEEDED)
+        .order_by("-pk")
+        .values("pk")[:1]
+    )
+    return ScoreRun.objects.filter(
+        period=period, status=ScoreRunStatus.SUPERSEDED, pk__gt=Coalesce(Subquery(last_success), Value(0))
+    ).count()
+
+
 def recompute_fail(run_id: int, error: str) -> None:
     """Mark a run failed and free its period; the previous scorecards stay, its requests wait again."""
     run = ScoreRun.objects.filter(pk=run_id).first()
@@ -294,9 +323,12 @@ def period_recompute(period_code: str, *, actor: User | None = None) -> ScoreRun
             recompute_fail(run.pk, str(exc))
             raise
         try:
-            return recompute_finish(run.pk, actor=actor)
+            finished = recompute_finish(run.pk, actor=actor)
         except RecomputeSuperseded:
             continue
+        if finished.status == ScoreRunStatus.SUCCEEDED:
+            return finished
+        # Declared lost meanwhile (its lease ran out under a sweep): another try.
     raise RecomputeBusy(
         _("The data of %(period)s keeps changing; its recompute will run again shortly.")
         % {"period": period_code}
@@ -309,16 +341,21 @@ def period_recompute_pending(period_code: str) -> ScoreRun | None:
     Busy is not an error here: the run that holds the period sees the new request when it
     finishes and runs again. A request that can never run (closed period, no scheme) is dropped.
     """
-    if not requests_pending(period_code):
-        return None
-    try:
-        return period_recompute(period_code)
-    except RecomputeBusy:
-        return None
-    except RecomputeError as exc:
-        logger.warning("recompute of %s not possible: %s", period_code, exc)
-        RecomputeRequest.objects.filter(period_code=period_code, run__isnull=True).delete()
-        return None
+    run = None
+    # Once more while requests wait: one that came in after the last run's check but before it
+    # let go of the month found the month busy, and nobody else would run it.
+    for _round in range(5):
+        if not requests_pending(period_code):
+            return run
+        try:
+            run = period_recompute(period_code)
+        except RecomputeBusy:
+            return run
+        except RecomputeRefused as exc:
+            logger.warning("recompute of %s not possible: %s", period_code, exc)
+            RecomputeRequest.objects.filter(period_code=period_code, run__isnull=True).delete()
+            return run
+    return run
 
 
 def runs_expire() -> int:
@@ -390,7 +427,12 @@ def _write_scorecards(run: ScoreRun, parts: list[ScoreRunPart], *, actor: User |
         # The period's row is locked: while the token is ours nobody can take the period over.
         if locked.recompute_lock_token != run.lock_token:
             raise RecomputeSuperseded(f"run {run.pk} no longer holds the lease of {period.code}")
-        if RecomputeRequest.objects.filter(period_code=period.code, run__isnull=True).exists():
+        if RecomputeRequest.objects.filter(period_code=period.code, run__isnull=True).exists() and (
+            _superseded_in_a_row(period) < MAX_SUPERSEDED_IN_A_ROW
+        ):
+            # Redone rather than swapped in: its parts may have read two data states. Under a
+            # steady stream of changes this would never end, so after a few redos the run lands
+            # and the waiting requests get a run of their own right after it.
             raise RecomputeSuperseded(f"the data of {period.code} changed while run {run.pk} read it")
         # A dealer keeps its scorecard row (and id) across recomputes, so links and appeals stay valid;
         # its KPI results are replaced. Cards of dealers no longer assessed are removed.

@@ -476,3 +476,28 @@ def test_a_key_holding_the_separator_the_look_up_uses_is_still_found(tmp_path, d
         tmp_path, orders, {**odd, **orders.november}, user=hq_manager
     )  # only the stored one is in October
     assert errors_of(job) == [(2, "closed_at", closed_oct())]
+
+
+def test_a_month_closed_while_a_file_imports_gets_none_of_its_rows(tmp_path, dealer, monkeypatch):
+    from assessments.importing import service as import_service
+    from assessments.services.recompute import period_close as close
+
+    from .import_helpers import ro_rows, write
+
+    Period.objects.get_or_create(code="2026-10")
+    real_recheck = import_service._recheck
+    closed = []
+
+    def close_during(*args, **kwargs):
+        if not closed:
+            closed.append(1)
+            close("2026-10")  # HQ closes the month after this chunk was read, before the next
+        return real_recheck(*args, **kwargs)
+
+    monkeypatch.setattr(import_service, "_recheck", close_during)
+    monkeypatch.setattr(import_service, "CHUNK_ROWS", 1)
+    path = write(tmp_path, ro_rows({"ro_number": "RO1"}, {"ro_number": "RO2"}))
+    job = import_file("repair_orders", path)
+    assert not RepairOrder.objects.filter(ro_number="RO2").exists()
+    assert job.status in (ImportStatus.REJECTED, ImportStatus.PARTIAL, ImportStatus.FAILED)
+    assert "2026-10" in job.message or any("2026-10" in e["message"] for e in job.errors)

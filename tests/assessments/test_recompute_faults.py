@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from assessments import tasks
 from assessments.choices import ImportStatus, PeriodStatus, ScoreRunStatus
-from assessments.models import ImportJob, Period, RecomputeRequest, Scorecard
+from assessments.models import ImportJob, Period, RecomputeRequest, Scorecard, ScoreRun
 from assessments.services import recompute as recompute_service
 from assessments.services.recompute import (
     RecomputeError,
@@ -283,3 +283,60 @@ def test_a_month_that_has_not_started_is_neither_recomputed_nor_created():
     with pytest.raises(RecomputeError):
         period_recompute("2999-11")
     assert not Period.objects.filter(code="2999-11").exists()
+
+
+def test_under_a_steady_stream_of_changes_a_run_lands_after_a_few_redos(dealer):
+    _scored_dealer(dealer)
+    landed = None
+    for _ in range(recompute_service.MAX_SUPERSEDED_IN_A_ROW + 1):
+        run, parts = recompute_start("2026-10")
+        recompute_part(run.pk, 0, parts[0])
+        with transaction.atomic():
+            tasks.recompute_request(["2026-10"], "another survey")  # a change during every run
+        try:
+            landed = recompute_finish(run.pk)
+            break
+        except RecomputeSuperseded:
+            continue
+    # Then: the last run lands instead of being redone for ever, and the change waits for the next.
+    assert landed is not None and landed.status == ScoreRunStatus.SUCCEEDED
+    assert (
+        ScoreRun.objects.filter(status=ScoreRunStatus.SUPERSEDED).count()
+        == recompute_service.MAX_SUPERSEDED_IN_A_ROW
+    )
+    assert recompute_service.periods_waiting() == ["2026-10"]
+
+
+def test_without_a_broker_a_request_that_found_the_month_busy_is_run_when_it_is_free(dealer, monkeypatch):
+    _scored_dealer(dealer)
+    real_release = recompute_service._release_lock
+    arrived = []
+
+    def change_just_before_release(period_id, token):
+        if not arrived:  # a change commits after the run's last check, while it still holds the month
+            arrived.append(1)
+            with transaction.atomic():
+                tasks.recompute_request(["2026-10"], "appeal")
+            recompute_service.period_recompute_pending("2026-10")  # its nudge: busy, so it returns
+        real_release(period_id, token)
+
+    monkeypatch.setattr(recompute_service, "_release_lock", change_just_before_release)
+    with transaction.atomic():
+        tasks.recompute_request(["2026-10"], "import")
+    recompute_service.period_recompute_pending("2026-10")
+    assert not RecomputeRequest.objects.exists()
+    assert ScoreRun.objects.filter(status=ScoreRunStatus.SUCCEEDED).count() == 2
+
+
+def test_through_a_broker_a_request_that_can_never_run_is_dropped_not_requeued_every_minute(monkeypatch):
+    monkeypatch.setitem(tasks.recompute_period.app.conf, "task_always_eager", False)
+    RecomputeRequest.objects.create(period_code="2001-01", reason="nightly")  # no scheme that early
+    assert tasks.recompute_period("2001-01") is None
+    assert recompute_service.periods_waiting() == []
+
+
+def test_a_renewal_never_shortens_the_hold_that_covers_parts_still_queued(dealer):
+    run, _parts = recompute_start("2026-10", hold=timedelta(seconds=600))
+    held = Period.objects.get(code="2026-10").recompute_lock_until
+    assert recompute_service.lease_renew(run)
+    assert Period.objects.get(code="2026-10").recompute_lock_until >= held
