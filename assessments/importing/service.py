@@ -442,6 +442,7 @@ def _run(
     # Every chunk keeps its raw cells: a rule that needs the database (a repair order to refer
     # to, provenance, a month that closes while the import runs) may reject any row late.
     keep_cells = True
+    closed_at_start = context.closed_periods  # their rows are checked one by one from the start
     chunks: queue.Queue[Any] = queue.Queue(maxsize=3)
     stop = threading.Event()
     parser = threading.Thread(
@@ -492,7 +493,7 @@ def _run(
             if mode == ONE_TRANSACTION and (outcome.created or outcome.updated):
                 # A month this file writes into was closed while it ran (after its rows were
                 # checked): its evidence must not change, so none of the file is written.
-                closed_meanwhile = sorted(outcome.months & _closed_periods())
+                closed_meanwhile = sorted((outcome.months & _closed_periods()) - closed_at_start)
                 if closed_meanwhile:
                     raise FileRejected(msg.FILE_PERIOD_CLOSED_MEANWHILE, period=", ".join(closed_meanwhile))
             if outcome.created or outcome.updated:
