@@ -52,13 +52,17 @@ def enqueue_import(job: ImportJob, language: str | None) -> None:
         if settings.IMPORT_IN_PROCESS_THREAD:
             # No broker (the laptop default): a thread of the web process is the worker, so the
             # request answers at once and the page follows the progress like with Celery.
-            threading.Thread(
-                target=_run_in_thread, args=(job.pk, language), name=f"import-{job.pk}", daemon=True
-            ).start()
+            _start_thread(job.pk, language)
         else:
             run_import.apply(args=[job.pk, language])
 
     transaction.on_commit(send)
+
+
+def _start_thread(job_id: int, language: str | None) -> None:
+    threading.Thread(
+        target=_run_in_thread, args=(job_id, language), name=f"import-{job_id}", daemon=True
+    ).start()
 
 
 def _run_in_thread(job_id: int, language: str | None) -> None:
@@ -121,8 +125,6 @@ def imports_sweep() -> dict[str, int]:
             :10
         ]:
             ImportJob.objects.filter(pk=job_id).update(queued_at=timezone.now())
-            threading.Thread(
-                target=_run_in_thread, args=(job_id, None), name=f"import-{job_id}", daemon=True
-            ).start()
+            _start_thread(job_id, None)
             queued += 1
     return {"imports_failed": failed_count, "imports_queued": queued}

@@ -251,7 +251,6 @@ def recompute_finish(run_id: int, *, actor: User | None = None) -> ScoreRun:
     run = ScoreRun.objects.select_related("period").get(pk=run_id)
     if run.status != ScoreRunStatus.RUNNING:
         return run  # already finished, failed or superseded (a redelivered callback)
-    token = run.lock_token
     try:
         parts = list(run.parts.all())
         if len(parts) != run.parts_total:
@@ -259,27 +258,30 @@ def recompute_finish(run_id: int, *, actor: User | None = None) -> ScoreRun:
         with lease_heartbeat(run):
             _write_scorecards(run, parts, actor=actor)
     except RecomputeSuperseded as exc:
-        ScoreRun.objects.filter(pk=run.pk, status=ScoreRunStatus.RUNNING).update(
-            status=ScoreRunStatus.SUPERSEDED, finished_at=timezone.now(), error=str(exc)[:2000]
-        )
-        RecomputeRequest.objects.filter(run_id=run.pk).update(run=None)
+        _end_run(run.pk, run.period_id, run.lock_token, ScoreRunStatus.SUPERSEDED, str(exc))
         raise
     except Exception as exc:
-        ScoreRun.objects.filter(pk=run.pk).update(
-            status=ScoreRunStatus.FAILED, finished_at=timezone.now(), error=str(exc)[:2000]
-        )
-        _hand_back(run.pk)
+        _end_run(run.pk, run.period_id, run.lock_token, ScoreRunStatus.FAILED, str(exc))
         raise
-    finally:
-        _release_lock(run.period_id, token)
-        ScoreRunPart.objects.filter(run_id=run.pk).delete()
+    _release_lock(run.period_id, run.lock_token)
+    ScoreRunPart.objects.filter(run_id=run.pk).delete()
     run.refresh_from_db()
     return run
 
 
-def _hand_back(run_id: int) -> None:
-    """A failed run's requests wait again, one attempt older."""
-    RecomputeRequest.objects.filter(run_id=run_id).update(run=None, attempts=F("attempts") + 1)
+def _end_run(run_id: int, period_id: int, token: str, status: str, error: str) -> None:
+    """End a run that did not land: free its month and give its requests back (one attempt
+    older if it failed; a superseded run was not at fault). The previous scorecards stay."""
+    _release_lock(period_id, token)
+    ScoreRun.objects.filter(pk=run_id, status=ScoreRunStatus.RUNNING).update(
+        status=status, finished_at=timezone.now(), error=error[:2000]
+    )
+    requests = RecomputeRequest.objects.filter(run_id=run_id)
+    if status == ScoreRunStatus.FAILED:
+        requests.update(run=None, attempts=F("attempts") + 1)
+    else:
+        requests.update(run=None)
+    ScoreRunPart.objects.filter(run_id=run_id).delete()
 
 
 def _superseded_in_a_row(period: Period) -> int:
@@ -297,14 +299,8 @@ def _superseded_in_a_row(period: Period) -> int:
 def recompute_fail(run_id: int, error: str) -> None:
     """Mark a run failed and free its period; the previous scorecards stay, its requests wait again."""
     run = ScoreRun.objects.filter(pk=run_id).first()
-    if run is None:
-        return
-    _release_lock(run.period_id, run.lock_token)
-    ScoreRun.objects.filter(pk=run_id, status=ScoreRunStatus.RUNNING).update(
-        status=ScoreRunStatus.FAILED, finished_at=timezone.now(), error=error[:2000]
-    )
-    _hand_back(run_id)
-    ScoreRunPart.objects.filter(run_id=run_id).delete()
+    if run is not None:
+        _end_run(run.pk, run.period_id, run.lock_token, ScoreRunStatus.FAILED, error)
 
 
 def period_recompute(period_code: str, *, actor: User | None = None) -> ScoreRun:
@@ -370,12 +366,7 @@ def runs_expire() -> int:
         .values_list("pk", "period_id", "lock_token")
     )
     for run_id, period_id, token in lost:
-        _release_lock(period_id, token)
-        ScoreRun.objects.filter(pk=run_id, status=ScoreRunStatus.RUNNING).update(
-            status=ScoreRunStatus.SUPERSEDED, finished_at=now, error="its worker was lost (lease ran out)"
-        )
-        RecomputeRequest.objects.filter(run_id=run_id).update(run=None)
-        ScoreRunPart.objects.filter(run_id=run_id).delete()
+        _end_run(run_id, period_id, token, ScoreRunStatus.SUPERSEDED, "its worker was lost (lease ran out)")
     return len(lost)
 
 
