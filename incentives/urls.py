@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_appeals, views_rectification
 
 app_name = "incentives"
 urlpatterns = [
@@ -10,8 +10,8 @@ urlpatterns = [
     path("rules/", views.rule_list, name="rules"),
     path("dealers/<str:code>/", views.dealer_history, name="dealer"),
     path("dealers/<str:code>/lift-suspension/", views.action_lift_suspension, name="lift_suspension"),
-    path("rectifications/<int:pk>/", views.rectification_detail, name="rectification"),
-    path("appeals/", views.appeal_list, name="appeals"),
-    path("appeals/new/<int:scorecard_pk>/", views.appeal_new, name="appeal_new"),
-    path("appeals/<int:pk>/", views.appeal_detail, name="appeal"),
+    path("rectifications/<int:pk>/", views_rectification.rectification_detail, name="rectification"),
+    path("appeals/", views_appeals.appeal_list, name="appeals"),
+    path("appeals/new/<int:scorecard_pk>/", views_appeals.appeal_new, name="appeal_new"),
+    path("appeals/<int:pk>/", views_appeals.appeal_detail, name="appeal"),
 ]

@@ -1,4 +1,4 @@
-"""Incentive pages: the action queue, the ledger, a dealer's history, rectifications and appeals."""
+"""Incentive pages: the action queue, the ledger, a dealer's history and the rules."""
 
 from __future__ import annotations
 
@@ -15,21 +15,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assessments.exporting import write_csv, write_xlsx
-from assessments.models import Scorecard
 from dealers.models import Dealer
 from dealers.redirects import redirect_to_next
 
-from .choices import ActionStatus, ActionType, CorrectionKind
+from .choices import ActionStatus, ActionType
 from .models import Appeal, IncentiveAction, IncentiveRule, LedgerEntry, RectificationOrder
 from .services import (
     IncentiveError,
     action_decide,
     action_propose,
-    appeal_decide,
-    appeal_file,
-    appeal_window_open,
-    rectification_submit_plan,
-    rectification_verify,
 )
 
 
@@ -181,101 +175,6 @@ def dealer_history(request: HttpRequest, code: str) -> HttpResponse:
             or 0,
         },
     )
-
-
-def rectification_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    order = get_object_or_404(
-        RectificationOrder.objects.for_user(request.user).select_related("dealer", "action"), pk=pk
-    )
-    if request.method == "POST":
-        try:
-            if request.POST.get("step") == "plan":
-                rectification_submit_plan(
-                    order=order,
-                    actor=request.user,
-                    plan=request.POST.get("plan", ""),  # type: ignore[arg-type]
-                    files=request.FILES.getlist("evidence")[:10],
-                )
-                messages.success(request, _("Plan submitted. HQ will verify it."))
-            elif request.POST.get("step") in ("pass", "fail"):
-                rectification_verify(
-                    order=order,
-                    actor=request.user,
-                    passed=request.POST["step"] == "pass",  # type: ignore[arg-type]
-                    comment=request.POST.get("comment", ""),
-                )
-                messages.success(request, _("Verification recorded."))
-            else:
-                raise PermissionDenied
-        except IncentiveError as exc:
-            messages.error(request, str(exc))
-        return redirect("incentives:rectification", pk=order.pk)
-    return render(
-        request, "incentives/rectification.html", {"order": order, "evidence": order.evidence.all()}
-    )
-
-
-def appeal_new(request: HttpRequest, scorecard_pk: int) -> HttpResponse:
-    card = get_object_or_404(
-        Scorecard.objects.for_user(request.user).select_related("period", "dealer"), pk=scorecard_pk
-    )
-    if not request.user.is_dealer_user:  # type: ignore[union-attr]
-        raise PermissionDenied
-    kpis = list(card.kpi_results.values_list("kpi_code", flat=True))
-    if request.method == "POST":
-        try:
-            appeal = appeal_file(
-                scorecard=card,
-                kpi_code=request.POST.get("kpi_code", ""),
-                reason=request.POST.get("reason", ""),
-                actor=request.user,
-                evidence=request.FILES.get("evidence"),
-            )  # type: ignore[arg-type]
-            messages.success(request, _("Appeal filed."))
-            return redirect("incentives:appeal", pk=appeal.pk)
-        except IncentiveError as exc:
-            messages.error(request, str(exc))
-    return render(
-        request,
-        "incentives/appeal_new.html",
-        {
-            "card": card,
-            "kpis": kpis,
-            "window_open": appeal_window_open(card.period),
-            "chosen": request.GET.get("kpi", ""),
-        },
-    )
-
-
-def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    appeal = get_object_or_404(
-        Appeal.objects.for_user(request.user).select_related("dealer", "scorecard"), pk=pk
-    )
-    if request.method == "POST":
-        if not request.user.is_manager:  # type: ignore[union-attr]
-            raise PermissionDenied
-        try:
-            appeal_decide(
-                appeal=appeal,
-                actor=request.user,
-                uphold=request.POST.get("decision") == "uphold",  # type: ignore[arg-type]
-                decision=request.POST.get("reason", ""),
-                correction=request.POST.get("correction", ""),
-                target=request.POST.get("target", ""),
-            )
-            messages.success(request, _("Decision recorded."))
-        except IncentiveError as exc:
-            messages.error(request, str(exc))
-        return redirect("incentives:appeal", pk=appeal.pk)
-    return render(
-        request, "incentives/appeal.html", {"appeal": appeal, "corrections": CorrectionKind.choices}
-    )
-
-
-def appeal_list(request: HttpRequest) -> HttpResponse:
-    appeals = Appeal.objects.for_user(request.user).select_related("dealer").order_by("status", "-filed_at")
-    page = Paginator(appeals, 50).get_page(request.GET.get("page"))
-    return render(request, "incentives/appeals.html", {"page": page})
 
 
 def rule_list(request: HttpRequest) -> HttpResponse:

@@ -1,6 +1,6 @@
 """API v1 of the incentives app: rules, actions and their decisions, the ledger, rectifications, appeals.
 
-The same services as the incentive pages (incentives/services.py) under the same scope: a
+The same services as the incentive pages (incentives/services/) under the same scope: a
 workflow action validates its input, calls one service, and answers 409 when the service
 refuses because of the record's state (already decided, deadline passed, window closed).
 """

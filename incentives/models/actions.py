@@ -1,4 +1,4 @@
-"""Incentive rules, the actions they propose, rectification orders, appeals and the ledger."""
+"""Incentive rules, the actions they propose, and the ledger of approved bonuses."""
 
 from __future__ import annotations
 
@@ -10,14 +10,7 @@ from assessments.models import Scorecard
 from dealers.models import Dealer
 from dealers.scoping import ScopedQuerySet
 
-from .choices import (
-    ActionStatus,
-    ActionType,
-    AppealStatus,
-    ConditionKind,
-    CorrectionKind,
-    RectificationStatus,
-)
+from ..choices import ActionStatus, ActionType, ConditionKind
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -123,82 +116,3 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dealer_id} {self.period} {self.amount}"
-
-
-class RectificationOrder(models.Model):
-    """整改: the dealer answers with a plan and evidence before the deadline; HQ verifies."""
-
-    action = models.OneToOneField(IncentiveAction, on_delete=models.PROTECT, related_name="rectification")
-    dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="rectifications")
-    deadline = models.DateField(_("deadline"))
-    status = models.CharField(
-        _("status"), max_length=16, choices=RectificationStatus.choices, default=RectificationStatus.OPEN
-    )
-    plan = models.TextField(_("plan"), blank=True)
-    plan_submitted_at = models.DateTimeField(null=True, blank=True)
-    overdue_flagged_at = models.DateTimeField(_("flagged overdue"), null=True, blank=True)
-    verified_at = models.DateTimeField(null=True, blank=True)
-    verified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    verify_comment = models.TextField(_("verification comment"), blank=True)
-
-    objects = ScopedQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["deadline", "id"]
-        verbose_name = _("rectification order")
-        verbose_name_plural = _("rectification orders")
-
-    def __str__(self) -> str:
-        return f"{self.dealer_id} {self.deadline}"
-
-
-class EvidenceQuerySet(ScopedQuerySet):
-    dealer_path = "order__dealer"
-
-
-class RectificationEvidence(models.Model):
-    order = models.ForeignKey(RectificationOrder, on_delete=models.CASCADE, related_name="evidence")
-    file = models.FileField(upload_to="rectification/%Y/%m/")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
-
-    objects = EvidenceQuerySet.as_manager()
-
-    def __str__(self) -> str:
-        return self.file.name
-
-
-class Appeal(models.Model):
-    """申诉: a dealer contests one KPI result of a scorecard, within the window, before close."""
-
-    scorecard = models.ForeignKey(Scorecard, null=True, on_delete=models.SET_NULL, related_name="appeals")
-    dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="appeals")
-    period = models.CharField(_("period"), max_length=7)
-    kpi_code = models.CharField(_("KPI"), max_length=40)
-    reason = models.TextField(_("reason"))
-    evidence = models.FileField(_("evidence"), upload_to="appeals/%Y/%m/", blank=True)
-    status = models.CharField(
-        _("status"), max_length=10, choices=AppealStatus.choices, default=AppealStatus.SUBMITTED
-    )
-    filed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    filed_at = models.DateTimeField(auto_now_add=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision = models.TextField(_("decision"), blank=True)
-    correction = models.CharField(_("correction"), max_length=20, choices=CorrectionKind.choices, blank=True)
-    correction_target = models.CharField(_("corrected record"), max_length=40, blank=True)
-
-    objects = ScopedQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-filed_at"]
-        verbose_name = _("appeal")
-        verbose_name_plural = _("appeals")
-
-    def __str__(self) -> str:
-        return f"{self.dealer_id} {self.period} {self.kpi_code}"

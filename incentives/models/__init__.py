@@ -1,0 +1,16 @@
+"""Incentive rules, the actions they propose, rectification orders, appeals and the ledger."""
+
+from .actions import MONEY, IncentiveAction, IncentiveRule, LedgerEntry
+from .appeals import Appeal
+from .rectification import EvidenceQuerySet, RectificationEvidence, RectificationOrder
+
+__all__ = [
+    "MONEY",
+    "Appeal",
+    "EvidenceQuerySet",
+    "IncentiveAction",
+    "IncentiveRule",
+    "LedgerEntry",
+    "RectificationEvidence",
+    "RectificationOrder",
+]

@@ -1,0 +1,41 @@
+"""Consequences of closed scorecards: proposals from rules, decisions, rectifications, appeals.
+
+Every state change is audited (incentives/events.py). Proposals are idempotent: one action
+per cause (rule or failed rectification), dealer and period. One module per topic; this
+package re-exports the services so callers import them from `incentives.services`.
+"""
+
+from .actions import action_decide, action_propose, rules_evaluate, rules_install_defaults
+from .appeals import appeal_decide, appeal_file, appeal_window_open
+from .common import (
+    EVIDENCE_EXTENSIONS,
+    EVIDENCE_MAX_BYTES,
+    EVIDENCE_MAX_FILES,
+    IncentiveError,
+    check_evidence,
+)
+from .rectification import (
+    rectification_open,
+    rectification_submit_plan,
+    rectification_verify,
+    rectifications_flag_overdue,
+)
+
+__all__ = [
+    "EVIDENCE_EXTENSIONS",
+    "EVIDENCE_MAX_BYTES",
+    "EVIDENCE_MAX_FILES",
+    "IncentiveError",
+    "action_decide",
+    "action_propose",
+    "appeal_decide",
+    "appeal_file",
+    "appeal_window_open",
+    "check_evidence",
+    "rectification_open",
+    "rectification_submit_plan",
+    "rectification_verify",
+    "rectifications_flag_overdue",
+    "rules_evaluate",
+    "rules_install_defaults",
+]
