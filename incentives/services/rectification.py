@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assessments.models import KpiResult, Scorecard
 from dealers.choices import Role
@@ -41,11 +42,11 @@ ANSWERABLE = (RectificationStatus.OPEN, RectificationStatus.PLAN_SUBMITTED)
 KPI_CONDITIONS = (ConditionKind.KPI_VALUE, ConditionKind.KPI_SCORE)
 
 # Messages users see, reused by tests.
-ONLY_DEALER = _("Only the dealer answers its rectification order.")
-ORDER_CLOSED = _("This order is closed.")
-DUE_AFTER_DEADLINE = _("A task is due on or before the order's deadline (%(deadline)s).")
-NEEDS_PLAN = _("Add at least one task, or describe the plan.")
-ONLY_MANAGER_INTERVIEW = _("Only a manager of this dealer records the interview.")
+ONLY_DEALER = gettext_lazy("Only the dealer answers its rectification order.")
+ORDER_CLOSED = gettext_lazy("This order is closed.")
+DUE_AFTER_DEADLINE = gettext_lazy("A task is due on or before the order's deadline (%(deadline)s).")
+NEEDS_PLAN = gettext_lazy("Add at least one task, or describe the plan.")
+ONLY_MANAGER_INTERVIEW = gettext_lazy("Only a manager of this dealer records the interview.")
 
 
 # --- who is concerned ------------------------------------------------------------------------
@@ -85,17 +86,17 @@ def _managers_of(order: RectificationOrder) -> Any:
 
 def _check_dealer(order: RectificationOrder, actor: User) -> None:
     if not actor.is_dealer_user or actor.dealer_id != order.dealer_id:
-        raise IncentiveError(ONLY_DEALER)
+        raise IncentiveError(str(ONLY_DEALER))
 
 
 def _check_answerable(order: RectificationOrder) -> None:
     if order.status not in ANSWERABLE:
-        raise IncentiveError(ORDER_CLOSED)
+        raise IncentiveError(str(ORDER_CLOSED))
 
 
 def _check_due(order: RectificationOrder, due_date: date) -> None:
     if due_date > order.deadline:
-        raise IncentiveError(DUE_AFTER_DEADLINE % {"deadline": order.deadline.isoformat()})
+        raise IncentiveError(str(DUE_AFTER_DEADLINE) % {"deadline": order.deadline.isoformat()})
 
 
 # --- opening ---------------------------------------------------------------------------------
@@ -187,7 +188,7 @@ def rectification_evidence_attach(
     _check_answerable(order)
     check_evidence(files)
     if task is not None and task.order_id != order.pk:
-        raise IncentiveError(ORDER_CLOSED)
+        raise IncentiveError(str(ORDER_CLOSED))
     kept = []
     for f in files:
         evidence = RectificationEvidence.objects.create(
@@ -212,11 +213,11 @@ def rectification_submit_plan(
     with transaction.atomic():
         locked = RectificationOrder.objects.select_for_update().get(pk=order.pk)
         if locked.status not in ANSWERABLE:
-            raise IncentiveError(ORDER_CLOSED)
+            raise IncentiveError(str(ORDER_CLOSED))
         if timezone.localdate() > locked.deadline:
             raise IncentiveError(_("The deadline has passed; contact HQ."))
         if not plan.strip() and not locked.tasks.exists():
-            raise IncentiveError(NEEDS_PLAN)
+            raise IncentiveError(str(NEEDS_PLAN))
         before = locked.status
         locked.plan = plan.strip()
         locked.plan_submitted_at = timezone.now()
@@ -378,7 +379,7 @@ def interview_record(
 ) -> InterviewRecord:
     """A manager of the dealer records (or corrects) when the interview was held, who came, what was said."""
     if not actor.is_manager or not InterviewRecord.objects.for_user(actor).filter(pk=interview.pk).exists():
-        raise IncentiveError(ONLY_MANAGER_INTERVIEW)
+        raise IncentiveError(str(ONLY_MANAGER_INTERVIEW))
     if held_on is None or not attendees.strip() or not minutes.strip():
         raise IncentiveError(_("Give the date, the attendees and the minutes."))
     if held_on > timezone.localdate():
