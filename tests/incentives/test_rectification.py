@@ -322,3 +322,27 @@ def test_an_action_leads_to_its_order_or_its_interview(order, months, hq_manager
     assert tpl.render(Context({"a": interview_action})) == reverse(
         "incentives:interview", args=[interview_action.interview.pk]
     )
+
+
+@pytest.mark.django_db
+def test_the_demo_seed_puts_one_order_in_progress_passes_one_and_records_an_interview(
+    months, other_dealer, hq_manager, dealer_user, other_dealer_user
+):
+    from incentives.demo_rectification import seed_rectifications
+
+    for who, kind in (
+        (months, ActionType.RECTIFICATION),
+        (other_dealer, ActionType.RECTIFICATION),
+        (months, ActionType.INTERVIEW),
+    ):
+        IncentiveAction.objects.create(
+            dealer=who, period="2026-09", action_type=kind, reason="演示", origin_key=f"manual:{who.pk}{kind}"
+        )
+    seeded = seed_rectifications()
+    in_progress = RectificationOrder.objects.get(pk=seeded["in_progress"])
+    passed = RectificationOrder.objects.get(pk=seeded["passed"])
+    assert in_progress.status == RectificationStatus.OPEN and in_progress.evidence.exists()
+    assert 0 < in_progress.tasks.filter(status=TaskStatus.DONE).count() < in_progress.tasks.count()
+    assert passed.status == RectificationStatus.PASSED and passed.remeasure["rows"]
+    assert InterviewRecord.objects.get(pk=seeded["interview"]).is_recorded
+    assert seed_rectifications() == seeded
