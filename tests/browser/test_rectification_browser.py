@@ -76,6 +76,7 @@ def test_a_dealer_answers_a_rectification_on_a_phone_and_hq_opens_the_evidence_a
     # The dealer, from its home, to the open order.
     sign_in(page, live_server, "dealer_user")
     page.goto(f"{live_server.url}/")
+    _shot(page, "dealer-home-390")
     page.click("[data-testid=open-rectification-link]")
     assert page.url.endswith(f"/incentives/rectifications/{order.pk}/")
     assert "维修周期" in page.inner_text("[data-testid=rectification-summary]")
@@ -121,3 +122,38 @@ def test_a_dealer_answers_a_rectification_on_a_phone_and_hq_opens_the_evidence_a
     assert RectificationEvidence.objects.get(order=order).uploaded_by == dealer_user
     page.set_viewport_size({"width": 1366, "height": 900})
     _shot(page, "rectification-hq-1366")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_regional_manager_records_an_interview_on_a_phone_and_the_dealer_reads_it(
+    phone_page, live_server, dealer, dealer_user, regional_manager, hq_manager
+):
+    from incentives.choices import ActionType
+    from incentives.models import IncentiveAction, InterviewRecord
+    from incentives.services import action_decide
+
+    action = IncentiveAction.objects.create(
+        dealer=dealer,
+        period="2026-10",
+        action_type=ActionType.INTERVIEW,
+        reason="D级约谈",
+        origin_key="manual:1",
+    )
+    action_decide(action=action, actor=hq_manager, approve=True)
+    interview = InterviewRecord.objects.get(action=action)
+    page = phone_page
+    sign_in(page, live_server, "east_manager")
+    page.goto(f"{live_server.url}/incentives/interviews/{interview.pk}/")
+    page.fill("#id_attendees", "区域经理、经销商总经理、服务经理")
+    page.fill("#id_minutes", "通报评分，约定30日内提交整改计划。")
+    page.evaluate("document.getElementById('id_held_on').value = new Date().toISOString().slice(0, 10)")
+    _in_reach(page, "[data-testid=interview-form] button[type=submit]")
+    page.click("[data-testid=interview-form] button[type=submit]")
+    assert InterviewRecord.objects.get(pk=interview.pk).recorded_by == regional_manager
+    _shot(page, "interview-manager-390")
+    sign_in(page, live_server, "dealer_user")
+    page.goto(f"{live_server.url}/")
+    page.click(f"a[href='/incentives/interviews/{interview.pk}/']")
+    assert "约定30日内" in page.inner_text("[data-testid=interview-minutes]")
+    assert page.locator("[data-testid=interview-form]").count() == 0
+    _shot(page, "interview-dealer-390")
