@@ -186,9 +186,12 @@ def order_url(order: RectificationOrder) -> str:
 def rectification_evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
     order = get_object_or_404(_orders(request), pk=pk)
     task = None
-    if request.POST.get("task"):
+    raw_task = request.POST.get("task", "")
+    if raw_task:
+        if not raw_task.isdigit():
+            raise Http404
         task = get_object_or_404(
-            RectificationTask.objects.for_user(request.user), pk=request.POST["task"], order=order
+            RectificationTask.objects.for_user(request.user), pk=int(raw_task), order=order
         )
     files = request.FILES.getlist("evidence")
     try:

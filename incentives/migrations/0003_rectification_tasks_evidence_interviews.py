@@ -6,6 +6,14 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def open_records_of_approved_interviews(apps, schema_editor):
+    """Interviews approved before records existed get their (empty) record to fill."""
+    action_model = apps.get_model("incentives", "IncentiveAction")
+    record_model = apps.get_model("incentives", "InterviewRecord")
+    for action in action_model.objects.filter(action_type="interview", status="approved", interview__isnull=True):
+        record_model.objects.create(action=action, dealer_id=action.dealer_id)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -87,4 +95,5 @@ class Migration(migrations.Migration):
             name='task',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='evidence', to='incentives.rectificationtask'),
         ),
+        migrations.RunPython(open_records_of_approved_interviews, migrations.RunPython.noop),
     ]
