@@ -26,7 +26,7 @@ from dealers.choices import Role
 from dealers.models import User
 
 from .choices import ActionStatus, ActionType, RectificationStatus
-from .models import IncentiveAction, RectificationOrder, TaskStatus
+from .models import IncentiveAction, RectificationEvidence, RectificationOrder, TaskStatus
 from .services import (
     action_decide,
     interview_open,
@@ -56,14 +56,18 @@ def _pixel_png() -> bytes:
 
 
 def _approved(action_type: str, wanted: int, actor: User) -> list[IncentiveAction]:
-    """Approved actions of the type, approving the oldest proposed ones when too few are."""
+    """Approved actions of the type, approving the oldest proposed ones when too few are
+    (those of dealers with a user first, so someone can sign in and see them)."""
     approved = list(
         IncentiveAction.objects.filter(action_type=action_type, status=ActionStatus.APPROVED).order_by("pk")
     )
     if len(approved) < wanted:
-        for action in IncentiveAction.objects.filter(
-            action_type=action_type, status=ActionStatus.PROPOSED
-        ).order_by("period", "pk")[: wanted - len(approved)]:
+        with_users = set(User.objects.filter(role=Role.DEALER_USER).values_list("dealer_id", flat=True))
+        proposed = sorted(
+            IncentiveAction.objects.filter(action_type=action_type, status=ActionStatus.PROPOSED),
+            key=lambda a: (a.dealer_id not in with_users, a.period, a.pk),
+        )
+        for action in proposed[: wanted - len(approved)]:
             approved.append(action_decide(action=action, actor=actor, approve=True, comment="演示 demo"))
     return approved
 
@@ -72,18 +76,38 @@ def _dealer_user(order: RectificationOrder) -> User | None:
     return User.objects.filter(role=Role.DEALER_USER, dealer_id=order.dealer_id, is_active=True).first()
 
 
-def _work_on(order: RectificationOrder, user: User, *, share_done: float, evidence_name: str) -> None:
+def _work_on(order: RectificationOrder, user: User | None, *, share_done: float, evidence_name: str) -> None:
+    """The dealer's side: owners named, some tasks ticked, one evidence file. Through the
+    services as the dealer's user; written directly when the dealer has no user in the demo."""
     tasks = list(order.tasks.all())
     for i, task in enumerate(tasks):
         if not task.owner:
             task.owner = OWNERS[i % len(OWNERS)]
             task.save(update_fields=["owner"])
         if i < round(len(tasks) * share_done) and task.status != TaskStatus.DONE:
-            rectification_task_mark(task=task, actor=user, done=True)
+            if user is not None:
+                rectification_task_mark(task=task, actor=user, done=True)
+            else:
+                task.status, task.done_at = TaskStatus.DONE, timezone.now()
+                task.save(update_fields=["status", "done_at"])
     if not order.evidence.exists():
-        upload = SimpleUploadedFile(evidence_name, _pixel_png(), content_type="image/png")
-        rectification_evidence_attach(
-            order=order, actor=user, files=[upload], task=tasks[0] if tasks else None
+        png = _pixel_png()
+        upload = SimpleUploadedFile(evidence_name, png, content_type="image/png")
+        first = tasks[0] if tasks else None
+        if user is not None:
+            rectification_evidence_attach(order=order, actor=user, files=[upload], task=first)
+        else:
+            RectificationEvidence.objects.create(
+                order=order, task=first, file=upload, original_name=evidence_name, size=len(png)
+            )
+
+
+def _submit(order: RectificationOrder, user: User | None, plan: str) -> None:
+    if user is not None:
+        rectification_submit_plan(order=order, actor=user, plan=plan, files=[])
+    else:
+        RectificationOrder.objects.filter(pk=order.pk).update(
+            plan=plan, plan_submitted_at=timezone.now(), status=RectificationStatus.PLAN_SUBMITTED
         )
 
 
@@ -97,22 +121,21 @@ def seed_rectifications(*, actor: User | None = None) -> dict[str, Any]:
     orders = [
         o
         for a in _approved(ActionType.RECTIFICATION, 2, actor)
-        if (o := RectificationOrder.objects.filter(action=a).first()) is not None and _dealer_user(o)
+        if (o := RectificationOrder.objects.filter(action=a).first())
     ]
+    # The order in progress goes to a dealer with a user, so someone can sign in and answer it.
+    orders.sort(key=lambda o: (_dealer_user(o) is None, o.pk))
     if orders:
         first = orders[0]
-        user = _dealer_user(first)
-        if user and first.status in (RectificationStatus.OPEN, RectificationStatus.PLAN_SUBMITTED):
-            _work_on(first, user, share_done=0.5, evidence_name="整改进度-车间看板.png")
+        if first.status in (RectificationStatus.OPEN, RectificationStatus.PLAN_SUBMITTED):
+            _work_on(first, _dealer_user(first), share_done=0.5, evidence_name="整改进度-车间看板.png")
         out["in_progress"] = first.pk
     if len(orders) > 1:
         second = orders[1]
         user = _dealer_user(second)
-        if user and second.status == RectificationStatus.OPEN:
+        if second.status == RectificationStatus.OPEN:
             _work_on(second, user, share_done=1.0, evidence_name="整改完成-培训签到表.png")
-            rectification_submit_plan(
-                order=second, actor=user, plan="按计划完成全部整改任务，附培训签到表。", files=[]
-            )
+            _submit(second, user, "按计划完成全部整改任务，附培训签到表。")
             second.refresh_from_db()
         if second.status == RectificationStatus.PLAN_SUBMITTED:
             rectification_verify(
@@ -120,6 +143,9 @@ def seed_rectifications(*, actor: User | None = None) -> dict[str, Any]:
             )
         out["passed"] = second.pk
     interviews = _approved(ActionType.INTERVIEW, 1, actor)
+    interviews.sort(
+        key=lambda a: (not User.objects.filter(role=Role.DEALER_USER, dealer_id=a.dealer_id).exists(), a.pk)
+    )
     if interviews:
         record = interview_open(interviews[0], actor)  # approved before records existed: open it now
         if record is not None and not record.is_recorded:
