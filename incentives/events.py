@@ -104,3 +104,15 @@ def interview_changed(
             "minutes": interview.minutes,
         },
     )
+
+
+def rectification_evidence_opened(*, actor: User | None, evidence: Any) -> None:
+    """A manager opened an evidence file: the trail shows what was looked at before a verdict."""
+    record(
+        "rectification.evidence_opened",
+        actor=actor,
+        object_type="rectification",
+        object_id=evidence.order_id,
+        dealer=evidence.order.dealer,
+        after={"evidence": evidence.pk, "name": evidence.original_name},
+    )

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from assessments.scoring.catalogue import BY_CODE
 from assessments.selectors_pages import unit_label
 
+from . import events
 from .models import InterviewRecord, RectificationEvidence, RectificationOrder, RectificationTask
 from .rectification_templates import kpi_name
 from .services import (
@@ -210,11 +211,15 @@ def rectification_evidence_file(request: HttpRequest, pk: int) -> FileResponse:
 
     Always an attachment under its original name (Django encodes it safely) and never
     sniffed as a page, so an uploaded HTML or SVG cannot run in the portal's origin."""
-    evidence = get_object_or_404(RectificationEvidence.objects.for_user(request.user), pk=pk)
+    evidence = get_object_or_404(
+        RectificationEvidence.objects.for_user(request.user).select_related("order__dealer"), pk=pk
+    )
     try:
         handle = evidence.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
+    if request.user.is_manager:  # type: ignore[union-attr]
+        events.rectification_evidence_opened(actor=request.user, evidence=evidence)  # type: ignore[arg-type]
     response = FileResponse(
         handle, as_attachment=True, filename=evidence.name, content_type="application/octet-stream"
     )

@@ -177,6 +177,8 @@ def test_evidence_opens_for_the_dealer_and_its_managers_as_a_safe_attachment(ord
     page = client_for(cast[who]).get(reverse("incentives:rectification", args=[order.pk])).content.decode()
     assert reverse("incentives:rectification_evidence", args=[evidence.pk]) in page
     assert "整改照片.png" in page and "/media/" not in page
+    opened = AuditEvent.objects.filter(action="rectification.evidence_opened", actor=cast[who]).exists()
+    assert opened == (who != "dealer_user")
 
 
 @pytest.mark.django_db
@@ -346,3 +348,22 @@ def test_the_demo_seed_puts_one_order_in_progress_passes_one_and_records_an_inte
     assert passed.status == RectificationStatus.PASSED and passed.remeasure["rows"]
     assert InterviewRecord.objects.get(pk=seeded["interview"]).is_recorded
     assert seed_rectifications() == seeded
+
+
+@pytest.mark.django_db
+def test_the_order_page_takes_as_many_queries_with_ten_tasks_and_files_as_with_three(order, dealer_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(dealer_user)
+    url = reverse("incentives:rectification", args=[order.pk])
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for i in range(7):
+        task = rectification_task_add(
+            order=order, actor=dealer_user, title=f"任务{i}", owner="", due_date=order.deadline
+        )
+        rectification_evidence_attach(order=order, actor=dealer_user, files=[_file(f"{i}.png")], task=task)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(url).status_code == 200
+    assert len(many.captured_queries) == len(few.captured_queries) <= 20
