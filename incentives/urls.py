@@ -11,6 +11,27 @@ urlpatterns = [
     path("dealers/<str:code>/", views.dealer_history, name="dealer"),
     path("dealers/<str:code>/lift-suspension/", views.action_lift_suspension, name="lift_suspension"),
     path("rectifications/<int:pk>/", views_rectification.rectification_detail, name="rectification"),
+    path(
+        "rectifications/<int:pk>/tasks/",
+        views_rectification.rectification_task_new,
+        name="rectification_task_new",
+    ),
+    path(
+        "rectifications/<int:pk>/tasks/<int:task_pk>/",
+        views_rectification.rectification_task_update,
+        name="rectification_task",
+    ),
+    path(
+        "rectifications/<int:pk>/evidence/",
+        views_rectification.rectification_evidence_upload,
+        name="rectification_evidence_upload",
+    ),
+    path(
+        "rectifications/evidence/<int:pk>/",
+        views_rectification.rectification_evidence_file,
+        name="rectification_evidence",
+    ),
+    path("interviews/<int:pk>/", views_rectification.interview_detail, name="interview"),
     path("appeals/", views_appeals.appeal_list, name="appeals"),
     path("appeals/new/<int:scorecard_pk>/", views_appeals.appeal_new, name="appeal_new"),
     path("appeals/<int:pk>/", views_appeals.appeal_detail, name="appeal"),

@@ -26,7 +26,7 @@ from ..models import (
 )
 from ..rules import CardFacts, bonus_amount, evaluate
 from .common import IncentiveError
-from .rectification import rectification_open
+from .rectification import interview_open, rectification_open
 
 
 def rules_install_defaults() -> int:
@@ -145,6 +145,7 @@ def action_decide(
 
 def _carry_out(action: IncentiveAction, actor: User) -> None:
     dealer = action.dealer
+    interview_open(action, actor)  # an interview (约谈) gets its record to fill; other actions none
     if action.action_type == ActionType.BONUS:
         LedgerEntry.objects.create(dealer=dealer, period=action.period, action=action, amount=action.amount)
     elif action.action_type in (ActionType.SUSPENSION, ActionType.LIFT_SUSPENSION):
