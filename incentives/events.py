@@ -50,3 +50,15 @@ def appeal_changed(*, actor: User | None, appeal: Any, before: str | None, comme
         },
         comment=comment,
     )
+
+
+def veto_recorded(*, actor: User | None, incident: Any, files: int) -> None:
+    record(
+        "veto.recorded",
+        actor=actor,
+        object_type="veto_incident",
+        object_id=incident.pk,
+        dealer=incident.dealer,
+        after={"period": incident.period, "title": incident.title, "evidence_files": files},
+        comment=incident.description,
+    )

@@ -3,6 +3,7 @@
 from .actions import MONEY, IncentiveAction, IncentiveRule, LedgerEntry
 from .appeals import Appeal
 from .rectification import EvidenceQuerySet, RectificationEvidence, RectificationOrder
+from .vetoes import VetoEvidence
 
 __all__ = [
     "MONEY",
@@ -13,4 +14,5 @@ __all__ = [
     "LedgerEntry",
     "RectificationEvidence",
     "RectificationOrder",
+    "VetoEvidence",
 ]
