@@ -79,6 +79,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "dealers.context_processors.navigation",
+                # A suspended dealer's users see the suspension on every page.
+                "incentives.context_processors.sanction_banner",
             ],
         },
     },

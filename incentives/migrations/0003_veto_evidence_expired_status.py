@@ -5,31 +5,52 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assessments', '0007_provenance_record_keys'),
-        ('incentives', '0002_default_ladder'),
+        ("assessments", "0007_provenance_record_keys"),
+        ("incentives", "0002_default_ladder"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='incentiveaction',
-            name='status',
-            field=models.CharField(choices=[('proposed', 'Proposed'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('expired', 'Expired')], default='proposed', max_length=10, verbose_name='status'),
+            model_name="incentiveaction",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("proposed", "Proposed"),
+                    ("approved", "Approved"),
+                    ("rejected", "Rejected"),
+                    ("expired", "Expired"),
+                ],
+                default="proposed",
+                max_length=10,
+                verbose_name="status",
+            ),
         ),
         migrations.CreateModel(
-            name='VetoEvidence',
+            name="VetoEvidence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(upload_to='vetoes/%Y/%m/', verbose_name='file')),
-                ('original_name', models.CharField(max_length=255, verbose_name='file name')),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True)),
-                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='evidence', to='assessments.vetoincident')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("file", models.FileField(upload_to="vetoes/%Y/%m/", verbose_name="file")),
+                ("original_name", models.CharField(max_length=255, verbose_name="file name")),
+                ("uploaded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="evidence",
+                        to="assessments.vetoincident",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'veto evidence',
-                'verbose_name_plural': 'veto evidence',
-                'ordering': ['incident_id', 'id'],
+                "verbose_name": "veto evidence",
+                "verbose_name_plural": "veto evidence",
+                "ordering": ["incident_id", "id"],
             },
         ),
     ]

@@ -32,7 +32,6 @@ from .rectification import (
     rectification_verify,
     rectifications_flag_overdue,
 )
-
 from .vetoes import VetoError, veto_record
 
 __all__ = [

@@ -10,7 +10,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -75,7 +74,9 @@ def _facts(period_code: str) -> dict[int, CardFacts]:
     return out
 
 
-def _dealer_states(period_code: str, dealer_ids: set[int], history0: dict[int, CardFacts]) -> dict[int, DealerState]:
+def _dealer_states(
+    period_code: str, dealer_ids: set[int], history0: dict[int, CardFacts]
+) -> dict[int, DealerState]:
     """What already holds for each dealer: veto, suspension, open rectification, pending proposals."""
     vetoed = {d for d, c in history0.items() if c.veto} | set(
         VetoIncident.objects.filter(period=period_code, dealer_id__in=dealer_ids).values_list(
@@ -165,9 +166,9 @@ def actions_expire(now: datetime | None = None) -> int:
     """Daily: proposals undecided for INCENTIVE_PROPOSAL_MAX_AGE_DAYS become expired (audited)."""
     cutoff = (now or timezone.now()) - timedelta(days=settings.INCENTIVE_PROPOSAL_MAX_AGE_DAYS)
     expired = 0
-    for pk in IncentiveAction.objects.filter(status=ActionStatus.PROPOSED, proposed_at__lt=cutoff).values_list(
-        "pk", flat=True
-    ):
+    for pk in IncentiveAction.objects.filter(
+        status=ActionStatus.PROPOSED, proposed_at__lt=cutoff
+    ).values_list("pk", flat=True):
         with transaction.atomic():
             action = IncentiveAction.objects.select_for_update().select_related("dealer").get(pk=pk)
             if action.status != ActionStatus.PROPOSED:
@@ -281,7 +282,11 @@ def actions_decide_bulk(
     if not approve and not comment.strip():
         raise IncentiveError(REJECT_NEEDS_REASON)
     outcome = BulkOutcome()
-    actions = IncentiveAction.objects.for_user(actor).filter(pk__in=action_ids).order_by("period", "dealer_id", "pk")
+    actions = (
+        IncentiveAction.objects.for_user(actor)
+        .filter(pk__in=action_ids)
+        .order_by("period", "dealer_id", "pk")
+    )
     for action in actions.select_related("dealer"):
         try:
             action_decide(action=action, actor=actor, approve=approve, comment=comment)
@@ -329,9 +334,7 @@ def actions_bulk_summary(actor: User, action_ids: list[int]) -> BulkSummary:
         count=len(actions),
         by_type=[(str(labels.get(t, t)), n) for t, n in counts.most_common()],
         suspensions=counts.get(ActionType.SUSPENSION, 0),
-        bonus_total=sum(
-            (a.amount for a in actions if a.action_type == ActionType.BONUS), Decimal(0)
-        ),
+        bonus_total=sum((a.amount for a in actions if a.action_type == ActionType.BONUS), Decimal(0)),
         dealers=sorted(dealers.values(), key=lambda d: d.code),
         vetoed_rewards=sum(
             1 for a in actions if a.action_type in REWARD_TYPES and (a.dealer_id, a.period) in vetoed_pairs
