@@ -348,24 +348,29 @@ def test_the_queue_filters_by_month_region_dealer_action_and_rule_and_pages_keep
 def test_an_hq_manager_records_a_veto_with_evidence_from_the_scorecard_and_a_recompute_is_queued(
     network,
     hq_manager,
+    django_capture_on_commit_callbacks,
 ):
     client = client_for(hq_manager)
     scorecard = client.get(reverse("assessments:scorecard", args=["GL0001", "2026-10"])).content.decode()
     assert reverse("incentives:veto_new", args=["GL0001", "2026-10"]) in scorecard
     RecomputeRequest.objects.all().delete()
-    response = client.post(
-        reverse("incentives:veto_new", args=["GL0001", "2026-10"]),
-        {
-            "title": "伪造维修记录",
-            "description": "抽查发现",
-            "evidence": [SimpleUploadedFile("photo.jpg", b"jpg")],
-        },
-    )
+    with django_capture_on_commit_callbacks() as after_commit:
+        response = client.post(
+            reverse("incentives:veto_new", args=["GL0001", "2026-10"]),
+            {
+                "title": "伪造维修记录",
+                "description": "抽查发现",
+                "evidence": [SimpleUploadedFile("photo.jpg", b"jpg")],
+            },
+        )
     assert response.status_code == 302
     incident = VetoIncident.objects.get(dealer=network["good"], period="2026-10")
     assert incident.evidence.count() == 1 and incident.recorded_by == hq_manager
     assert AuditEvent.objects.filter(action="veto.recorded", object_id=str(incident.pk)).exists()
     assert RecomputeRequest.objects.filter(period_code="2026-10", reason="veto").exists()
+    for callback in after_commit:  # the recompute the veto queued
+        callback()
+    assert Scorecard.objects.get(dealer=network["good"], period__code="2026-10").veto
     assert (
         "伪造维修记录"
         in client.get(reverse("assessments:scorecard", args=["GL0001", "2026-10"])).content.decode()
