@@ -13,8 +13,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from assessments.exporting import write_csv, write_xlsx
@@ -36,7 +35,7 @@ from .services.vetoes import may_record_veto, veto_record
 
 # The queue's filters, kept by pagination, exports and the bulk form.
 QUEUE_FILTERS = ("status", "period", "region", "dealer", "type", "rule")
-NOTHING_SELECTED = _lazy("Select at least one proposal (or all that match the filter).")
+NOTHING_SELECTED = gettext_lazy("Select at least one proposal (or all that match the filter).")
 
 
 def _queue_params(request: HttpRequest, source: QueryDict | None = None) -> dict[str, str]:

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from assessments.choices import PeriodStatus
 from assessments.models import Period, Scorecard, VetoIncident
@@ -37,7 +37,7 @@ from .rectification import rectification_open
 
 # Orders in these states no longer hold a dealer "under rectification".
 CLOSED_RECTIFICATION = (RectificationStatus.PASSED, RectificationStatus.FAILED)
-REJECT_NEEDS_REASON = _lazy("Give a reason when rejecting.")
+REJECT_NEEDS_REASON = gettext_lazy("Give a reason when rejecting.")
 
 
 class AlreadyDecided(IncentiveError):

@@ -7,7 +7,7 @@ import os
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from assessments.choices import PeriodStatus
 from assessments.models import Period, VetoIncident
@@ -18,8 +18,10 @@ from .. import events
 from ..models import VetoEvidence
 from .common import IncentiveError, check_evidence
 
-ONLY_HQ_MANAGERS = _lazy("Only HQ managers record a veto.")
-MONTH_CLOSED = _lazy("%(month)s is closed: its scorecards are final and a veto can no longer be recorded.")
+ONLY_HQ_MANAGERS = gettext_lazy("Only HQ managers record a veto.")
+MONTH_CLOSED = gettext_lazy(
+    "%(month)s is closed: its scorecards are final and a veto can no longer be recorded."
+)
 
 
 class VetoError(IncentiveError):
