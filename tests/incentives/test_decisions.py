@@ -479,3 +479,29 @@ def test_approved_honours_appear_on_the_dealers_home(network, hq_manager, dealer
     body = client.get(reverse("assessments:dealer_home")).content.decode()
     assert 'data-testid="honour"' in body and "区域第一荣誉" in body
     assert Decimal(0) == honour.amount
+
+
+@pytest.mark.django_db
+def test_the_demo_seed_decides_older_months_and_leaves_the_newest_closed_month_pending(network, hq_manager):
+    from incentives.demo_decisions import seed_decisions
+
+    IncentiveRule.objects.filter(condition="grade", params__months=3).update(
+        params={"grades": ["D"], "months": 1}
+    )
+    rules_evaluate("2026-09")
+    period_close("2026-10")
+    VetoIncident.objects.create(dealer=network["far"], period="2026-10", title="x", recorded_by=hq_manager)
+    counts = seed_decisions(hq=hq_manager)
+    assert counts["approved"] > 0 and counts["suspended"] == 1 and counts["veto_evidence"] == 1
+    assert Dealer.objects.get(pk=network["poor"].pk).status == DealerStatus.SUSPENDED
+    assert IncentiveAction.objects.filter(period="2026-10", status=ActionStatus.PROPOSED).exists()
+    assert not IncentiveAction.objects.filter(
+        period="2026-09", status=ActionStatus.PROPOSED, action_type__in=["bonus", "honour", "interview"]
+    ).exists()
+
+
+def test_the_daily_expiry_is_on_the_beat_schedule_and_names_a_real_task(settings):
+    from incentives.tasks import expire_incentive_proposals
+
+    entry = settings.CELERY_BEAT_SCHEDULE["incentive-proposals-expire-daily"]
+    assert entry["task"] == expire_incentive_proposals.name
