@@ -135,3 +135,46 @@ def test_on_a_laptop_thirty_proposals_are_approved_in_one_step(
     page.click("[data-testid=confirm-decision]")
     page.wait_for_url("**/incentives/**")
     assert IncentiveAction.objects.filter(status=ActionStatus.APPROVED).count() == 30
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_hq_records_a_veto_from_the_scorecard_and_the_suspended_dealer_sees_its_banner(
+    laptop_page, live_server, hq_manager, dealer, other_dealer, far_dealer, other_dealer_user, tmp_path
+):
+    from dealers.choices import DealerStatus
+    from dealers.models import Dealer
+
+    _network([dealer, other_dealer, far_dealer])
+    period_recompute("2026-10")
+    page = laptop_page
+    sign_in(page, live_server, "hq_manager")
+    page.goto(f"{live_server.url}/assessments/dealers/GL0001/2026-10/")
+    page.click("[data-testid=record-veto]")
+    page.fill("#id_title", "虚报索赔")
+    page.fill("#id_description", "同一 VIN 重复索赔")
+    proof = tmp_path / "proof.pdf"
+    proof.write_bytes(b"%PDF-1.4")
+    page.set_input_files("#id_evidence", str(proof))
+    _shot(page, "veto-form-1366")
+    page.click("[data-testid=veto-submit]")
+    page.wait_for_url("**/assessments/dealers/GL0001/2026-10/")
+    assert "虚报索赔" in page.locator("[data-testid=veto-panel]").inner_text()
+    assert page.locator("[data-testid=veto-panel] a[href*='/incentives/vetoes/evidence/']").count() == 1
+    _shot(page, "veto-panel-1366")
+    # A suspended dealer's user sees why and how to have it lifted, on a phone too
+    IncentiveAction.objects.create(
+        dealer=other_dealer,
+        period="2026-10",
+        action_type=ActionType.SUSPENSION,
+        reason="连续三月D级暂停授权",
+        status=ActionStatus.APPROVED,
+        origin_key="manual:s",
+    )
+    Dealer.objects.filter(pk=other_dealer.pk).update(status=DealerStatus.SUSPENDED)
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, live_server, "other_dealer_user")
+    banner = page.locator("[data-testid=sanction-banner]")
+    assert "连续三月D级暂停授权" in banner.inner_text()
+    _shot(page, "banner-390")
+    page.click("[data-testid=sanction-link]")
+    page.wait_for_url("**/incentives/dealers/GL0002/")
