@@ -38,6 +38,9 @@ from .rectification import rectification_open
 # Orders in these states no longer hold a dealer "under rectification".
 CLOSED_RECTIFICATION = (RectificationStatus.PASSED, RectificationStatus.FAILED)
 REJECT_NEEDS_REASON = gettext_lazy("Give a reason when rejecting.")
+VETOED_REWARD = gettext_lazy(
+    "%(dealer)s has a veto for %(month)s: no bonus or honour can be approved for that month."
+)
 
 
 class AlreadyDecided(IncentiveError):
@@ -233,10 +236,7 @@ def action_decide(
         if not approve and not comment.strip():
             raise IncentiveError(REJECT_NEEDS_REASON)
         if approve and locked.action_type in REWARD_TYPES and reward_vetoed(locked.dealer_id, locked.period):
-            raise IncentiveError(
-                _("%(dealer)s has a veto for %(month)s: no bonus or honour can be approved for that month.")
-                % {"dealer": locked.dealer.code, "month": locked.period}
-            )
+            raise IncentiveError(VETOED_REWARD % {"dealer": locked.dealer.code, "month": locked.period})
         locked.status = ActionStatus.APPROVED if approve else ActionStatus.REJECTED
         locked.decided_by, locked.decided_at, locked.decision_comment = actor, timezone.now(), comment.strip()
         locked.save()

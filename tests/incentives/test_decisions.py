@@ -27,6 +27,7 @@ from incentives.services import (
     rules_evaluate,
     veto_record,
 )
+from incentives.services.actions import VETOED_REWARD
 from incentives.services.vetoes import MONTH_CLOSED
 
 from ..conftest import client_for
@@ -158,8 +159,9 @@ def test_approving_a_bonus_for_a_vetoed_month_is_refused_with_a_clear_message(ne
     bonus = IncentiveAction.objects.filter(action_type=ActionType.BONUS, period="2026-10").first()
     # A veto recorded afterwards (e.g. in the admin) still blocks the reward at approval
     VetoIncident.objects.create(dealer=bonus.dealer, period="2026-10", title="x", recorded_by=hq_manager)
-    with pytest.raises(IncentiveError, match="veto"):
+    with pytest.raises(IncentiveError) as refused:
         action_decide(action=bonus, actor=hq_manager, approve=True)
+    assert str(refused.value) == str(VETOED_REWARD % {"dealer": bonus.dealer.code, "month": "2026-10"})
     assert IncentiveAction.objects.get(pk=bonus.pk).status == ActionStatus.PROPOSED
 
 
