@@ -8,7 +8,9 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -507,3 +509,28 @@ def test_the_daily_expiry_is_on_the_beat_schedule_and_names_a_real_task(settings
 
     entry = settings.CELERY_BEAT_SCHEDULE["incentive-proposals-expire-daily"]
     assert entry["task"] == expire_incentive_proposals.name
+
+
+@pytest.mark.django_db
+def test_the_queue_costs_the_same_queries_for_3_or_60_proposals(
+    hq_manager, dealer, other_dealer, far_dealer, django_assert_num_queries
+):
+    def make(n: int, start: int) -> None:
+        for i in range(start, start + n):
+            IncentiveAction.objects.create(
+                dealer=(dealer, other_dealer, far_dealer)[i % 3],
+                period="2026-10",
+                action_type="bonus",
+                amount=Decimal(1000),
+                reason="x",
+                origin_key=f"manual:{i}",
+            )
+
+    client = client_for(hq_manager)
+    make(3, 0)
+    client.get(reverse("incentives:queue"))  # warm the session
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("incentives:queue"))
+    make(57, 3)
+    with django_assert_num_queries(len(few.captured_queries)):
+        assert client.get(reverse("incentives:queue")).status_code == 200
