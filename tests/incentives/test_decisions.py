@@ -463,6 +463,10 @@ def test_a_suspended_dealers_users_see_the_suspension_its_reason_and_the_way_out
         assert 'data-testid="sanction-banner"' in body and suspension.reason in body, url
         assert reverse("incentives:dealer", args=["GL0002"]) in body
     assert (
+        'data-testid="lift-steps"'
+        in client.get(reverse("incentives:dealer", args=["GL0002"])).content.decode()
+    )
+    assert (
         'data-testid="sanction-banner"'
         not in client_for(dealer_user).get(reverse("incentives:queue")).content.decode()
     )
