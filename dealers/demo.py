@@ -1016,6 +1016,9 @@ def _seed_workflows(*, users: dict[str, User], result: DemoResult, progress: Cal
         f"  approved {decided['approved']} proposals, rejected {decided['rejected']}, {decided['pending']} pending"
     )
     result.counts.update({f"actions_{k}": v for k, v in decided.items()})
+    from incentives.demo_decisions import seed_decisions
+
+    seed_decisions(hq=users["hq"])  # evidence on the seeded veto; any suspension still pending
     # --- workflow features' demo content (merged from their branches) goes here: ---
     # seed_appeals(...)         incentives/demo_appeals.py
     # seed_rectifications(...)  incentives/demo_rectification.py

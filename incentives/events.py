@@ -116,3 +116,15 @@ def rectification_evidence_opened(*, actor: User | None, evidence: Any) -> None:
         dealer=evidence.order.dealer,
         after={"evidence": evidence.pk, "name": evidence.original_name},
     )
+
+
+def veto_recorded(*, actor: User | None, incident: Any, files: int) -> None:
+    record(
+        "veto.recorded",
+        actor=actor,
+        object_type="veto_incident",
+        object_id=incident.pk,
+        dealer=incident.dealer,
+        after={"period": incident.period, "title": incident.title, "evidence_files": files},
+        comment=incident.description,
+    )

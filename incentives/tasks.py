@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from .services import rectifications_flag_overdue
+from .services import actions_expire, rectifications_flag_overdue
 
 
 @shared_task
@@ -9,3 +9,9 @@ def flag_overdue_rectifications() -> int:
     and have their escalation proposed (a second rectification, then a suspension); the
     dealer's users and the managers in scope are told. Idempotent."""
     return rectifications_flag_overdue()
+
+
+@shared_task
+def expire_incentive_proposals() -> int:
+    """Daily: proposals left undecided past INCENTIVE_PROPOSAL_MAX_AGE_DAYS expire."""
+    return actions_expire()

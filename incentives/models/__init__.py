@@ -10,6 +10,7 @@ from .rectification import (
     RectificationTask,
     TaskStatus,
 )
+from .vetoes import VetoEvidence
 
 __all__ = [
     "MONEY",
@@ -23,4 +24,5 @@ __all__ = [
     "RectificationOrder",
     "RectificationTask",
     "TaskStatus",
+    "VetoEvidence",
 ]

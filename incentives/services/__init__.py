@@ -5,7 +5,19 @@ per cause (rule or failed rectification), dealer and period. One module per topi
 package re-exports the services so callers import them from `incentives.services`.
 """
 
-from .actions import action_decide, action_propose, rules_evaluate, rules_install_defaults
+from .actions import (
+    AlreadyDecided,
+    BulkOutcome,
+    BulkSummary,
+    action_decide,
+    action_propose,
+    actions_bulk_summary,
+    actions_decide_bulk,
+    actions_expire,
+    reward_vetoed,
+    rules_evaluate,
+    rules_install_defaults,
+)
 from .appeals import appeal_decide, appeal_file, appeal_window_open
 from .common import (
     EVIDENCE_EXTENSIONS,
@@ -28,8 +40,18 @@ from .rectification import (
     rectification_verify,
     rectifications_flag_overdue,
 )
+from .vetoes import VetoError, veto_record
 
 __all__ = [
+    "AlreadyDecided",
+    "BulkOutcome",
+    "BulkSummary",
+    "VetoError",
+    "actions_bulk_summary",
+    "actions_decide_bulk",
+    "actions_expire",
+    "reward_vetoed",
+    "veto_record",
     "EVIDENCE_EXTENSIONS",
     "EVIDENCE_MAX_BYTES",
     "EVIDENCE_MAX_FILES",
