@@ -50,3 +50,22 @@ def appeal_changed(*, actor: User | None, appeal: Any, before: str | None, comme
         },
         comment=comment,
     )
+
+
+def appeal_record_corrected(*, actor: User | None, appeal: Any, contested: Any, comment: str = "") -> None:
+    """HQ corrected a record contested by an appeal: which record, before and after."""
+    record(
+        "appeal.record_corrected",
+        actor=actor,
+        object_type="appeal",
+        object_id=appeal.pk,
+        dealer=appeal.dealer,
+        before={"record": contested.record_key, "kind": contested.kind, **(contested.before or {})},
+        after={
+            "record": contested.record_key,
+            "kind": contested.kind,
+            "correction": contested.correction,
+            **(contested.after or {}),
+        },
+        comment=comment,
+    )

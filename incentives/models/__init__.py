@@ -1,12 +1,14 @@
 """Incentive rules, the actions they propose, rectification orders, appeals and the ledger."""
 
 from .actions import MONEY, IncentiveAction, IncentiveRule, LedgerEntry
-from .appeals import Appeal
+from .appeals import Appeal, AppealEvidence, AppealRecord
 from .rectification import EvidenceQuerySet, RectificationEvidence, RectificationOrder
 
 __all__ = [
     "MONEY",
     "Appeal",
+    "AppealEvidence",
+    "AppealRecord",
     "EvidenceQuerySet",
     "IncentiveAction",
     "IncentiveRule",

@@ -6,7 +6,17 @@ package re-exports the services so callers import them from `incentives.services
 """
 
 from .actions import action_decide, action_propose, rules_evaluate, rules_install_defaults
-from .appeals import appeal_decide, appeal_file, appeal_window_open
+from .appeals import (
+    KPI_RECORD_KIND,
+    RecordFix,
+    appeal_counted_rows,
+    appeal_decide,
+    appeal_file,
+    appeal_window_end,
+    appeal_window_open,
+    corrections_for,
+    time_fields_for,
+)
 from .common import (
     EVIDENCE_EXTENSIONS,
     EVIDENCE_MAX_BYTES,
@@ -25,17 +35,23 @@ __all__ = [
     "EVIDENCE_EXTENSIONS",
     "EVIDENCE_MAX_BYTES",
     "EVIDENCE_MAX_FILES",
+    "KPI_RECORD_KIND",
     "IncentiveError",
+    "RecordFix",
     "action_decide",
     "action_propose",
+    "appeal_counted_rows",
     "appeal_decide",
     "appeal_file",
+    "appeal_window_end",
     "appeal_window_open",
     "check_evidence",
+    "corrections_for",
     "rectification_open",
     "rectification_submit_plan",
     "rectification_verify",
     "rectifications_flag_overdue",
     "rules_evaluate",
     "rules_install_defaults",
+    "time_fields_for",
 ]
