@@ -381,3 +381,26 @@ def test_contested_records_are_scoped_like_their_appeal(october, dealer_user, ot
     _file(october, dealer_user, "complaint_rate", ["C-WRONG"])
     assert AppealRecord.objects.for_user(dealer_user).count() == 1
     assert AppealRecord.objects.for_user(other_dealer_user).count() == 0
+
+
+# --- demo --------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_demo_seeds_one_appeal_of_each_outcome_once(october, dealer, other_dealer):
+    from incentives.demo_appeals import seed_appeals
+
+    from ..factories import UserFactory
+
+    UserFactory(username="dealer1", role="dealer_user", dealer=dealer)
+    UserFactory(username="dealer2", role="dealer_user", dealer=other_dealer)
+    UserFactory(username="hq", role="hq_manager")
+    made = seed_appeals()
+    assert sorted(a.status for a in made) == [
+        AppealStatus.REJECTED,
+        AppealStatus.SUBMITTED,
+        AppealStatus.UPHELD,
+    ]
+    upheld = next(a for a in made if a.status == AppealStatus.UPHELD)
+    assert upheld.records.get().after  # corrected, with its after kept
+    assert seed_appeals() == []
