@@ -125,7 +125,7 @@ def _changes(contested: Any) -> list[dict[str, Any]]:
     spec = RECORD_SPECS[contested.kind]
     out = []
     for f, after in (contested.after or {}).items():
-        if f == "excluded_reason":
+        if f in ("excluded_reason", "excluded_by_id"):
             continue
         before = (contested.before or {}).get(f)
         try:

@@ -20,7 +20,8 @@ from assessments.models.provenance import history_value
 from assessments.periods import Month
 from assessments.services.provenance import records_change
 from dealers.models import User
-from surveys.models import SurveyResponse
+from surveys.choices import FlagStatus
+from surveys.models import ResponseFlag, SurveyResponse
 
 from .. import events
 from ..choices import AppealRecordKind, AppealStatus, CorrectionKind, RecordCorrection
@@ -265,6 +266,8 @@ def _fix_record(appeal: Appeal, contested: AppealRecord, fix: RecordFix, reason:
     changes: dict[str, Any]
     if fix.correction == RecordCorrection.VOID:
         changes = {"excluded": True, "excluded_reason": reason}
+        if contested.kind == AppealRecordKind.SURVEY_RESPONSE:
+            changes["excluded_by_id"] = actor.pk  # as surveys.services.response_exclude does
     elif fix.correction == RecordCorrection.NOT_COMEBACK:
         changes = {"comeback_waived": True}
     else:
@@ -286,6 +289,11 @@ def _fix_record(appeal: Appeal, contested: AppealRecord, fix: RecordFix, reason:
         )
     before = {f: history_value(getattr(record, f)) for f in changes}
     records_change([record], changes, user=actor, channel=RecordChannel.SYSTEM)  # type: ignore[list-item]
+    if contested.kind == AppealRecordKind.SURVEY_RESPONSE and fix.correction == RecordCorrection.VOID:
+        # A voided response's open fraud flags are settled by the voiding.
+        ResponseFlag.objects.filter(response_id=record.pk, status=FlagStatus.OPEN).update(
+            status=FlagStatus.EXCLUDED, resolved_at=timezone.now(), resolved_by=actor
+        )
     contested.correction = fix.correction
     contested.before, contested.after = before, {f: history_value(v) for f, v in changes.items()}
     contested.save(update_fields=["correction", "before", "after"])

@@ -404,3 +404,28 @@ def test_the_demo_seeds_one_appeal_of_each_outcome_once(october, dealer, other_d
     upheld = next(a for a in made if a.status == AppealStatus.UPHELD)
     assert upheld.records.get().after  # corrected, with its after kept
     assert seed_appeals() == []
+
+
+@pytest.mark.django_db
+def test_voiding_a_survey_response_excludes_it_as_the_survey_desk_would(
+    october, dealer_user, hq_manager, django_capture_on_commit_callbacks
+):
+    from surveys.models import SurveyResponse
+
+    key = SurveyResponse.objects.filter(dealer=october.dealer).values_list("response_id", flat=True).first()
+    appeal = _file(october, dealer_user, "csat", [key])
+    with django_capture_on_commit_callbacks(execute=True):
+        appeal_decide(
+            appeal=appeal,
+            actor=hq_manager,
+            uphold=True,
+            decision="重复问卷",
+            fixes={appeal.records.get().pk: RecordFix(RecordCorrection.VOID)},
+        )
+    response = SurveyResponse.objects.get(response_id=key, dealer=october.dealer)
+    assert (response.excluded, response.excluded_by, response.excluded_reason) == (
+        True,
+        hq_manager,
+        "重复问卷",
+    )
+    assert _kpi(october.dealer, "csat").sample_size == 11
