@@ -196,6 +196,19 @@ def _contested(
             dealer_id=scorecard.dealer_id, **{f"{spec.key_field}__in": wanted}
         ).values_list(spec.key_field, "pk")
     )
+    pending = list(
+        AppealRecord.objects.filter(
+            appeal__dealer_id=scorecard.dealer_id,
+            appeal__status=AppealStatus.SUBMITTED,
+            kind=kind,
+            record_id__in=pks.values(),
+        ).values_list("record_key", flat=True)
+    )
+    if pending:
+        raise IncentiveError(
+            _("Already contested by an appeal awaiting its decision: %(records)s.")
+            % {"records": ", ".join(pending)}
+        )
     return [(kind, pks[k], k, _json_row(rows[k])) for k in wanted]
 
 

@@ -429,3 +429,13 @@ def test_voiding_a_survey_response_excludes_it_as_the_survey_desk_would(
         "重复问卷",
     )
     assert _kpi(october.dealer, "csat").sample_size == 11
+
+
+@pytest.mark.django_db
+def test_a_record_is_not_contested_twice_while_an_appeal_on_it_waits(october, dealer_user, hq_manager):
+    first = _file(october, dealer_user, "complaint_rate", ["C-WRONG"])
+    with pytest.raises(IncentiveError):
+        _file(october, dealer_user, "complaint_closure_24h_rate", ["C-WRONG", "C-LATE"])
+    # once decided, the record may be contested again
+    appeal_decide(appeal=first, actor=hq_manager, uphold=False, decision="证据不足")
+    assert _file(october, dealer_user, "complaint_rate", ["C-WRONG"]).records.count() == 1
