@@ -73,6 +73,18 @@ RECORD_SPECS: dict[str, RecordSpec] = {
     AppealRecordKind.SURVEY_RESPONSE: RecordSpec(SurveyResponse, "response_id", True, ("responded_at",)),
 }
 
+# Times that must stay in order on a record (earlier, later) when one is corrected.
+TIME_ORDER: dict[str, tuple[tuple[str, str], ...]] = {
+    AppealRecordKind.REPAIR_ORDER: (
+        ("booked_at", "opened_at"),
+        ("opened_at", "closed_at"),
+        ("opened_at", "promised_at"),
+    ),
+    AppealRecordKind.COMPLAINT: (("received_at", "closed_at"),),
+    AppealRecordKind.PARTS_ORDER: (("ordered_at", "fulfilled_at"),),
+    AppealRecordKind.SURVEY_RESPONSE: (),
+}
+
 # The records each KPI counts, as its drill-down lists them (assessments/selectors_pages.py).
 # The capacity KPIs count the approved monthly report, which has its own review: no records.
 KPI_RECORD_KIND: dict[str, str] = {
@@ -254,23 +266,30 @@ def appeal_decide(
             raise IncentiveError(_("The period is closed; its scorecards are frozen."))
         if uphold and correction:
             _apply_correction(locked, correction, target.strip(), decision, actor)
+        months = {locked.period}
         if uphold and fixes:
             for contested in locked.records.select_for_update().order_by("pk"):
                 fix = fixes.get(contested.pk)
                 if fix is not None and fix.correction:
-                    _fix_record(locked, contested, fix, decision.strip(), actor)
+                    months |= _fix_record(locked, contested, fix, decision.strip(), actor)
         locked.status = AppealStatus.UPHELD if uphold else AppealStatus.REJECTED
         locked.decided_by, locked.decided_at, locked.decision = actor, timezone.now(), decision.strip()
         locked.correction, locked.correction_target = (correction, target.strip()) if uphold else ("", "")
         locked.save()
         events.appeal_changed(actor=actor, appeal=locked, before=AppealStatus.SUBMITTED, comment=decision)
         if uphold:
-            queue_recompute([locked.period])
+            # A corrected time may move a record into another month: that one is recomputed too.
+            queue_recompute(sorted(months))
     return locked
 
 
-def _fix_record(appeal: Appeal, contested: AppealRecord, fix: RecordFix, reason: str, actor: User) -> None:
-    """Correct one contested record through records_change (stamped, before and after kept)."""
+def _fix_record(
+    appeal: Appeal, contested: AppealRecord, fix: RecordFix, reason: str, actor: User
+) -> set[str]:
+    """Correct one contested record through records_change (stamped, before and after kept).
+
+    Returns the months the correction touches besides the appeal's (a time moved across months).
+    """
     spec = RECORD_SPECS[contested.kind]
     if fix.correction not in dict(corrections_for(contested.kind, appeal.kpi_code)):
         raise IncentiveError(
@@ -300,6 +319,11 @@ def _fix_record(appeal: Appeal, contested: AppealRecord, fix: RecordFix, reason:
         raise IncentiveError(
             _("No record %(target)s of this dealer to correct.") % {"target": contested.record_key}
         )
+    months: set[str] = set()
+    if fix.correction == RecordCorrection.SET_TIME:
+        old_value = getattr(record, fix.field)
+        _check_time_order(contested, record, fix.field, fix.value)
+        months = {str(Month.of(v)) for v in (old_value, fix.value) if v is not None}
     before = {f: history_value(getattr(record, f)) for f in changes}
     records_change([record], changes, user=actor, channel=RecordChannel.SYSTEM)  # type: ignore[list-item]
     if contested.kind == AppealRecordKind.SURVEY_RESPONSE and fix.correction == RecordCorrection.VOID:
@@ -311,6 +335,24 @@ def _fix_record(appeal: Appeal, contested: AppealRecord, fix: RecordFix, reason:
     contested.before, contested.after = before, {f: history_value(v) for f, v in changes.items()}
     contested.save(update_fields=["correction", "before", "after"])
     events.appeal_record_corrected(actor=actor, appeal=appeal, contested=contested, comment=reason)
+    return months
+
+
+def _check_time_order(contested: AppealRecord, record: Any, field: str, value: datetime | None) -> None:
+    for earlier, later in TIME_ORDER[contested.kind]:
+        if field not in (earlier, later):
+            continue
+        start = value if field == earlier else getattr(record, earlier)
+        end = value if field == later else getattr(record, later)
+        if start is not None and end is not None and end < start:
+            raise IncentiveError(
+                _("%(record)s: the corrected time puts %(later)s before %(earlier)s.")
+                % {
+                    "record": contested.record_key,
+                    "later": record._meta.get_field(later).verbose_name,
+                    "earlier": record._meta.get_field(earlier).verbose_name,
+                }
+            )
 
 
 def _apply_correction(appeal: Appeal, correction: str, target: str, reason: str, actor: User) -> None:

@@ -264,6 +264,7 @@ def test_upholding_a_corrected_time_changes_the_record_and_keeps_before_and_afte
         RecordFix(RecordCorrection.VOID),  # a repair order cannot be voided
         RecordFix(RecordCorrection.SET_TIME, "vin", local("2026-10-10 09:00")),  # not a time
         RecordFix(RecordCorrection.SET_TIME, "closed_at", None),  # no time given
+        RecordFix(RecordCorrection.SET_TIME, "closed_at", local("2026-10-09 09:00")),  # before it opened
     ],
 )
 def test_a_correction_that_does_not_fit_the_record_is_refused_and_nothing_changes(
@@ -439,3 +440,20 @@ def test_a_record_is_not_contested_twice_while_an_appeal_on_it_waits(october, de
     # once decided, the record may be contested again
     appeal_decide(appeal=first, actor=hq_manager, uphold=False, decision="证据不足")
     assert _file(october, dealer_user, "complaint_rate", ["C-WRONG"]).records.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_time_moved_into_another_month_recomputes_that_month_too(october, dealer_user, hq_manager):
+    appeal = _file(october, dealer_user, "repair_cycle_hours", ["GL0001-RO03"])
+    appeal_decide(
+        appeal=appeal,
+        actor=hq_manager,
+        uphold=True,
+        decision="实际于 11 月交车",
+        fixes={
+            appeal.records.get().pk: RecordFix(
+                RecordCorrection.SET_TIME, "closed_at", local("2026-11-02 10:00")
+            )
+        },
+    )
+    assert set(RecomputeRequest.objects.values_list("period_code", flat=True)) >= {"2026-10", "2026-11"}
