@@ -127,7 +127,7 @@ def kpi_measurements(month: Month, dealer_ids: Sequence[int] | None = None) -> d
             closed_at__gte=start, closed_at__lt=end, repair_type__in=REPAIR_TYPES_FOR_REPAIR_KPIS
         ),
         dealer_ids,
-    ).filter(comeback_exists())
+    ).filter(comeback_exists(), comeback_waived=False)  # waived by an upheld appeal
     comeback_counts = {
         r["dealer_id"]: r["n"] for r in comebacks.values("dealer_id").annotate(n=Count("id")).order_by()
     }

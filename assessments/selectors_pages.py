@@ -944,7 +944,10 @@ def first_time_fix_records(user: Any, dealer: Dealer, month: Month) -> DrillDown
             .order_by("opened_at", "pk")
         )
         comeback = {
-            "comeback": comeback_exists(),
+            # A comeback waived by an upheld appeal is not one.
+            "comeback": ExpressionWrapper(
+                comeback_exists() & Q(comeback_waived=False), output_field=BooleanField()
+            ),
             "next_ro": Subquery(following.values("ro_number")[:1]),
             "next_dealer": Subquery(following.values("dealer__code")[:1]),
             "next_opened_at": Subquery(following.values("opened_at")[:1]),

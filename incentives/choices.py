@@ -49,3 +49,21 @@ class CorrectionKind(models.TextChoices):
     NONE = "", _("No data correction")
     EXCLUDE_COMPLAINT = "exclude_complaint", _("Void a complaint wrongly attributed")
     EXCLUDE_SURVEY = "exclude_survey", _("Exclude a survey response")
+
+
+class AppealRecordKind(models.TextChoices):
+    """The kinds of service record an appeal can contest: what a KPI counted."""
+
+    REPAIR_ORDER = "repair_order", _("Repair order")
+    COMPLAINT = "complaint", _("Complaint")
+    PARTS_ORDER = "parts_order", _("Parts order")
+    SURVEY_RESPONSE = "survey_response", _("Survey response")
+
+
+class RecordCorrection(models.TextChoices):
+    """What HQ does to one contested record when it upholds an appeal."""
+
+    NONE = "", _("Leave as it is")
+    VOID = "void", _("Void the record (it no longer counts)")
+    NOT_COMEBACK = "not_comeback", _("Not a comeback (the repair that followed is unrelated)")
+    SET_TIME = "set_time", _("Correct a time")

@@ -128,3 +128,22 @@ def veto_recorded(*, actor: User | None, incident: Any, files: int) -> None:
         after={"period": incident.period, "title": incident.title, "evidence_files": files},
         comment=incident.description,
     )
+
+
+def appeal_record_corrected(*, actor: User | None, appeal: Any, contested: Any, comment: str = "") -> None:
+    """HQ corrected a record contested by an appeal: which record, before and after."""
+    record(
+        "appeal.record_corrected",
+        actor=actor,
+        object_type="appeal",
+        object_id=appeal.pk,
+        dealer=appeal.dealer,
+        before={"record": contested.record_key, "kind": contested.kind, **(contested.before or {})},
+        after={
+            "record": contested.record_key,
+            "kind": contested.kind,
+            "correction": contested.correction,
+            **(contested.after or {}),
+        },
+        comment=comment,
+    )

@@ -38,4 +38,6 @@ urlpatterns = [
     path("appeals/", views_appeals.appeal_list, name="appeals"),
     path("appeals/new/<int:scorecard_pk>/", views_appeals.appeal_new, name="appeal_new"),
     path("appeals/<int:pk>/", views_appeals.appeal_detail, name="appeal"),
+    path("appeals/<int:pk>/evidence/", views_appeals.appeal_evidence_legacy, name="appeal_evidence_legacy"),
+    path("appeals/<int:pk>/evidence/<int:file_pk>/", views_appeals.appeal_evidence, name="appeal_evidence"),
 ]

@@ -34,6 +34,8 @@ class RepairOrder(Provenance):
     parts_amount = models.DecimalField(_("parts amount"), default=0, **MONEY)
     warranty_cost = models.DecimalField(_("warranty cost"), default=0, **MONEY)
     imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+    # Set by an upheld appeal: the repair that followed is unrelated, so this one is no comeback.
+    comeback_waived = models.BooleanField(_("not a comeback"), default=False, db_default=False)
 
     objects = ScopedQuerySet.as_manager()
 

@@ -37,7 +37,7 @@ def period_freeze_comebacks(period: Period) -> ComebackSnapshot:
             closed_at__lt=month.end,
             repair_type__in=REPAIR_TYPES_FOR_REPAIR_KPIS,
         )
-        .filter(comeback_exists())
+        .filter(comeback_exists(), comeback_waived=False)
         .values("id", "dealer_id", "vin", "fault_code", "closed_at")
         .order_by()
     )

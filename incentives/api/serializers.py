@@ -26,6 +26,7 @@ from surveys.models import SurveyResponse
 from ..choices import CorrectionKind
 from ..models import (
     Appeal,
+    AppealRecord,
     IncentiveAction,
     IncentiveRule,
     LedgerEntry,
@@ -330,6 +331,14 @@ class RectificationVerifySerializer(serializers.Serializer):
 # --- appeals ---------------------------------------------------------------------------------
 
 
+class AppealRecordSerializer(DescribedModelSerializer):
+    """A record contested by an appeal: what the KPI counted, and HQ's correction once decided."""
+
+    class Meta:
+        model = AppealRecord
+        fields = ["kind", "record_key", "snapshot", "correction", "before", "after"]
+
+
 class AppealSerializer(DescribedModelSerializer):
     dealer = DealerCodeField()
     region = RegionNameField()
@@ -345,6 +354,11 @@ class AppealSerializer(DescribedModelSerializer):
     decided_by = UsernameField("decided_by", _("Who decided it."))
     decided_at = serializers.DateTimeField(
         read_only=True, allow_null=True, help_text=_("When it was decided.")
+    )
+    records = AppealRecordSerializer(
+        many=True,
+        read_only=True,
+        help_text=_("The records contested, with what they counted and, once decided, their correction."),
     )
 
     class Meta:
@@ -367,6 +381,7 @@ class AppealSerializer(DescribedModelSerializer):
             "decision",
             "correction",
             "correction_target",
+            "records",
         ]
 
     def get_scorecard(self, appeal: Appeal) -> str:
@@ -430,6 +445,16 @@ class AppealFileSerializer(serializers.Serializer):
     )
     evidence = serializers.FileField(
         required=False, allow_null=True, default=None, help_text=_("A file of evidence, optional.")
+    )
+    records = serializers.ListField(
+        child=serializers.CharField(max_length=40),
+        required=False,
+        default=None,
+        max_length=500,
+        help_text=_(
+            "The records contested (RO numbers, complaint ids, parts order ids or survey response ids), "
+            "each one the KPI counted; leave out to appeal the KPI as a whole."
+        ),
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

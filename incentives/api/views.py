@@ -317,7 +317,9 @@ class AppealViewSet(*READ_ONLY, ScopedViewSet):
     record of the dealer's data, and recomputes the period.
     """
 
-    queryset = Appeal.objects.select_related("dealer__region", "filed_by", "decided_by")
+    queryset = Appeal.objects.select_related("dealer__region", "filed_by", "decided_by").prefetch_related(
+        "records"
+    )
     serializer_class = AppealSerializer
     filterset_class = filters.AppealFilterSet
     ordering_fields = {
@@ -348,6 +350,7 @@ class AppealViewSet(*READ_ONLY, ScopedViewSet):
                 reason=data["reason"],
                 actor=request.user,
                 evidence=data["evidence"],
+                records=data["records"] or None,
             )
         except IncentiveError as exc:
             raise Conflict(str(exc)) from exc

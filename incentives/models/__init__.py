@@ -1,7 +1,7 @@
 """Incentive rules, the actions they propose, rectification orders, appeals and the ledger."""
 
 from .actions import MONEY, IncentiveAction, IncentiveRule, LedgerEntry
-from .appeals import Appeal
+from .appeals import Appeal, AppealEvidence, AppealRecord
 from .rectification import (
     EvidenceQuerySet,
     InterviewRecord,
@@ -15,6 +15,8 @@ from .vetoes import VetoEvidence
 __all__ = [
     "MONEY",
     "Appeal",
+    "AppealEvidence",
+    "AppealRecord",
     "EvidenceQuerySet",
     "IncentiveAction",
     "IncentiveRule",

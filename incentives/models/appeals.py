@@ -10,7 +10,7 @@ from assessments.models import Scorecard
 from dealers.models import Dealer
 from dealers.scoping import ScopedQuerySet
 
-from ..choices import AppealStatus, CorrectionKind
+from ..choices import AppealRecordKind, AppealStatus, CorrectionKind, RecordCorrection
 
 
 class Appeal(models.Model):
@@ -46,3 +46,55 @@ class Appeal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dealer_id} {self.period} {self.kpi_code}"
+
+
+class AppealPartQuerySet(ScopedQuerySet):
+    dealer_path = "appeal__dealer"
+
+
+class AppealRecord(models.Model):
+    """One service record an appeal contests: what the KPI counted when the appeal was filed,
+    and, once decided, what HQ corrected on it (before and after)."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="records")
+    kind = models.CharField(_("record kind"), max_length=20, choices=AppealRecordKind.choices)
+    record_id = models.PositiveBigIntegerField(_("record id"))
+    record_key = models.CharField(_("record"), max_length=40)
+    snapshot = models.JSONField(_("as counted"), default=dict)
+    correction = models.CharField(
+        _("correction"), max_length=20, choices=RecordCorrection.choices, blank=True, default=""
+    )
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+
+    objects = AppealPartQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["appeal_id", "id"]
+        verbose_name = _("contested record")
+        verbose_name_plural = _("contested records")
+        constraints = [
+            models.UniqueConstraint(fields=["appeal", "kind", "record_id"], name="uniq_appeal_record")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id} {self.kind} {self.record_key}"
+
+
+class AppealEvidence(models.Model):
+    """An evidence file of an appeal; opened only through the scoped evidence view."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(_("file"), upload_to="appeals/%Y/%m/")
+    name = models.CharField(_("file name"), max_length=200)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AppealPartQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["appeal_id", "id"]
+        verbose_name = _("appeal evidence")
+        verbose_name_plural = _("appeal evidence")
+
+    def __str__(self) -> str:
+        return self.name

@@ -18,7 +18,17 @@ from .actions import (
     rules_evaluate,
     rules_install_defaults,
 )
-from .appeals import appeal_decide, appeal_file, appeal_window_open
+from .appeals import (
+    KPI_RECORD_KIND,
+    RecordFix,
+    appeal_counted_rows,
+    appeal_decide,
+    appeal_file,
+    appeal_window_end,
+    appeal_window_open,
+    corrections_for,
+    time_fields_for,
+)
 from .common import (
     EVIDENCE_EXTENSIONS,
     EVIDENCE_MAX_BYTES,
@@ -55,17 +65,22 @@ __all__ = [
     "EVIDENCE_EXTENSIONS",
     "EVIDENCE_MAX_BYTES",
     "EVIDENCE_MAX_FILES",
+    "KPI_RECORD_KIND",
     "IncentiveError",
+    "RecordFix",
     "action_decide",
     "action_propose",
+    "appeal_counted_rows",
     "appeal_decide",
     "appeal_file",
+    "appeal_window_end",
     "appeal_window_open",
     "check_evidence",
     "interview_open",
     "interview_record",
     "order_kpis",
     "rectification_evidence_attach",
+    "corrections_for",
     "rectification_open",
     "rectification_remeasure",
     "rectification_submit_plan",
@@ -76,4 +91,5 @@ __all__ = [
     "rectifications_flag_overdue",
     "rules_evaluate",
     "rules_install_defaults",
+    "time_fields_for",
 ]

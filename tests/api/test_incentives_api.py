@@ -570,3 +570,28 @@ def test_an_appeal_without_evidence_has_no_file_to_download(cast, dealer):
     appeal = make_appeal(dealer, evidence=False)
 
     assert api_client(cast["hq_admin"]).get(f"{APPEALS}{appeal.pk}/evidence/").status_code == 404
+
+
+def test_an_appeal_through_the_api_names_the_records_it_contests(cast, network):
+    # given a complaint counted in the poor dealer's October scorecard
+    ComplaintFactory(dealer=network["poor"], complaint_id="C-API", received_at=local("2026-10-12 10:00"))
+    period_recompute("2026-10")
+    # when its user appeals the complaint rate naming that complaint
+    filed = api_client(cast["other_dealer_user"]).post(
+        APPEALS,
+        {
+            "scorecard": "2026-10:GL0002",
+            "kpi_code": "complaint_rate",
+            "reason": "派单错误",
+            "records": ["C-API"],
+        },
+        format="multipart",
+    )
+    # then the appeal lists it, with what the KPI counted
+    assert filed.status_code == 201, filed.content
+    (record,) = filed.json()["records"]
+    assert (record["kind"], record["record_key"], record["snapshot"]["complaint_id"]) == (
+        "complaint",
+        "C-API",
+        "C-API",
+    )

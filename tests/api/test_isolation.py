@@ -414,7 +414,7 @@ ENDPOINTS: dict[str, Endpoint] = {
             make_appeal,
             lambda a: {"pk": str(a.pk)},
             scoped=True,
-            list_queries=2,
+            list_queries=3,  # + the contested records, prefetched
             detail_reads={"evidence-file": {}},
             writes=(
                 Write(

@@ -511,7 +511,7 @@ PINNED_QUERIES = {
     "/assessments/ranking/": 7,
     "/assessments/ranking/?region=华东&sort=-change&q=BK": 7,
     "/assessments/overview/": 7,  # one of them: is the month still open (HQ's "Close this month")
-    "/assessments/dealers/BK00001/2026-10/": 7,
+    "/assessments/dealers/BK00001/2026-10/": 8,  # + the appeals filed against the scorecard
 }
 
 
