@@ -1019,9 +1019,12 @@ def _seed_workflows(*, users: dict[str, User], result: DemoResult, progress: Cal
     from incentives.demo_decisions import seed_decisions
 
     seed_decisions(hq=users["hq"])  # evidence on the seeded veto; any suspension still pending
-    # --- workflow features' demo content (merged from their branches) goes here: ---
-    # seed_appeals(...)         incentives/demo_appeals.py
-    # seed_rectifications(...)  incentives/demo_rectification.py
+    from incentives.demo_appeals import seed_appeals
+    from incentives.demo_rectification import seed_rectifications
+
+    appeals = seed_appeals(dealer_usernames=("dealer1", "dealer2"), hq_username="hq")
+    orders = seed_rectifications(actor=users["hq"])
+    progress(f"  {len(appeals)} appeals, rectification in progress: {orders['in_progress'] is not None}")
     # seed_workbench(...)       workbench/demo.py
 
 
