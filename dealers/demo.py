@@ -1003,6 +1003,8 @@ REJECT_RECTIFICATION = "该店本期先约谈，整改要求并入约谈纪要�
 REJECT_BONUS = "复核发现该店本月有重大客诉未闭环，本月奖励暂缓发放。"
 APPROVE_COMMENT = "同意。"
 RECTIFICATIONS_APPROVED = 6  # a few orders in progress, not one for every proposal
+# The newest closed months whose proposals still wait in HQ's queue (enough to decide in bulk).
+PENDING_MONTHS = 2
 
 
 def _seed_workflows(*, users: dict[str, User], result: DemoResult, progress: Callable[[str], None]) -> None:
@@ -1018,7 +1020,7 @@ def _seed_workflows(*, users: dict[str, User], result: DemoResult, progress: Cal
     result.counts.update({f"actions_{k}": v for k, v in decided.items()})
     from incentives.demo_decisions import seed_decisions
 
-    seed_decisions(hq=users["hq"])  # evidence on the seeded veto; any suspension still pending
+    seed_decisions(hq=users["hq"], pending_months=PENDING_MONTHS)  # evidence on the seeded veto; any suspension still pending
     from incentives.demo_appeals import seed_appeals
     from incentives.demo_rectification import seed_rectifications
 
@@ -1029,7 +1031,7 @@ def _seed_workflows(*, users: dict[str, User], result: DemoResult, progress: Cal
 
 
 def _decide_proposals(closed: list[str], hq: User) -> dict[str, int]:
-    """HQ has decided the proposals of every closed month but the latest, which waits in the queue.
+    """HQ has decided the proposals of every closed month but the newest PENDING_MONTHS, which wait.
 
     Bonuses, honours and interviews are approved (one bonus a month is held back); a few
     rectification orders are approved, the rest folded into the interview; one suspension is
@@ -1041,7 +1043,7 @@ def _decide_proposals(closed: list[str], hq: User) -> dict[str, int]:
     from incentives.models import IncentiveAction
     from incentives.services import action_decide
 
-    older = closed[:-1]
+    older = closed[:-PENDING_MONTHS]
     counts = {"approved": 0, "rejected": 0, "pending": 0}
     proposals = list(
         IncentiveAction.objects.filter(period__in=older, status=ActionStatus.PROPOSED)
@@ -1096,7 +1098,7 @@ def _record_veto(
     plan = rng.choice(weak)
     VetoIncident.objects.create(
         dealer=dealers[plan.code],
-        period=str(months[max(0, len(months) - 4)]),
+        period=str(months[max(0, len(months) - 3 - PENDING_MONTHS)]),  # decided, not still waiting
         title="虚报索赔：同一故障重复申请索赔",
         description="总部稽核发现该店同一 VIN 的同一故障在两张工单上重复申请索赔，经核实属实。",
         recorded_by=hq,

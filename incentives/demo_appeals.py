@@ -78,6 +78,20 @@ def seed_appeals(
                     records=keys,
                 )
             )
+        else:
+            # No complaint this month: two repairs counted late whose customer moved the pick-up.
+            keys = _keys(first, card, "on_time_delivery_rate", "ro_number", 2, flagged=True)
+            if keys:
+                made.append(
+                    appeal_file(
+                        scorecard=card,
+                        kpi_code="on_time_delivery_rate",
+                        reason="这两单客户主动要求改期取车（有短信记录），不应计为延期交车。",
+                        actor=first,
+                        files=[_evidence("客户改期短信截图.pdf")],
+                        records=keys,
+                    )
+                )
         # Rejected: a low survey score the dealer thinks unfair.
         keys = _keys(first, card, "csat", "response_id", 1, flagged=True) or _keys(
             first, card, "csat", "response_id", 1

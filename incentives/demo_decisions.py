@@ -20,14 +20,17 @@ from .services import actions_decide_bulk
 REWARDS_AND_INTERVIEWS = (ActionType.BONUS, ActionType.HONOUR, ActionType.INTERVIEW)
 
 
-def seed_decisions(*, hq: User) -> dict[str, int]:
-    """Decide the older closed months' rewards and interviews, approve the oldest suspension."""
+def seed_decisions(*, hq: User, pending_months: int = 1) -> dict[str, int]:
+    """Decide the older closed months' rewards and interviews, approve the oldest suspension.
+
+    The newest `pending_months` closed months are left for the queue.
+    """
     closed = list(
         Period.objects.filter(status=PeriodStatus.CLOSED).order_by("code").values_list("code", flat=True)
     )
     counts = {"approved": 0, "rejected": 0, "suspended": 0, "veto_evidence": 0}
-    if len(closed) >= 2:
-        older = IncentiveAction.objects.filter(period__in=closed[:-1], status=ActionStatus.PROPOSED)
+    if len(closed) > pending_months:
+        older = IncentiveAction.objects.filter(period__in=closed[:-pending_months], status=ActionStatus.PROPOSED)
         ids = list(older.filter(action_type__in=REWARDS_AND_INTERVIEWS).values_list("pk", flat=True))
         # One in eight is rejected with a reason, so the history shows both outcomes.
         rejected = ids[::8]

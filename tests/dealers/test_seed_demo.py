@@ -209,15 +209,15 @@ def test_generated_vins_are_well_formed_with_a_valid_check_digit():
 
 
 def test_the_demo_has_decided_and_pending_proposals_a_veto_in_an_open_month_and_a_suspended_dealer(db):
-    # Given five months: three closed, the older two decided, the latest closed one waiting.
+    # Given six months: four closed, the older two decided, the newest two closed ones waiting.
     from assessments.models import VetoIncident
     from incentives.choices import ActionStatus, ActionType
     from incentives.models import IncentiveAction
     from incentives.services import appeal_window_open
 
-    seed("--dealers", "14", "--months", "5")
-    periods = expected_periods(5)
-    closed, open_months = periods[:3], periods[3:]
+    seed("--dealers", "14", "--months", "6")
+    periods = expected_periods(6)
+    closed, open_months = periods[:4], periods[4:]
     actions = IncentiveAction.objects.all()
 
     # Then HQ approved and rejected the older months' proposals, rejections with a reason…
@@ -226,8 +226,8 @@ def test_the_demo_has_decided_and_pending_proposals_a_veto_in_an_open_month_and_
     assert rejected.exists()
     assert not rejected.filter(decision_comment="").exists()
     assert not actions.filter(status=ActionStatus.PROPOSED, period__in=closed[:2]).exists()
-    # … and the latest closed month's proposals wait in the queue.
-    assert set(actions.filter(status=ActionStatus.PROPOSED).values_list("period", flat=True)) == {closed[2]}
+    # … and the newest closed months' proposals wait in the queue.
+    assert set(actions.filter(status=ActionStatus.PROPOSED).values_list("period", flat=True)) == set(closed[2:])
     # One suspension was approved, and its dealer is suspended.
     suspension = actions.get(status=ActionStatus.APPROVED, action_type=ActionType.SUSPENSION)
     assert Dealer.objects.get(pk=suspension.dealer_id).status == DealerStatus.SUSPENDED
