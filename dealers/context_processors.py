@@ -41,27 +41,23 @@ class NavEntry:
     label: Any
     audience: Audience
     also_active_under: tuple[str, ...] = ()
-    badge: Callable[[HttpRequest], int] | None = None  # a count shown beside the label
+    badge: Callable[[HttpRequest], int | None] | None = None  # a count shown beside the label
+    badge_key: str = ""  # the field of workbench:counts that fills the badge when the page has none
 
 
-def open_todos(request: HttpRequest) -> int:
-    """The workbench's count, computed once per request (the workbench page hands its own list over)."""
-    from workbench.selectors import todo_count, workbench_todos
+def open_todos(request: HttpRequest) -> int | None:
+    """The workbench's count when this request has already computed the list (the workbench page).
+
+    Every other page leaves the badge empty and the portal's script fills it from
+    `workbench:counts`, so a page's own query count does not grow with the navigation."""
+    from workbench.selectors import todo_count
 
     todos = getattr(request, "workbench_todos", None)
-    if todos is None:
-        todos = request.workbench_todos = workbench_todos(request.user)  # type: ignore[attr-defined]
-    return todo_count(todos)
-
-
-def unread_notices(user: Any) -> int:
-    from .models import Notice
-
-    return Notice.objects.filter(user=user, read_at__isnull=True).count()
+    return None if todos is None else todo_count(todos)
 
 
 NAVIGATION: tuple[NavEntry, ...] = (
-    NavEntry("workbench:index", _("To-dos"), anyone_with_a_role, badge=open_todos),
+    NavEntry("workbench:index", _("To-dos"), anyone_with_a_role, badge=open_todos, badge_key="todos"),
     NavEntry("assessments:dealer_home", _("My dealer"), dealer_users, ("/assessments/dealers/",)),
     NavEntry("assessments:overview", _("Overview"), managers),
     NavEntry("assessments:ranking", _("Ranking"), managers, ("/assessments/dealers/",)),
@@ -99,7 +95,8 @@ def _nav_items(request: HttpRequest) -> list[dict[str, Any]]:
                 "url": url,
                 "label": entry.label,
                 "prefixes": (url, *entry.also_active_under),
-                "badge": entry.badge(request) if entry.badge else 0,
+                "badge": entry.badge(request) if entry.badge else None,
+                "badge_key": entry.badge_key,
             }
         )
     # The longest matching prefix wins, so /assessments/ranking/ does not also light up a parent.
@@ -127,9 +124,8 @@ def _scope_label(user: Any) -> str:
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": [], "user_scope": "", "unread_notices": 0}
+        return {"nav_items": [], "user_scope": ""}
     return {
         "nav_items": SimpleLazyObject(lambda: _nav_items(request)),
         "user_scope": SimpleLazyObject(lambda: _scope_label(user)),
-        "unread_notices": SimpleLazyObject(lambda: unread_notices(user)),
     }

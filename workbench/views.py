@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from dealers.models import User
+from dealers.models import Notice, User
 
 from .owners import KIND_LABELS, OWNED_MODELS, item_ref, item_url, may_assign, open_items
 from .selectors import todo_count, unowned_items, workbench_todos
@@ -31,11 +31,29 @@ def workbench(request: HttpRequest) -> HttpResponse:
     todos = workbench_todos(request.user, now)
     request.workbench_todos = todos  # type: ignore[attr-defined]  # the nav badge reuses them
     overdue = sum(1 for t in todos if t.due < now)
+    unread = Notice.objects.filter(user=request.user, read_at__isnull=True).count()
     return render(
         request,
         "workbench/workbench.html",
-        {"todos": todos, "now": now, "total": todo_count(todos), "overdue": overdue},
+        {
+            "todos": todos,
+            "now": now,
+            "total": todo_count(todos),
+            "overdue": overdue,
+            "unread_notices": unread,
+        },
     )
+
+
+@require_GET
+def counts(request: HttpRequest) -> JsonResponse:
+    """The navigation's badges: open to-dos and unread notices. Fetched once per page by the script."""
+    _require_role(request)
+    todos = todo_count(workbench_todos(request.user))
+    unread = Notice.objects.filter(user=request.user, read_at__isnull=True).count()
+    response = JsonResponse({"todos": todos, "unread": unread})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_GET

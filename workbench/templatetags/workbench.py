@@ -47,9 +47,11 @@ def owner_box(item: Any, user: Any, compact: bool = False) -> dict[str, Any]:
     Compact (a list row) links to the owner page instead of listing candidates, so a list
     costs no query per row."""
     kind = kind_of(item)
-    allowed = is_open(kind, item) and may_assign(user, kind, item)
+    still_open = is_open(kind, item)
+    allowed = still_open and may_assign(user, kind, item)
     return {
         "kind": kind,
+        "open": still_open,
         "pk": item.pk,
         # No query for an item without owner; a list of owned items should select_related("owner").
         "owner": item.owner if item.owner_id else None,
