@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from assessments.choices import ImportStatus, PeriodStatus, SubmissionStatus
 from assessments.models import ImportJob, Period
@@ -94,7 +94,15 @@ def test_the_workbench_page_shows_the_absolute_date_and_the_days_left(dealer, de
 )
 def test_deadlines_are_said_in_days_or_hours(delta, by_day, words):
     now = timezone.now().replace(hour=2)  # early in the day, so whole days do not cross midnight
-    assert due_words(now + delta, now, by_day) == words
+    with translation.override("en"):
+        assert due_words(now + delta, now, by_day) == words
+
+
+def test_deadlines_are_said_in_chinese():
+    now = timezone.now().replace(hour=2)
+    with translation.override("zh-hans"):
+        assert due_words(now + timedelta(days=3, hours=1), now, True) == "3 天后到期"
+        assert due_words(now - timedelta(days=2), now, True) == "已逾期 2 天"
 
 
 def test_another_dealers_to_dos_never_appear(dealer, other_dealer, dealer_user):
