@@ -225,7 +225,7 @@ def _rectifications_to_answer(user: User) -> list[Todo]:
             due=_end_of(order.deadline),
             due_is_date=True,
             url=reverse("incentives:rectification", args=[order.pk]),
-            action=_("Answer"),
+            action=_("Respond"),
             dealer=order.dealer,
             kind="rectification",
             item=order,
@@ -285,14 +285,14 @@ def _unowned(user: User) -> list[Todo]:
         if not found["n"]:
             continue
         oldest = found["oldest"]
+        by_day = not isinstance(oldest, datetime)  # a rectification's deadline is a date
         todos.append(
             Todo(
                 key=f"unowned_{kind}",
                 title=_("Without an owner: %(kind)s") % {"kind": KIND_LABELS[kind]},
                 detail=_("name who answers for each"),
-                due=_end_of(oldest)
-                if isinstance(oldest, date) and not isinstance(oldest, datetime)
-                else oldest,
+                due=_end_of(oldest) if by_day else oldest,
+                due_is_date=by_day,
                 url=url,
                 action=_("Assign owners"),
                 dealer=user.dealer,
@@ -517,7 +517,7 @@ def _assigned_to_me(user: User, listed: set[tuple[str, int]]) -> list[Todo]:
                     detail=item_ref(kind, item),
                     due=_item_due(kind, item),
                     url=item_url(kind, item),
-                    action=_("Open"),
+                    action=_("Open it"),
                     dealer=item.dealer,
                     kind=kind,
                     item=item,

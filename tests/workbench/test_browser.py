@@ -69,24 +69,25 @@ def within_reach(box, width: int = PHONE["width"]) -> bool:
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_dealer_on_a_phone_lands_on_the_workbench_and_opens_a_hot_alert_past_24_hours(
-    browser, live_server, dealer, dealer_user, other_dealer
+@pytest.mark.parametrize("viewport", [PHONE, LAPTOP], ids=["390", "1366"])
+def test_a_dealer_lands_on_the_workbench_and_opens_a_hot_alert_past_24_hours(
+    browser, live_server, dealer, dealer_user, other_dealer, viewport
 ):
     order = rectification(dealer, deadline=timezone.localdate() + timedelta(days=3))
     case = hot_alert(dealer, hours=30)
     theirs = rectification(other_dealer)
-    page = open_page(browser, PHONE)
+    page = open_page(browser, viewport)
     sign_in(page, live_server, "dealer_user")
     assert page.url == f"{live_server.url}/workbench/"
-    shot(page, "dealer-390")
+    shot(page, f"dealer-{viewport['width']}")
     assert no_horizontal_scroll(page)
     rect_row = page.locator("[data-testid=todo-rectification_open]")
     assert (timezone.localdate() + timedelta(days=3)).isoformat() in rect_row.inner_text()
     assert page.locator(f"a[href='/incentives/rectifications/{theirs.pk}/']").count() == 0
     alert_row = page.locator("[data-testid=todo-hot_alert_overnight]")
     button = alert_row.locator("[data-testid=todo-action]")
-    assert within_reach(button.bounding_box())
-    assert within_reach(rect_row.locator("[data-testid=todo-action]").bounding_box())
+    assert within_reach(button.bounding_box(), viewport["width"])
+    assert within_reach(rect_row.locator("[data-testid=todo-action]").bounding_box(), viewport["width"])
     with page.expect_navigation():
         button.click()
     assert page.url == f"{live_server.url}/surveys/alerts/{case.pk}/"
