@@ -311,7 +311,7 @@ def _proposals(user: User) -> list[Todo]:
         IncentiveAction.objects.for_user(user)
         .filter(status=ActionStatus.PROPOSED)
         .values("period")
-        .annotate(n=Count("pk"), oldest=Min("proposed_at"))
+        .annotate(n=Count("pk"), oldest=Min("proposed_at"), mine=Count("pk", filter=Q(owner=user)))
         .order_by("period")
     )
     queue = reverse("incentives:queue")
@@ -319,7 +319,7 @@ def _proposals(user: User) -> list[Todo]:
         Todo(
             key="proposals",
             title=_("Proposed actions to decide"),
-            detail=g["period"],
+            detail=g["period"] + (" · " + _("%(n)s assigned to you") % {"n": g["mine"]} if g["mine"] else ""),
             due=g["oldest"] + decide,
             url=f"{queue}?{urlencode({'period': g['period'], 'status': ActionStatus.PROPOSED})}",
             action=_("Decide"),
@@ -501,9 +501,13 @@ def _failed_imports(user: User, now: datetime) -> list[Todo]:
 
 
 def _assigned_to_me(user: User, listed: set[tuple[str, int]]) -> list[Todo]:
-    """Open items the user owns that no other row shows yet."""
+    """Open items the user owns that no other row shows yet. A manager's proposals are counted in
+    the month's row instead: a row each would bury everything else."""
     todos = []
-    for kind in ("complaint", "hot_alert", "rectification", "appeal", "proposal"):
+    kinds = ["complaint", "hot_alert", "rectification", "appeal"]
+    if not user.is_manager:
+        kinds.append("proposal")
+    for kind in kinds:
         items = open_items(kind, user).filter(owner=user).select_related("owner", "dealer")
         if kind == "hot_alert":
             items = items.select_related("response")
