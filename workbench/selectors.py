@@ -276,6 +276,12 @@ def _unowned(user: User) -> list[Todo]:
         "rectification": "deadline",
         "appeal": "filed_at",
     }
+    # The oldest item's own deadline: 24 hours for complaints and alerts, the decision time for appeals.
+    offsets = {
+        "complaint": OVERNIGHT_AFTER,
+        "hot_alert": OVERNIGHT_AFTER,
+        "appeal": _days("WORKBENCH_DECIDE_WITHIN_DAYS", 7),
+    }
     for kind in ("complaint", "hot_alert", "rectification", "appeal"):
         found = (
             open_items(kind, user)
@@ -291,7 +297,7 @@ def _unowned(user: User) -> list[Todo]:
                 key=f"unowned_{kind}",
                 title=_("Without an owner: %(kind)s") % {"kind": KIND_LABELS[kind]},
                 detail=_("name who answers for each"),
-                due=_end_of(oldest) if by_day else oldest,
+                due=_end_of(oldest) if by_day else oldest + offsets[kind],
                 due_is_date=by_day,
                 url=url,
                 action=_("Assign owners"),
