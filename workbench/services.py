@@ -43,6 +43,8 @@ def owner_assign(item: Any, owner: User, actor: User) -> bool:
     locked.save(update_fields=["owner"])
     item.owner = owner
     events.owner_assigned(actor=actor, kind=kind, item=locked, before=before, after=owner)
+    if owner.pk == actor.pk:
+        return True  # taking an item on oneself needs no notice
     ref = item_ref(kind, locked)
     text = _("You now own %(ref)s; handed on by %(actor)s.") % {
         "ref": ref,

@@ -196,3 +196,10 @@ def test_a_complaint_owner_shows_on_the_workbench_row(dealer, dealer_user):
     complaint(dealer, hours=30, complaint_id="C-OWNED", owner=dealer_user)
     text = _text(client_for(dealer_user).get(reverse("workbench:index")))
     assert 'data-testid="owner-name">dealer_user<' in text
+
+
+def test_taking_an_item_on_oneself_is_audited_without_a_notice(dealer, dealer_user):
+    case = hot_alert(dealer)
+    owner_assign(case, dealer_user, dealer_user)
+    assert AuditEvent.objects.filter(action="owner.assigned", actor=dealer_user).exists()
+    assert not Notice.objects.filter(user=dealer_user).exists()
