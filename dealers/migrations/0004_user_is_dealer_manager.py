@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dealers', '0003_csptokens_api_tokens'),
+        ("dealers", "0003_csptokens_api_tokens"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='is_dealer_manager',
-            field=models.BooleanField(db_default=False, default=False, verbose_name="dealer's service manager"),
+            model_name="user",
+            name="is_dealer_manager",
+            field=models.BooleanField(
+                db_default=False, default=False, verbose_name="dealer's service manager"
+            ),
         ),
     ]
