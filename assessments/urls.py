@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import views
+from . import views, views_closing
 
 
 class PeriodConverter:
@@ -33,6 +33,7 @@ urlpatterns = [
     path("overview/", views.overview, name="overview"),
     path("ranking/", views.ranking, name="ranking"),
     path("ranking/export.<fmt:fmt>", views.ranking_export, name="ranking_export"),
+    path("periods/<period:period>/close/", views_closing.period_close_page, name="period_close"),
     path("my/", views.dealer_home, name="dealer_home"),
     # The import pages live in the "imports" namespace (urls_imports); this name stays for
     # links written before them and redirects there.

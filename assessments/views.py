@@ -34,6 +34,7 @@ from .filtersets import CITY_TIER_CHOICES, ScorecardFilterSet
 from .models import ImportJob, Kpi
 from .periods import Month
 from .scoring.catalogue import BY_CODE
+from .services.closing import period_closable
 from .templatetags.portal import period_label
 
 PAGE_SIZE = 50
@@ -91,6 +92,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         data = pages.overview(user, period, periods)
         context["ov"] = data
         context["charts"] = _overview_charts(data)
+        context["can_close"] = period_closable(user, period.code)
     return render(request, "assessments/overview.html", context)
 
 

@@ -989,7 +989,88 @@ def demo_seed(
     for code in result.periods[:-2]:
         period_close(code, actor=users["hq"])
         result.closed.append(code)
+    _seed_workflows(users=users, result=result, progress=progress)
     return result
+
+
+# --------------------------------------------------------------------------------------
+# Workflows: decided and pending proposals, and the other features' demo content.
+# --------------------------------------------------------------------------------------
+
+# The reasons HQ gives when it turns a proposal down (a rejection must say why).
+REJECT_SUSPENSION = "先行整改：本期已下发整改要求，暂不暂停授权，下月复核。"
+REJECT_RECTIFICATION = "该店本期先约谈，整改要求并入约谈纪要，不另下整改单。"
+REJECT_BONUS = "复核发现该店本月有重大客诉未闭环，本月奖励暂缓发放。"
+APPROVE_COMMENT = "同意。"
+RECTIFICATIONS_APPROVED = 6  # a few orders in progress, not one for every proposal
+
+
+def _seed_workflows(*, users: dict[str, User], result: DemoResult, progress: Callable[[str], None]) -> None:
+    """After the months are closed and their rules evaluated: the work people do in the portal.
+
+    The hook point for the workflow features' demo content: each seeds what its pages need,
+    after scorecards, closed months and proposals exist.
+    """
+    decided = _decide_proposals(result.closed, users["hq"])
+    progress(
+        f"  approved {decided['approved']} proposals, rejected {decided['rejected']}, {decided['pending']} pending"
+    )
+    result.counts.update({f"actions_{k}": v for k, v in decided.items()})
+    from incentives.demo_decisions import seed_decisions
+
+    seed_decisions(hq=users["hq"])  # evidence on the seeded veto; any suspension still pending
+    # --- workflow features' demo content (merged from their branches) goes here: ---
+    # seed_appeals(...)         incentives/demo_appeals.py
+    # seed_rectifications(...)  incentives/demo_rectification.py
+    # seed_workbench(...)       workbench/demo.py
+
+
+def _decide_proposals(closed: list[str], hq: User) -> dict[str, int]:
+    """HQ has decided the proposals of every closed month but the latest, which waits in the queue.
+
+    Bonuses, honours and interviews are approved (one bonus a month is held back); a few
+    rectification orders are approved, the rest folded into the interview; one suspension is
+    approved — the vetoed dealer's, else the first — and the others deferred to rectification.
+    Through `action_decide`, so the ledger, the orders, the dealer's status and the audit
+    trail follow as they would in the portal.
+    """
+    from incentives.choices import ActionStatus, ActionType
+    from incentives.models import IncentiveAction
+    from incentives.services import action_decide
+
+    older = closed[:-1]
+    counts = {"approved": 0, "rejected": 0, "pending": 0}
+    proposals = list(
+        IncentiveAction.objects.filter(period__in=older, status=ActionStatus.PROPOSED)
+        .select_related("dealer")
+        .order_by("period", "action_type", "dealer__code")
+    )
+    suspensions = [a for a in proposals if a.action_type == ActionType.SUSPENSION]
+    vetoed = set(VetoIncident.objects.filter(period__in=older).values_list("dealer_id", "period"))
+    suspended = next(
+        (a for a in suspensions if (a.dealer_id, a.period) in vetoed),
+        next((a for a in suspensions if a.dealer.status == DealerStatus.ACTIVE), None),
+    )
+    rectified: set[int] = set()
+    bonus_held: set[str] = set()
+    for action in proposals:
+        approve, comment = True, APPROVE_COMMENT
+        if action.action_type == ActionType.SUSPENSION:
+            if action is not suspended:
+                approve, comment = False, REJECT_SUSPENSION
+        elif action.action_type == ActionType.RECTIFICATION:
+            if len(rectified) >= RECTIFICATIONS_APPROVED or action.dealer_id in rectified:
+                approve, comment = False, REJECT_RECTIFICATION
+            else:
+                rectified.add(action.dealer_id)
+        elif action.action_type == ActionType.BONUS and action.period not in bonus_held:
+            # One bonus a month (the first by dealer code) is held back.
+            bonus_held.add(action.period)
+            approve, comment = False, REJECT_BONUS
+        action_decide(action=action, actor=hq, approve=approve, comment=comment)
+        counts["approved" if approve else "rejected"] += 1
+    counts["pending"] = IncentiveAction.objects.filter(status=ActionStatus.PROPOSED).count()
+    return counts
 
 
 def _ensure_complaint_showcases(last: Month) -> None:
@@ -1017,6 +1098,20 @@ def _record_veto(
         description="总部稽核发现该店同一 VIN 的同一故障在两张工单上重复申请索赔，经核实属实。",
         recorded_by=hq,
     )
+    # And one in the newest (open) month: recorded before the open months are scored, so
+    # their recompute below shows it; no rule has looked at it yet (the month is open).
+    # Chosen without the generator's random numbers, so the rest of the data stays as it was.
+    # Not a demo user's dealer: their pages show a normal month.
+    spared = {plan.code, plans[0].code, _weak_showcase(plans).code}
+    others = [p for p in weak if p.code not in spared] or [p for p in active if p.code not in spared]
+    if others:
+        VetoIncident.objects.create(
+            dealer=dealers[others[0].code],
+            period=str(months[-1]),
+            title="篡改客户回访记录：伪造满意度回访",
+            description="总部抽查回访录音发现该店多条回访记录为员工代答，客户本人未接到回访，经核实属实。",
+            recorded_by=hq,
+        )
 
 
 def _ensure_scheme(first: Month, actor: User) -> None:

@@ -24,6 +24,12 @@ class ActionStatus(models.TextChoices):
     PROPOSED = "proposed", _("Proposed")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
+    # Left undecided longer than INCENTIVE_PROPOSAL_MAX_AGE_DAYS: a rule may propose it again.
+    EXPIRED = "expired", _("Expired")
+
+
+# Actions that reward a dealer: a veto for the dealer and month blocks every one of them.
+REWARD_TYPES = frozenset({ActionType.BONUS, ActionType.HONOUR})
 
 
 class RectificationStatus(models.TextChoices):

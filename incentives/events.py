@@ -50,3 +50,81 @@ def appeal_changed(*, actor: User | None, appeal: Any, before: str | None, comme
         },
         comment=comment,
     )
+
+
+def rectification_task_changed(*, actor: User | None, task: Any, what: str) -> None:
+    """A task of a rectification order was added, edited, done or opened again."""
+    record(
+        "rectification.task_" + what,
+        actor=actor,
+        object_type="rectification",
+        object_id=task.order_id,
+        dealer=task.order.dealer,
+        after={
+            "task": task.pk,
+            "title": task.title,
+            "owner": task.owner,
+            "due": str(task.due_date),
+            "status": task.status,
+        },
+    )
+
+
+def rectification_evidence_added(*, actor: User | None, evidence: Any) -> None:
+    record(
+        "rectification.evidence_added",
+        actor=actor,
+        object_type="rectification",
+        object_id=evidence.order_id,
+        dealer=evidence.order.dealer,
+        after={
+            "evidence": evidence.pk,
+            "name": evidence.original_name,
+            "size": evidence.size,
+            "task": evidence.task_id,
+        },
+    )
+
+
+def interview_changed(
+    *, actor: User | None, interview: Any, what: str, before: dict[str, Any] | None = None
+) -> None:
+    """An interview record (约谈) was opened by an approval, or recorded by a manager."""
+    record(
+        "interview." + what,
+        actor=actor,
+        object_type="interview",
+        object_id=interview.pk,
+        dealer=interview.dealer,
+        before=before,
+        after={
+            "action": interview.action_id,
+            "held_on": str(interview.held_on or ""),
+            "attendees": interview.attendees,
+            "minutes": interview.minutes,
+        },
+    )
+
+
+def rectification_evidence_opened(*, actor: User | None, evidence: Any) -> None:
+    """A manager opened an evidence file: the trail shows what was looked at before a verdict."""
+    record(
+        "rectification.evidence_opened",
+        actor=actor,
+        object_type="rectification",
+        object_id=evidence.order_id,
+        dealer=evidence.order.dealer,
+        after={"evidence": evidence.pk, "name": evidence.original_name},
+    )
+
+
+def veto_recorded(*, actor: User | None, incident: Any, files: int) -> None:
+    record(
+        "veto.recorded",
+        actor=actor,
+        object_type="veto_incident",
+        object_id=incident.pk,
+        dealer=incident.dealer,
+        after={"period": incident.period, "title": incident.title, "evidence_files": files},
+        comment=incident.description,
+    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -108,3 +108,69 @@ def bonus_amount(base: Decimal, per_point: Decimal, threshold: Decimal, total: D
     """amount + per point × (total − threshold), never below the base amount; to the fen."""
     extra = max(Decimal(0), (total or Decimal(0)) - threshold) * per_point
     return (base + extra).quantize(Decimal("0.01"))
+
+
+# Sanctions a dealer is "under" once approved: not proposed again while one is pending or in force.
+EXCLUSIVE_SANCTIONS = frozenset({"suspension", "rectification"})
+REWARDS = frozenset({"bonus", "honour"})
+
+
+@dataclass(frozen=True)
+class DealerState:
+    """What already holds for a dealer when its month is evaluated."""
+
+    vetoed: bool = False  # a veto for this dealer and month
+    suspended: bool = False
+    under_rectification: bool = False  # an open rectification order
+    pending_rule_ids: frozenset[int] = frozenset()  # rules with a proposal still undecided
+    pending_types: frozenset[str] = frozenset()  # action types with a proposal still undecided
+
+
+def blocked_by_precedence(types: Iterable[str], precedence: Sequence[Sequence[str]]) -> set[str]:
+    """Action types not proposed when a dealer's rules select `types` in one month.
+
+    `precedence` lists tiers, strongest first: a tier with a selected type blocks every later
+    tier. Types within a tier do not block each other; a type in no tier is never blocked.
+    """
+    present = set(types)
+    blocked: set[str] = set()
+    stronger_selected = False
+    for tier in precedence:
+        if stronger_selected:
+            blocked |= set(tier)
+        if present & set(tier):
+            stronger_selected = True
+    return blocked
+
+
+def screen(
+    candidates: Sequence[tuple[int, str]], state: DealerState, precedence: Sequence[Sequence[str]]
+) -> list[tuple[int, str]]:
+    """The (rule id, action type) candidates of one dealer and month that become proposals.
+
+    In this order: a veto blocks every reward; precedence blocks weaker tiers; a sanction rule
+    whose proposal for the dealer is still pending (from any month) is not proposed again; a
+    suspension or rectification is not proposed while one is pending or the dealer is under it.
+    Rewards are earned month by month, so a pending reward of last month does not block this
+    month's (a rule and month give at most one proposal either way).
+    """
+    blocked = blocked_by_precedence([t for _, t in candidates], precedence)
+    if state.vetoed:
+        blocked |= REWARDS
+    in_force = set(state.pending_types)
+    if state.suspended:
+        in_force.add("suspension")
+    if state.under_rectification:
+        in_force.add("rectification")
+    out = []
+    for rule_id, action_type in candidates:
+        if action_type in blocked:
+            continue
+        if action_type not in REWARDS and rule_id in state.pending_rule_ids:
+            continue
+        if action_type in EXCLUSIVE_SANCTIONS:
+            if action_type in in_force:
+                continue
+            in_force.add(action_type)
+        out.append((rule_id, action_type))
+    return out

@@ -8,40 +8,72 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Sum
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Q, QuerySet, Sum
+from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from assessments.exporting import write_csv, write_xlsx
-from dealers.models import Dealer
-from dealers.redirects import redirect_to_next
+from assessments.models import Scorecard
+from dealers.models import Dealer, Region, User
+from dealers.redirects import redirect_to_next, safe_next_url
 
 from .choices import ActionStatus, ActionType
-from .models import Appeal, IncentiveAction, IncentiveRule, LedgerEntry, RectificationOrder
+from .models import Appeal, IncentiveAction, IncentiveRule, LedgerEntry, RectificationOrder, VetoEvidence
 from .services import (
     IncentiveError,
     action_decide,
     action_propose,
+    actions_bulk_summary,
+    actions_decide_bulk,
 )
+from .services.actions import REJECT_NEEDS_REASON
+from .services.vetoes import may_record_veto, veto_record
+
+# The queue's filters, kept by pagination, exports and the bulk form.
+QUEUE_FILTERS = ("status", "period", "region", "dealer", "type", "rule")
+NOTHING_SELECTED = gettext_lazy("Select at least one proposal (or all that match the filter).")
+
+
+def _queue_params(request: HttpRequest, source: QueryDict | None = None) -> dict[str, str]:
+    """The filter values of a request; the status defaults to "proposed" for managers."""
+    params = source if source is not None else request.GET
+    values = {name: params.get(name, "").strip() for name in QUEUE_FILTERS}
+    if "status" not in params and request.user.is_manager:  # type: ignore[union-attr]
+        values["status"] = ActionStatus.PROPOSED
+    return values
+
+
+def _queue_actions(user: User, values: dict[str, str]) -> QuerySet[IncentiveAction]:
+    """The user's actions that match the queue's filters (scope first, then the filters)."""
+    actions = IncentiveAction.objects.for_user(user).select_related(
+        "dealer", "dealer__region", "decided_by", "rule", "owner"
+    )
+    if values["status"] in ActionStatus.values:
+        actions = actions.filter(status=values["status"])
+    if values["type"] in ActionType.values:
+        actions = actions.filter(action_type=values["type"])
+    if values["period"]:
+        actions = actions.filter(period=values["period"])
+    if values["region"].isdigit():
+        actions = actions.filter(dealer__region_id=int(values["region"]))
+    if values["rule"].isdigit():
+        actions = actions.filter(rule_id=int(values["rule"]))
+    if values["dealer"]:
+        actions = actions.filter(
+            Q(dealer__code__icontains=values["dealer"]) | Q(dealer__name__icontains=values["dealer"])
+        )
+    return actions.order_by("-period", "dealer__code", "id")
 
 
 def action_queue(request: HttpRequest) -> HttpResponse:
-    """Managers: proposals to decide and past decisions; dealer users: their own actions."""
-    actions = IncentiveAction.objects.for_user(request.user).select_related(
-        "dealer", "dealer__region", "decided_by", "rule"
-    )
-    status = request.GET.get("status", ActionStatus.PROPOSED if request.user.is_manager else "")  # type: ignore[union-attr]
-    if status in ActionStatus.values:
-        actions = actions.filter(status=status)
-    kind = request.GET.get("type", "")
-    if kind in ActionType.values:
-        actions = actions.filter(action_type=kind)
-    period = request.GET.get("period", "")
-    if period:
-        actions = actions.filter(period=period)
-    actions = actions.order_by("-period", "dealer__code", "id")
+    """Managers: proposals to decide (one by one or in bulk) and past decisions; dealers: their own."""
+    user: User = request.user  # type: ignore[assignment]
+    values = _queue_params(request)
+    actions = _queue_actions(user, values)
     if request.GET.get("format") in ("csv", "xlsx"):
         header = [
             "period",
@@ -72,18 +104,111 @@ def action_queue(request: HttpRequest) -> HttpResponse:
         ]
         return _download(request.GET["format"], "actions", header, rows)
     page = Paginator(actions, 50).get_page(request.GET.get("page"))
+    scope = IncentiveAction.objects.for_user(user)
+    filters = urlencode(values)
     return render(
         request,
         "incentives/queue.html",
         {
             "page": page,
-            "status": status,
-            "type": kind,
-            "period": period,
+            "filters": filters,
+            **values,
+            "matching": page.paginator.count,
+            "can_decide": user.is_manager and values["status"] == ActionStatus.PROPOSED,
             "statuses": ActionStatus.choices,
             "types": ActionType.choices,
+            "months": scope.order_by("-period").values_list("period", flat=True).distinct(),
+            "regions": Region.objects.filter(pk__in=Dealer.objects.for_user(user).values("region_id"))
+            if user.is_manager
+            else [],
+            "rules": IncentiveRule.objects.filter(pk__in=scope.values("rule_id")),
         },
     )
+
+
+def _confirmation(
+    request: HttpRequest, ids: list[int], approve: bool, comment: str, next_url: str
+) -> HttpResponse:
+    """The step before a decision: what approving or rejecting these proposals will do."""
+    summary = actions_bulk_summary(request.user, ids)  # type: ignore[arg-type]
+    return render(
+        request,
+        "incentives/decide_confirm.html",
+        {
+            "summary": summary,
+            "bonus_total": f"¥{summary.bonus_total:,.2f}",
+            "ids": ",".join(str(i) for i in sorted(ids)),
+            "approve": approve,
+            "decision": "approve" if approve else "reject",
+            "comment": comment,
+            "next": next_url,
+        },
+    )
+
+
+def _ids(raw: list[str]) -> list[int]:
+    return [int(x) for part in raw for x in part.split(",") if x.strip().isdigit()]
+
+
+@require_POST
+def actions_decide_bulk_view(request: HttpRequest) -> HttpResponse:
+    """Bulk decisions: step "review" shows what will happen, step "confirm" does it."""
+    user: User = request.user  # type: ignore[assignment]
+    if not user.is_manager:
+        raise PermissionDenied
+    approve = request.POST.get("decision") == "approve"
+    comment = request.POST.get("comment", "").strip()
+    next_url = safe_next_url(request, "incentives:queue")
+    if request.POST.get("step") == "confirm":
+        try:
+            outcome = actions_decide_bulk(
+                actor=user, action_ids=_ids(request.POST.getlist("ids")), approve=approve, comment=comment
+            )
+        except IncentiveError as exc:
+            messages.error(request, str(exc))
+            return redirect(next_url)
+        done = outcome.approved if approve else outcome.rejected
+        messages.success(
+            request,
+            (
+                ngettext("%(n)s proposal approved.", "%(n)s proposals approved.", done)
+                if approve
+                else ngettext("%(n)s proposal rejected.", "%(n)s proposals rejected.", done)
+            )
+            % {"n": done},
+        )
+        if outcome.skipped:
+            messages.warning(
+                request,
+                ngettext(
+                    "%(n)s was already decided and was left as it was.",
+                    "%(n)s were already decided and were left as they were.",
+                    outcome.skipped,
+                )
+                % {"n": outcome.skipped},
+            )
+        for action, reason in outcome.refused:
+            messages.error(
+                request, f"{action.dealer.code} {action.period} {action.get_action_type_display()}: {reason}"
+            )
+        return redirect(next_url)
+    if request.POST.get("all_matching"):
+        values = _queue_params(request, request.POST)
+        values["status"] = ActionStatus.PROPOSED
+        ids = list(_queue_actions(user, values).values_list("pk", flat=True))
+    else:
+        ids = list(
+            IncentiveAction.objects.for_user(user)
+            .filter(pk__in=_ids(request.POST.getlist("ids")), status=ActionStatus.PROPOSED)
+            .values_list("pk", flat=True)
+        )
+    if not ids:
+        messages.error(request, str(NOTHING_SELECTED))
+        return redirect(next_url)
+    if not approve and not comment:
+        messages.error(request, str(REJECT_NEEDS_REASON))
+        return redirect(next_url)
+    return _confirmation(request, ids, approve, comment, next_url)
 
 
 @require_POST
@@ -91,11 +216,21 @@ def action_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
     action = get_object_or_404(IncentiveAction.objects.for_user(request.user), pk=pk)
     if not request.user.is_manager:  # type: ignore[union-attr]
         raise PermissionDenied
+    approve = request.POST.get("decision") == "approve"
+    if approve and action.action_type == ActionType.SUSPENSION and action.status == ActionStatus.PROPOSED:
+        # No one-click suspension: the same confirmation as a bulk decision, for one.
+        return _confirmation(
+            request,
+            [action.pk],
+            True,
+            request.POST.get("comment", ""),
+            safe_next_url(request, "incentives:queue"),
+        )
     try:
         action_decide(
             action=action,
-            actor=request.user,
-            approve=request.POST.get("decision") == "approve",  # type: ignore[arg-type]
+            actor=request.user,  # type: ignore[arg-type]
+            approve=approve,
             comment=request.POST.get("comment", ""),
         )
         messages.success(request, _("Decision recorded."))
@@ -193,3 +328,38 @@ def _download(fmt: str, name: str, header: list[str], rows: list[list[object]]) 
         response = HttpResponse(write_csv(rows, header), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
+
+
+def veto_new(request: HttpRequest, code: str, period: str) -> HttpResponse:
+    """HQ managers record a veto (一票否决) for a dealer's month, with the incident and evidence."""
+    dealer = get_object_or_404(Dealer.objects.for_user(request.user).select_related("region"), code=code)
+    if not may_record_veto(request.user):  # type: ignore[arg-type]
+        raise PermissionDenied
+    card = get_object_or_404(Scorecard.objects.select_related("period"), dealer=dealer, period__code=period)
+    form = {"title": "", "description": ""}
+    if request.method == "POST":
+        form = {"title": request.POST.get("title", ""), "description": request.POST.get("description", "")}
+        try:
+            veto_record(
+                dealer=dealer,
+                period_code=period,
+                title=form["title"],
+                description=form["description"],
+                files=request.FILES.getlist("evidence"),
+                actor=request.user,  # type: ignore[arg-type]
+            )
+        except IncentiveError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                _("Veto recorded. The month's scorecards are being recomputed; no reward is proposed."),
+            )
+            return redirect("assessments:scorecard", code=dealer.code, period=period)
+    return render(request, "incentives/decide_veto.html", {"dealer": dealer, "card": card, "form": form})
+
+
+def veto_evidence_file(request: HttpRequest, pk: int) -> FileResponse:
+    """One veto evidence file, for those who may see the dealer (others get 404)."""
+    evidence = get_object_or_404(VetoEvidence.objects.for_user(request.user), pk=pk)
+    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name)

@@ -80,6 +80,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "dealers.context_processors.navigation",
+                # A suspended dealer's users see the suspension on every page.
+                "incentives.context_processors.sanction_banner",
             ],
         },
     },
@@ -331,3 +333,22 @@ CELERY_BEAT_SCHEDULE["customer-voice-sweep"] = {
     "task": "surveys.tasks.sweep_customer_voice",
     "schedule": crontab(minute="*/10"),
 }
+
+# Incentive proposals left undecided this many days expire (status "expired", audited) in a
+# daily task; a rule that still holds proposes again at the next close.
+INCENTIVE_PROPOSAL_MAX_AGE_DAYS = int(os.environ.get("INCENTIVE_PROPOSAL_MAX_AGE_DAYS", "60"))
+CELERY_BEAT_SCHEDULE["incentive-proposals-expire-daily"] = {
+    "task": "incentives.tasks.expire_incentive_proposals",
+    "schedule": crontab(hour=3, minute=15),
+}
+# Rule precedence, strongest tier first; each tier is a list of action types. For one dealer
+# and month, when any rule's condition selects an action of a tier, the actions of every
+# LATER tier are not proposed that month (the condition counts even when the stronger action
+# itself is not proposed again because one is pending or already in force). Actions within a
+# tier do not block each other; a type listed in no tier is never blocked. Independently of
+# this order, a veto for the dealer and month blocks every reward (bonus, honour).
+# Default: any sanction (suspension, rectification, interview) means no reward that month.
+INCENTIVE_PRECEDENCE: list[list[str]] = [
+    ["suspension", "rectification", "interview"],
+    ["honour", "bonus"],
+]

@@ -247,7 +247,7 @@ class EvidenceSerializer(DescribedModelSerializer):
         fields = ["id", "name", "url", "uploaded_at"]
 
     def get_name(self, evidence: RectificationEvidence) -> str:
-        return evidence.file.name.rsplit("/", 1)[-1]
+        return evidence.name  # the uploaded name; the stored one is random
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, evidence: RectificationEvidence) -> str:

@@ -306,7 +306,7 @@ class RectificationOrderViewSet(*READ_ONLY, ScopedViewSet):
         evidence = self.get_object().evidence.filter(pk=int(evidence_id)).first()
         if evidence is None:
             raise Http404
-        return _download(evidence.file)
+        return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.name)
 
 
 class AppealViewSet(*READ_ONLY, ScopedViewSet):

@@ -2,7 +2,15 @@
 
 from .actions import MONEY, IncentiveAction, IncentiveRule, LedgerEntry
 from .appeals import Appeal
-from .rectification import EvidenceQuerySet, RectificationEvidence, RectificationOrder
+from .rectification import (
+    EvidenceQuerySet,
+    InterviewRecord,
+    RectificationEvidence,
+    RectificationOrder,
+    RectificationTask,
+    TaskStatus,
+)
+from .vetoes import VetoEvidence
 
 __all__ = [
     "MONEY",
@@ -10,7 +18,11 @@ __all__ = [
     "EvidenceQuerySet",
     "IncentiveAction",
     "IncentiveRule",
+    "InterviewRecord",
     "LedgerEntry",
     "RectificationEvidence",
     "RectificationOrder",
+    "RectificationTask",
+    "TaskStatus",
+    "VetoEvidence",
 ]

@@ -1,6 +1,9 @@
-"""Rectification orders (整改) and their evidence."""
+"""Rectification orders (整改) with their tasks and evidence, and interview records (约谈)."""
 
 from __future__ import annotations
+
+import uuid
+from pathlib import PurePath
 
 from django.conf import settings
 from django.db import models
@@ -11,6 +14,11 @@ from dealers.scoping import ScopedQuerySet
 
 from ..choices import RectificationStatus
 from .actions import IncentiveAction
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", _("To do")
+    DONE = "done", _("Done")
 
 
 class RectificationOrder(models.Model):
@@ -39,6 +47,12 @@ class RectificationOrder(models.Model):
         related_name="+",
         verbose_name=_("owner"),
     )
+    remeasure = models.JSONField(
+        _("re-measure"),
+        null=True,
+        blank=True,
+        help_text=_("The KPIs concerned before and after, stored when the order is passed."),
+    )
 
     objects = ScopedQuerySet.as_manager()
 
@@ -55,12 +69,86 @@ class EvidenceQuerySet(ScopedQuerySet):
     dealer_path = "order__dealer"
 
 
+class RectificationTask(models.Model):
+    """One step of the dealer's action plan: what, who, by when, done or not."""
+
+    order = models.ForeignKey(RectificationOrder, on_delete=models.CASCADE, related_name="tasks")
+    title = models.CharField(_("task"), max_length=300)
+    owner = models.CharField(_("owner"), max_length=100, blank=True)
+    due_date = models.DateField(_("due date"))
+    status = models.CharField(_("status"), max_length=8, choices=TaskStatus.choices, default=TaskStatus.OPEN)
+    done_at = models.DateTimeField(null=True, blank=True)
+    from_template = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = EvidenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_date", "id"]
+        verbose_name = _("rectification task")
+        verbose_name_plural = _("rectification tasks")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+def _evidence_path(instance: RectificationEvidence, filename: str) -> str:
+    """Stored under a random name: the original name is kept in the row, never in a path."""
+    return f"rectification/{instance.order_id}/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()[:10]}"
+
+
 class RectificationEvidence(models.Model):
+    """A file the dealer gives as evidence; served only through a scoped view."""
+
     order = models.ForeignKey(RectificationOrder, on_delete=models.CASCADE, related_name="evidence")
-    file = models.FileField(upload_to="rectification/%Y/%m/")
+    task = models.ForeignKey(
+        RectificationTask, null=True, blank=True, on_delete=models.SET_NULL, related_name="evidence"
+    )
+    file = models.FileField(upload_to=_evidence_path)
+    original_name = models.CharField(_("file name"), max_length=255, blank=True)
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     objects = EvidenceQuerySet.as_manager()
 
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
     def __str__(self) -> str:
-        return self.file.name
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.original_name or self.file.name.rsplit("/", 1)[-1]
+
+
+class InterviewRecord(models.Model):
+    """约谈: the record of an approved interview, filled by managers, read by the dealer."""
+
+    action = models.OneToOneField(IncentiveAction, on_delete=models.PROTECT, related_name="interview")
+    dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="interviews")
+    held_on = models.DateField(_("date held"), null=True, blank=True)
+    attendees = models.TextField(_("attendees"), blank=True)
+    minutes = models.TextField(_("minutes"), blank=True)
+    recorded_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        verbose_name = _("interview record")
+        verbose_name_plural = _("interview records")
+
+    def __str__(self) -> str:
+        return f"{self.dealer_id} {self.action_id}"
+
+    @property
+    def is_recorded(self) -> bool:
+        return self.recorded_at is not None

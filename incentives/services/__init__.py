@@ -5,7 +5,19 @@ per cause (rule or failed rectification), dealer and period. One module per topi
 package re-exports the services so callers import them from `incentives.services`.
 """
 
-from .actions import action_decide, action_propose, rules_evaluate, rules_install_defaults
+from .actions import (
+    AlreadyDecided,
+    BulkOutcome,
+    BulkSummary,
+    action_decide,
+    action_propose,
+    actions_bulk_summary,
+    actions_decide_bulk,
+    actions_expire,
+    reward_vetoed,
+    rules_evaluate,
+    rules_install_defaults,
+)
 from .appeals import appeal_decide, appeal_file, appeal_window_open
 from .common import (
     EVIDENCE_EXTENSIONS,
@@ -15,13 +27,31 @@ from .common import (
     check_evidence,
 )
 from .rectification import (
+    interview_open,
+    interview_record,
+    order_kpis,
+    rectification_evidence_attach,
     rectification_open,
+    rectification_remeasure,
     rectification_submit_plan,
+    rectification_task_add,
+    rectification_task_edit,
+    rectification_task_mark,
     rectification_verify,
     rectifications_flag_overdue,
 )
+from .vetoes import VetoError, veto_record
 
 __all__ = [
+    "AlreadyDecided",
+    "BulkOutcome",
+    "BulkSummary",
+    "VetoError",
+    "actions_bulk_summary",
+    "actions_decide_bulk",
+    "actions_expire",
+    "reward_vetoed",
+    "veto_record",
     "EVIDENCE_EXTENSIONS",
     "EVIDENCE_MAX_BYTES",
     "EVIDENCE_MAX_FILES",
@@ -32,8 +62,16 @@ __all__ = [
     "appeal_file",
     "appeal_window_open",
     "check_evidence",
+    "interview_open",
+    "interview_record",
+    "order_kpis",
+    "rectification_evidence_attach",
     "rectification_open",
+    "rectification_remeasure",
     "rectification_submit_plan",
+    "rectification_task_add",
+    "rectification_task_edit",
+    "rectification_task_mark",
     "rectification_verify",
     "rectifications_flag_overdue",
     "rules_evaluate",

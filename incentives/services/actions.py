@@ -3,30 +3,48 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assessments.choices import PeriodStatus
-from assessments.models import Period, Scorecard
+from assessments.models import Period, Scorecard, VetoIncident
 from assessments.periods import Month
 from dealers.choices import DealerStatus
 from dealers.events import dealer_status_changed
 from dealers.models import Dealer, User
 
 from .. import events
-from ..choices import ActionStatus, ActionType
+from ..choices import REWARD_TYPES, ActionStatus, ActionType, RectificationStatus
 from ..defaults import DEFAULT_LADDER
 from ..models import (
     IncentiveAction,
     IncentiveRule,
     LedgerEntry,
+    RectificationOrder,
 )
-from ..rules import CardFacts, bonus_amount, evaluate
+from ..rules import CardFacts, DealerState, bonus_amount, evaluate, screen
 from .common import IncentiveError
-from .rectification import rectification_open
+from .rectification import interview_open, rectification_open
+
+# Orders in these states no longer hold a dealer "under rectification".
+CLOSED_RECTIFICATION = (RectificationStatus.PASSED, RectificationStatus.FAILED)
+REJECT_NEEDS_REASON = gettext_lazy("Give a reason when rejecting.")
+VETOED_REWARD = gettext_lazy(
+    "%(dealer)s has a veto for %(month)s: no bonus or honour can be approved for that month."
+)
+
+
+class AlreadyDecided(IncentiveError):
+    """The action was decided before (a second click, a re-posted form)."""
 
 
 def rules_install_defaults() -> int:
@@ -59,19 +77,71 @@ def _facts(period_code: str) -> dict[int, CardFacts]:
     return out
 
 
+def _dealer_states(
+    period_code: str, dealer_ids: set[int], history0: dict[int, CardFacts]
+) -> dict[int, DealerState]:
+    """What already holds for each dealer: veto, suspension, open rectification, pending proposals."""
+    vetoed = {d for d, c in history0.items() if c.veto} | set(
+        VetoIncident.objects.filter(period=period_code, dealer_id__in=dealer_ids).values_list(
+            "dealer_id", flat=True
+        )
+    )
+    suspended = set(
+        Dealer.objects.filter(pk__in=dealer_ids, status=DealerStatus.SUSPENDED).values_list("pk", flat=True)
+    )
+    rectifying = set(
+        RectificationOrder.objects.filter(dealer_id__in=dealer_ids)
+        .exclude(status__in=CLOSED_RECTIFICATION)
+        .values_list("dealer_id", flat=True)
+    )
+    pending_rules: dict[int, set[int]] = {}
+    pending_types: dict[int, set[str]] = {}
+    for dealer_id, rule_id, action_type in IncentiveAction.objects.filter(
+        dealer_id__in=dealer_ids, status=ActionStatus.PROPOSED
+    ).values_list("dealer_id", "rule_id", "action_type"):
+        if rule_id is not None:
+            pending_rules.setdefault(dealer_id, set()).add(rule_id)
+        pending_types.setdefault(dealer_id, set()).add(action_type)
+    return {
+        d: DealerState(
+            vetoed=d in vetoed,
+            suspended=d in suspended,
+            under_rectification=d in rectifying,
+            pending_rule_ids=frozenset(pending_rules.get(d, ())),
+            pending_types=frozenset(pending_types.get(d, ())),
+        )
+        for d in dealer_ids
+    }
+
+
 def rules_evaluate(period_code: str, *, actor: User | None = None) -> list[IncentiveAction]:
-    """Propose the actions the active rules give for a closed period. Running it again adds nothing."""
+    """Propose the actions the active rules give for a closed period. Running it again adds nothing.
+
+    Which candidates become proposals is `rules.screen`: a veto blocks rewards, the
+    INCENTIVE_PRECEDENCE setting blocks weaker tiers, and nothing is proposed again while the
+    same rule's proposal is pending or the dealer is already under that sanction.
+    """
     period = Period.objects.get(code=period_code)
     if period.status != PeriodStatus.CLOSED:
         raise IncentiveError(_("Rules are evaluated on closed periods only."))
     rules = list(IncentiveRule.objects.filter(active=True))
+    by_id = {r.pk: r for r in rules}
     deepest = max([int(r.params.get("months", 1)) for r in rules] or [1])
     month = Month.parse(period_code)
     history = [_facts(str(month.shift(-i))) for i in range(deepest)]
-    created: list[IncentiveAction] = []
+    candidates: dict[int, list[tuple[int, str]]] = {}
+    causes: dict[tuple[int, int], list[CardFacts]] = {}
     for rule in rules:
         for dealer_id, cards in evaluate(rule.condition, rule.params, history).items():
-            amount = 0
+            candidates.setdefault(dealer_id, []).append((rule.pk, rule.action_type))
+            causes[(dealer_id, rule.pk)] = cards
+    states = _dealer_states(period_code, set(candidates), history[0] if history else {})
+    precedence = settings.INCENTIVE_PRECEDENCE
+    created: list[IncentiveAction] = []
+    for dealer_id, wanted in candidates.items():
+        for rule_id, _type in screen(wanted, states[dealer_id], precedence):
+            rule, cards = by_id[rule_id], causes[(dealer_id, rule_id)]
+            amount = Decimal(0)
             if rule.action_type == ActionType.BONUS:
                 amount = bonus_amount(
                     rule.bonus_base, rule.bonus_per_point, rule.bonus_threshold, cards[0].total
@@ -93,6 +163,37 @@ def rules_evaluate(period_code: str, *, actor: User | None = None) -> list[Incen
                 events.action_changed(actor=actor, action=action, before="")
                 created.append(action)
     return created
+
+
+def actions_expire(now: datetime | None = None) -> int:
+    """Daily: proposals undecided for INCENTIVE_PROPOSAL_MAX_AGE_DAYS become expired (audited)."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.INCENTIVE_PROPOSAL_MAX_AGE_DAYS)
+    expired = 0
+    for pk in IncentiveAction.objects.filter(
+        status=ActionStatus.PROPOSED, proposed_at__lt=cutoff
+    ).values_list("pk", flat=True):
+        with transaction.atomic():
+            action = IncentiveAction.objects.select_for_update().select_related("dealer").get(pk=pk)
+            if action.status != ActionStatus.PROPOSED:
+                continue
+            action.status = ActionStatus.EXPIRED
+            action.save(update_fields=["status"])
+            events.action_changed(
+                actor=None,
+                action=action,
+                before=ActionStatus.PROPOSED,
+                comment=f"undecided for {settings.INCENTIVE_PROPOSAL_MAX_AGE_DAYS} days",
+            )
+            expired += 1
+    return expired
+
+
+def reward_vetoed(dealer_id: int, period_code: str) -> bool:
+    """Whether a veto (一票否决) stands for this dealer and month: then no reward is given."""
+    return (
+        VetoIncident.objects.filter(dealer_id=dealer_id, period=period_code).exists()
+        or Scorecard.objects.filter(dealer_id=dealer_id, period__code=period_code, veto=True).exists()
+    )
 
 
 def action_propose(
@@ -131,9 +232,11 @@ def action_decide(
             .get(pk=action.pk)
         )
         if locked.status != ActionStatus.PROPOSED:
-            raise IncentiveError(_("This action was already decided."))
+            raise AlreadyDecided(_("This action was already decided."))
         if not approve and not comment.strip():
-            raise IncentiveError(_("Give a reason when rejecting."))
+            raise IncentiveError(REJECT_NEEDS_REASON)
+        if approve and locked.action_type in REWARD_TYPES and reward_vetoed(locked.dealer_id, locked.period):
+            raise IncentiveError(VETOED_REWARD % {"dealer": locked.dealer.code, "month": locked.period})
         locked.status = ActionStatus.APPROVED if approve else ActionStatus.REJECTED
         locked.decided_by, locked.decided_at, locked.decision_comment = actor, timezone.now(), comment.strip()
         locked.save()
@@ -145,6 +248,7 @@ def action_decide(
 
 def _carry_out(action: IncentiveAction, actor: User) -> None:
     dealer = action.dealer
+    interview_open(action, actor)  # an interview (约谈) gets its record to fill; other actions none
     if action.action_type == ActionType.BONUS:
         LedgerEntry.objects.create(dealer=dealer, period=action.period, action=action, amount=action.amount)
     elif action.action_type in (ActionType.SUSPENSION, ActionType.LIFT_SUSPENSION):
@@ -155,3 +259,85 @@ def _carry_out(action: IncentiveAction, actor: User) -> None:
             dealer_status_changed(actor=actor, dealer=dealer, before=before, after=new, comment=action.reason)
     elif action.action_type == ActionType.RECTIFICATION:
         rectification_open(action, actor)
+
+
+@dataclass
+class BulkOutcome:
+    """What one bulk decision did: counts per outcome, and the refusals with their reasons."""
+
+    approved: int = 0
+    rejected: int = 0
+    skipped: int = 0  # decided before: a re-posted confirmation decides nothing twice
+    refused: list[tuple[IncentiveAction, str]] = field(default_factory=list)
+
+
+def actions_decide_bulk(
+    *, actor: User, action_ids: list[int], approve: bool, comment: str = ""
+) -> BulkOutcome:
+    """Decide many proposals with one reason, each in its own transaction through `action_decide`.
+
+    Only actions in the actor's scope are looked at (others are not even counted). Actions
+    already decided are skipped, so posting the same confirmation twice decides nothing twice;
+    one refusal (e.g. a vetoed bonus) does not undo the others.
+    """
+    if not approve and not comment.strip():
+        raise IncentiveError(REJECT_NEEDS_REASON)
+    outcome = BulkOutcome()
+    actions = (
+        IncentiveAction.objects.for_user(actor)
+        .filter(pk__in=action_ids)
+        .order_by("period", "dealer_id", "pk")
+    )
+    for action in actions.select_related("dealer"):
+        try:
+            action_decide(action=action, actor=actor, approve=approve, comment=comment)
+        except AlreadyDecided:
+            outcome.skipped += 1
+            continue
+        except IncentiveError as exc:
+            outcome.refused.append((action, str(exc)))
+            continue
+        if approve:
+            outcome.approved += 1
+        else:
+            outcome.rejected += 1
+    return outcome
+
+
+@dataclass
+class BulkSummary:
+    """What a bulk decision will do, shown before it is confirmed."""
+
+    count: int
+    by_type: list[tuple[str, int]]  # (action type label, how many)
+    suspensions: int
+    bonus_total: Decimal
+    dealers: list[Dealer]
+    vetoed_rewards: int  # rewards that an approval will refuse because of a veto
+
+
+def actions_bulk_summary(actor: User, action_ids: list[int]) -> BulkSummary:
+    """Count what deciding these (still proposed, in-scope) actions means."""
+    actions = list(
+        IncentiveAction.objects.for_user(actor)
+        .filter(pk__in=action_ids, status=ActionStatus.PROPOSED)
+        .select_related("dealer")
+    )
+    labels = dict(ActionType.choices)
+    counts = Counter(a.action_type for a in actions)
+    dealers = {a.dealer_id: a.dealer for a in actions}
+    vetoed_pairs = set(
+        VetoIncident.objects.filter(dealer_id__in=dealers).values_list("dealer_id", "period")
+    ) | set(
+        Scorecard.objects.filter(dealer_id__in=dealers, veto=True).values_list("dealer_id", "period__code")
+    )
+    return BulkSummary(
+        count=len(actions),
+        by_type=[(str(labels.get(t, t)), n) for t, n in counts.most_common()],
+        suspensions=counts.get(ActionType.SUSPENSION, 0),
+        bonus_total=sum((a.amount for a in actions if a.action_type == ActionType.BONUS), Decimal(0)),
+        dealers=sorted(dealers.values(), key=lambda d: d.code),
+        vetoed_rewards=sum(
+            1 for a in actions if a.action_type in REWARD_TYPES and (a.dealer_id, a.period) in vetoed_pairs
+        ),
+    )

@@ -357,3 +357,40 @@
       .catch(function () {});
   }
 })();
+
+/* Incentive queue: the header box selects the page's rows; choosing "all matching the
+   filter" checks every row on the page too, so what is selected is what is shown. */
+(function () {
+  "use strict";
+  function ready(fn) {
+    if (document.readyState !== "loading") fn();
+    else document.addEventListener("DOMContentLoaded", fn);
+  }
+  ready(function () {
+    var pageBox = document.querySelector("[data-check-page]");
+    var allBox = document.querySelector("[data-select-all-matching]");
+    var rows = document.querySelectorAll("[data-select-row]");
+    function setRows(checked) {
+      rows.forEach(function (row) {
+        row.checked = checked;
+      });
+    }
+    if (pageBox) {
+      pageBox.addEventListener("change", function () {
+        setRows(pageBox.checked);
+        if (!pageBox.checked && allBox) allBox.checked = false;
+      });
+    }
+    if (allBox) {
+      allBox.addEventListener("change", function () {
+        setRows(allBox.checked);
+        if (pageBox) pageBox.checked = allBox.checked;
+      });
+    }
+    rows.forEach(function (row) {
+      row.addEventListener("change", function () {
+        if (!row.checked && allBox) allBox.checked = false;
+      });
+    });
+  });
+})();

@@ -206,3 +206,33 @@ def test_generated_vins_are_well_formed_with_a_valid_check_digit():
         remainder = sum(values[c] * w for c, w in zip(v, weights, strict=True)) % 11
         assert VIN_RE.match(v)
         assert v[8] == ("X" if remainder == 10 else str(remainder))
+
+
+def test_the_demo_has_decided_and_pending_proposals_a_veto_in_an_open_month_and_a_suspended_dealer(db):
+    # Given five months: three closed, the older two decided, the latest closed one waiting.
+    from assessments.models import VetoIncident
+    from incentives.choices import ActionStatus, ActionType
+    from incentives.models import IncentiveAction
+    from incentives.services import appeal_window_open
+
+    seed("--dealers", "14", "--months", "5")
+    periods = expected_periods(5)
+    closed, open_months = periods[:3], periods[3:]
+    actions = IncentiveAction.objects.all()
+
+    # Then HQ approved and rejected the older months' proposals, rejections with a reason…
+    assert actions.filter(status=ActionStatus.APPROVED, period__in=closed[:2]).exists()
+    rejected = actions.filter(status=ActionStatus.REJECTED)
+    assert rejected.exists()
+    assert not rejected.filter(decision_comment="").exists()
+    assert not actions.filter(status=ActionStatus.PROPOSED, period__in=closed[:2]).exists()
+    # … and the latest closed month's proposals wait in the queue.
+    assert set(actions.filter(status=ActionStatus.PROPOSED).values_list("period", flat=True)) == {closed[2]}
+    # One suspension was approved, and its dealer is suspended.
+    suspension = actions.get(status=ActionStatus.APPROVED, action_type=ActionType.SUSPENSION)
+    assert Dealer.objects.get(pk=suspension.dealer_id).status == DealerStatus.SUSPENDED
+    # A veto stands in an open month and its scorecard shows it.
+    veto = VetoIncident.objects.get(period=open_months[-1])
+    assert Scorecard.objects.get(period__code=open_months[-1], dealer=veto.dealer_id).veto
+    # An open month still takes appeals.
+    assert any(appeal_window_open(Period.objects.get(code=code)) for code in open_months)

@@ -57,6 +57,15 @@ REDIRECTING_VIEWS: dict[str, RedirectingView] = {
         url=lambda cast: reverse("incentives:decide", args=[make_action(cast["dealer"]).pk]),
         data=lambda cast: {"decision": "approve", "comment": "ok"},
     ),
+    "incentives:decide_bulk": RedirectingView(
+        url=lambda cast: reverse("incentives:decide_bulk"),
+        data=lambda cast: {
+            "step": "confirm",
+            "ids": str(make_action(cast["dealer"]).pk),
+            "decision": "approve",
+            "comment": "ok",
+        },
+    ),
     "surveys:response_exclude": RedirectingView(
         url=lambda cast: reverse(
             "surveys:response_exclude", args=[SurveyResponseFactory(dealer=cast["dealer"]).pk]

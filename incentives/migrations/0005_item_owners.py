@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("incentives", "0002_default_ladder"),
+        ("incentives", "0004_veto_evidence_expired_status"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

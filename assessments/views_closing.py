@@ -1,0 +1,79 @@
+"""Closing a month from the portal: its checklist first, then a confirmed close (HQ only).
+
+Thin: `services.closing` reads the checklist and closes; this view checks the role, the
+confirmation and turns a refusal into a message in the user's language.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from incentives.choices import ActionType
+
+from .models import Period
+from .periods import Month
+from .services.closing import CloseChecklist, close_checklist, may_close_periods, period_close_confirmed
+from .services.recompute import RecomputeError
+from .templatetags.portal import period_label
+
+
+class CloseConfirmForm(forms.Form):
+    """The second, explicit step: the manager says the checklist was read."""
+
+    confirm = forms.BooleanField(
+        required=True,
+        label=gettext_lazy("I have read the checklist and want to close this month."),
+        error_messages={
+            "required": gettext_lazy("Tick the box to confirm that you have read the checklist.")
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def period_close_page(request: HttpRequest, period: str) -> HttpResponse:
+    """The month's checklist and, once it has ended and while it is open, the close button."""
+    if not may_close_periods(request.user):
+        raise PermissionDenied
+    try:
+        code = str(Month.parse(period))
+    except ValueError as exc:
+        raise Http404 from exc
+    record = Period.objects.filter(code=code).select_related("closed_by").first()
+    if record is None:
+        raise Http404
+    form = CloseConfirmForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                period_close_confirmed(code, actor=request.user)  # type: ignore[arg-type]
+            except RecomputeError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "%(month)s is closed: its scorecards are frozen and the incentive proposals are in the queue."
+                    )
+                    % {"month": period_label(code)},
+                )
+                return redirect("assessments:period_close", period=code)
+        record.refresh_from_db()
+    checklist = close_checklist(request.user, record)  # type: ignore[arg-type]
+    return render(
+        request,
+        "assessments/period_close.html",
+        {"checklist": checklist, "period": record, "form": form, "action_rows": _action_rows(checklist)},
+    )
+
+
+def _action_rows(checklist: CloseChecklist) -> list[tuple[str, int]]:
+    """The proposals closing would make, as (action name, number), in the catalogue's order."""
+    counts = checklist.preview.actions
+    return [(str(label), counts[value]) for value, label in ActionType.choices if counts.get(value)]

@@ -1,0 +1,45 @@
+"""Rectification on other apps' pages: the dealer's open orders and interviews, and the page
+an approved action leads to (its order or its interview record)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.urls import reverse
+from django.utils import timezone
+
+from ..choices import RectificationStatus
+from ..models import InterviewRecord, RectificationOrder
+
+register = template.Library()
+
+
+@register.simple_tag
+def open_rectifications(user: Any, dealer: Any = None) -> dict[str, Any]:
+    """The open orders (deadline, days left) and the interview records the user may see,
+    of one dealer when given."""
+    orders = RectificationOrder.objects.for_user(user).filter(
+        status__in=[RectificationStatus.OPEN, RectificationStatus.PLAN_SUBMITTED]
+    )
+    interviews = InterviewRecord.objects.for_user(user)
+    if dealer is not None:
+        orders, interviews = orders.filter(dealer=dealer), interviews.filter(dealer=dealer)
+    today = timezone.localdate()
+    rows = [
+        {"order": o, "days_left": (o.deadline - today).days, "days_late": (today - o.deadline).days}
+        for o in orders.select_related("action", "dealer").order_by("deadline")[:20]
+    ]
+    return {"orders": rows, "interviews": list(interviews.select_related("action")[:5])}
+
+
+@register.simple_tag
+def action_followup_url(action: Any) -> str:
+    """The order an approved rectification opened, or the interview record of an interview; ''."""
+    order = RectificationOrder.objects.filter(action_id=action.pk).only("pk").first()
+    if order is not None:
+        return reverse("incentives:rectification", args=[order.pk])
+    interview = InterviewRecord.objects.filter(action_id=action.pk).only("pk").first()
+    if interview is not None:
+        return reverse("incentives:interview", args=[interview.pk])
+    return ""
