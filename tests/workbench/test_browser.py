@@ -119,5 +119,5 @@ def test_an_hq_manager_goes_from_the_workbench_to_the_proposals_of_a_month(
     assert page.url == f"{live_server.url}/incentives/?period=2026-10&status=proposed"
     # The badges on any other page come from the counts request.
     page.wait_for_selector("[data-counts-ready=true]", state="attached")
-    assert page.locator("[data-count=todos]").inner_text() == "4"
+    assert page.locator("[data-testid=nav-badge]").inner_text() == "4"
     page.context.close()
