@@ -5,13 +5,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from dealers.models import Notice, User
+from dealers.redirects import redirect_to_next, safe_next_url
 
 from .owners import KIND_LABELS, OWNED_MODELS, item_ref, item_url, may_assign, open_items
 from .selectors import todo_count, unowned_items, workbench_todos
@@ -82,13 +82,6 @@ def _item_or_404(request: HttpRequest, kind: str, pk: int):  # noqa: ANN202
     return item
 
 
-def _back(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return fallback
-
-
 def owner_page(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     """Who owns one open item; those allowed hand it on here (GET shows, POST assigns)."""
     _require_role(request)
@@ -114,7 +107,7 @@ def owner_page(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
                             "ref": item_ref(kind, item),
                         },
                     )
-        return redirect(_back(request, request.path))
+        return redirect_to_next(request, request.path)
     if request.method != "GET":
         return HttpResponse(status=405)
     context = {
@@ -123,6 +116,6 @@ def owner_page(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         "label": KIND_LABELS[kind],
         "ref": item_ref(kind, item),
         "url": item_url(kind, item),
-        "owner_next": _back(request, item_url(kind, item)),
+        "owner_next": safe_next_url(request, item_url(kind, item)),
     }
     return render(request, "workbench/owner.html", context)
