@@ -203,3 +203,15 @@ def test_taking_an_item_on_oneself_is_audited_without_a_notice(dealer, dealer_us
     owner_assign(case, dealer_user, dealer_user)
     assert AuditEvent.objects.filter(action="owner.assigned", actor=dealer_user).exists()
     assert not Notice.objects.filter(user=dealer_user).exists()
+
+
+def test_the_unowned_page_of_a_regional_manager_of_another_region_lists_nothing_of_this_dealer(
+    dealer, other_regional_manager, regional_manager
+):
+    case = hot_alert(dealer)
+    assert f"unowned-hot_alert-{case.pk}" not in _text(
+        client_for(other_regional_manager).get(reverse("workbench:unowned"))
+    )
+    assert f"unowned-hot_alert-{case.pk}" in _text(
+        client_for(regional_manager).get(reverse("workbench:unowned"))
+    )
