@@ -15,6 +15,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("healthz", dealer_views.healthz, name="healthz"),
+    path("workbench/", include("workbench.urls")),
+    path("notices/", include("dealers.urls_notices")),
     path("account/tokens/", include("dealers.urls_tokens")),
     path("dealers/", include("dealers.urls")),
     path("assessments/schemes/", include("assessments.urls_schemes")),

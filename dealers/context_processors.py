@@ -41,9 +41,23 @@ class NavEntry:
     label: Any
     audience: Audience
     also_active_under: tuple[str, ...] = ()
+    badge: Callable[[HttpRequest], int | None] | None = None  # a count shown beside the label
+    badge_key: str = ""  # the field of workbench:counts that fills the badge when the page has none
+
+
+def open_todos(request: HttpRequest) -> int | None:
+    """The workbench's count when this request has already computed the list (the workbench page).
+
+    Every other page leaves the badge empty and the portal's script fills it from
+    `workbench:counts`, so a page's own query count does not grow with the navigation."""
+    from workbench.selectors import todo_count
+
+    todos = getattr(request, "workbench_todos", None)
+    return None if todos is None else todo_count(todos)
 
 
 NAVIGATION: tuple[NavEntry, ...] = (
+    NavEntry("workbench:index", _("To-dos"), anyone_with_a_role, badge=open_todos, badge_key="todos"),
     NavEntry("assessments:dealer_home", _("My dealer"), dealer_users, ("/assessments/dealers/",)),
     NavEntry("assessments:overview", _("Overview"), managers),
     NavEntry("assessments:ranking", _("Ranking"), managers, ("/assessments/dealers/",)),
@@ -76,7 +90,15 @@ def _nav_items(request: HttpRequest) -> list[dict[str, Any]]:
         url = _first_url(entry.url_name)
         if url is None:
             continue
-        items.append({"url": url, "label": entry.label, "prefixes": (url, *entry.also_active_under)})
+        items.append(
+            {
+                "url": url,
+                "label": entry.label,
+                "prefixes": (url, *entry.also_active_under),
+                "badge": entry.badge(request) if entry.badge else None,
+                "badge_key": entry.badge_key,
+            }
+        )
     # The longest matching prefix wins, so /assessments/ranking/ does not also light up a parent.
     path = request.path
     best = max(

@@ -1027,7 +1027,9 @@ def _seed_workflows(*, users: dict[str, User], result: DemoResult, progress: Cal
     appeals = seed_appeals(dealer_usernames=("dealer1", "dealer2"), hq_username="hq")
     orders = seed_rectifications(actor=users["hq"])
     progress(f"  {len(appeals)} appeals, rectification in progress: {orders['in_progress'] is not None}")
-    # seed_workbench(...)       workbench/demo.py
+    from workbench.demo import seed_workbench
+
+    seed_workbench()  # a service manager per dealer; about half the open items owned
 
 
 def _decide_proposals(closed: list[str], hq: User) -> dict[str, int]:

@@ -71,6 +71,8 @@ class User(AbstractUser):
         verbose_name=_("dealer"),
     )
     regions = models.ManyToManyField(Region, blank=True, related_name="managers", verbose_name=_("regions"))
+    # 服务经理: the dealer user who answers for the dealer's unowned items (workbench).
+    is_dealer_manager = models.BooleanField(_("dealer's service manager"), default=False, db_default=False)
 
     class Meta:
         verbose_name = _("user")

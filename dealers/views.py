@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
@@ -21,8 +22,9 @@ from config.health import health_report
 from .api.tokens import api_token_issue, api_token_revoke, tokens_visible_to
 from .choices import DealerStatus, Role
 from .forms import ApiTokenForm
-from .models import ApiToken, Dealer, Region
+from .models import ApiToken, Dealer, Notice, Region
 from .permissions import role_required
+from .services import notice_mark_all_read, notice_mark_read
 
 TOKEN_REVOKED = _("The token “%(name)s” is revoked; requests with it are refused from now on.")
 
@@ -47,12 +49,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """Managers land on the national (or regional) overview; dealer users on their dealer's home."""
+    """Every role lands on its workbench (待办): what is due, overdue or waiting for it."""
     user = request.user
-    if user.is_manager:  # type: ignore[union-attr]
-        return redirect("assessments:overview")
-    if user.is_dealer_user and user.dealer_id:  # type: ignore[union-attr]
-        return redirect("assessments:dealer_home")
+    if user.is_manager or (user.is_dealer_user and user.dealer_id):  # type: ignore[union-attr]
+        return redirect("workbench:index")
     return render(request, "dealers/no_role.html")
 
 
@@ -135,3 +135,43 @@ def api_token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     if request.POST.get("from") == "all" and request.user.is_hq_admin:  # type: ignore[union-attr]
         return redirect("tokens:all")
     return redirect("tokens:mine")
+
+
+# --- the inbox of notices -------------------------------------------------------------------
+
+NOTICES_PER_PAGE = 30
+
+
+@require_GET
+def notice_list(request: HttpRequest) -> HttpResponse:
+    """The user's own notices, newest first; unread ones stand out. Filter: all or unread."""
+    notices = Notice.objects.filter(user=request.user)
+    show = request.GET.get("show", "")
+    if show == "unread":
+        notices = notices.filter(read_at__isnull=True)
+    page = Paginator(notices, NOTICES_PER_PAGE).get_page(request.GET.get("page"))
+    unread = Notice.objects.filter(user=request.user, read_at__isnull=True).count()
+    return render(request, "dealers/notices.html", {"page": page, "show": show, "unread_notices": unread})
+
+
+@require_GET
+def notice_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Opening a notice marks it read and follows its link (or returns to the inbox)."""
+    notice = get_object_or_404(Notice, pk=pk, user=request.user)
+    notice_mark_read(notice, read=True)
+    url = notice.url if notice.url.startswith("/") and not notice.url.startswith("//") else ""
+    return redirect(url or "notices:list")
+
+
+@require_POST
+def notice_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = get_object_or_404(Notice, pk=pk, user=request.user)
+    notice_mark_read(notice, read=request.POST.get("read") == "1")
+    return redirect(f"{reverse('notices:list')}?show={request.POST.get('show', '')}")
+
+
+@require_POST
+def notice_read_all(request: HttpRequest) -> HttpResponse:
+    count = notice_mark_all_read(request.user)  # type: ignore[arg-type]
+    messages.success(request, _("%(n)s notices marked read.") % {"n": count})
+    return redirect("notices:list")

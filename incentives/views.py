@@ -50,7 +50,7 @@ def _queue_params(request: HttpRequest, source: QueryDict | None = None) -> dict
 def _queue_actions(user: User, values: dict[str, str]) -> QuerySet[IncentiveAction]:
     """The user's actions that match the queue's filters (scope first, then the filters)."""
     actions = IncentiveAction.objects.for_user(user).select_related(
-        "dealer", "dealer__region", "decided_by", "rule"
+        "dealer", "dealer__region", "decided_by", "rule", "owner"
     )
     if values["status"] in ActionStatus.values:
         actions = actions.filter(status=values["status"])

@@ -38,7 +38,7 @@ from .services.rectification import ANSWERABLE
 
 
 def _orders(request: HttpRequest) -> Any:
-    return RectificationOrder.objects.for_user(request.user).select_related("dealer", "action")
+    return RectificationOrder.objects.for_user(request.user).select_related("dealer", "action", "owner")
 
 
 def _date(raw: str | None) -> date | None:

@@ -256,6 +256,15 @@ class HotAlertCase(models.Model):
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # 过程所有者: the one person answerable for this item until it is done (workbench.services).
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("owner"),
+    )
 
     objects = ScopedQuerySet.as_manager()
 

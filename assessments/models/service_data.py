@@ -76,6 +76,15 @@ class Complaint(Provenance):
     # Voided by an upheld appeal (wrongly attributed): kept for the record, not counted.
     excluded = models.BooleanField(_("voided"), default=False, db_default=False)
     excluded_reason = models.TextField(_("reason voided"), blank=True, default="", db_default="")
+    # 过程所有者: the one person answerable for this item until it is done (workbench.services).
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("owner"),
+    )
 
     objects = ScopedQuerySet.as_manager()
 

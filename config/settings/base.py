@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "assessments",
     "surveys",
     "incentives",
+    "workbench",
 ]
 
 MIDDLEWARE = [
@@ -300,6 +301,17 @@ CELERY_BEAT_SCHEDULE["submission-reminders-daily"] = {
     "task": "assessments.tasks_submissions.send_submission_reminders",
     "schedule": crontab(hour=9, minute=0),
 }
+
+# The portal's own address, put in front of every link an e-mail carries (a mail client cannot
+# resolve a bare path): e.g. https://aftersales.example.cn — no trailing slash needed.
+SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
+
+# Workbench (待办): an appeal window shows as closing this many days before its end; a proposal,
+# an appeal, a report or a plan waiting for a manager is due this many days after it arrived;
+# failed imports stay on their uploader's list this many days.
+WORKBENCH_APPEAL_NOTICE_DAYS = int(os.environ.get("WORKBENCH_APPEAL_NOTICE_DAYS", "3"))
+WORKBENCH_DECIDE_WITHIN_DAYS = int(os.environ.get("WORKBENCH_DECIDE_WITHIN_DAYS", "7"))
+WORKBENCH_FAILED_IMPORT_DAYS = int(os.environ.get("WORKBENCH_FAILED_IMPORT_DAYS", "7"))
 
 # Appeals are taken for this many days after a period's scorecards first appear (and before close).
 APPEAL_WINDOW_DAYS = int(os.environ.get("APPEAL_WINDOW_DAYS", "7"))

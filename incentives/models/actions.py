@@ -81,6 +81,15 @@ class IncentiveAction(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decision_comment = models.TextField(_("decision comment"), blank=True)
+    # 过程所有者: the one person answerable for this item until it is done (workbench.services).
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("owner"),
+    )
 
     objects = ScopedQuerySet.as_manager()
 

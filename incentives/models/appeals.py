@@ -36,6 +36,15 @@ class Appeal(models.Model):
     decision = models.TextField(_("decision"), blank=True)
     correction = models.CharField(_("correction"), max_length=20, choices=CorrectionKind.choices, blank=True)
     correction_target = models.CharField(_("corrected record"), max_length=40, blank=True)
+    # 过程所有者: the one person answerable for this item until it is done (workbench.services).
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("owner"),
+    )
 
     objects = ScopedQuerySet.as_manager()
 

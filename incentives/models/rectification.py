@@ -38,6 +38,15 @@ class RectificationOrder(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     verify_comment = models.TextField(_("verification comment"), blank=True)
+    # 过程所有者: the one person answerable for this item until it is done (workbench.services).
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("owner"),
+    )
     remeasure = models.JSONField(
         _("re-measure"),
         null=True,

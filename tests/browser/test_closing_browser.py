@@ -78,11 +78,13 @@ def test_hq_closes_october_from_the_home_page_after_reading_its_checklist(
     MonthlySubmission.objects.filter(dealer=dealer, period="2026-10").delete()
     page = signed_in(browser, live_server, "hq_manager", DESKTOP)
 
-    # When HQ goes home → overview → Close this month
+    # When HQ goes home (the workbench) → the month to close
     page.goto(f"{live_server.url}/")
-    page.wait_for_url("**/assessments/overview/**")
+    page.wait_for_url("**/workbench/")
     with page.expect_navigation():
-        page.get_by_test_id("close-month-link").click()
+        page.locator("[data-testid=todo-period_close]", has_text="2026-10").get_by_test_id(
+            "todo-action"
+        ).click()
 
     # Then the checklist shows the missing report, with a link to that month's reports
     assert page.get_by_test_id("check-reports").get_attribute("data-ok") == "no"

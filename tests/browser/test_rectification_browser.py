@@ -73,11 +73,11 @@ def test_a_dealer_answers_a_rectification_on_a_phone_and_hq_opens_the_evidence_a
     order = RectificationOrder.objects.get(action=_approved(dealer, hq_manager, kpi="repair_cycle_hours"))
     page = phone_page
 
-    # The dealer, from its home, to the open order.
+    # The dealer, from its home (the workbench), to the open order.
     sign_in(page, live_server, "dealer_user")
     page.goto(f"{live_server.url}/")
     _shot(page, "dealer-home-390")
-    page.click("[data-testid=open-rectification-link]")
+    page.click(f"[data-testid=todo-rectification_open] a[href='/incentives/rectifications/{order.pk}/']")
     assert page.url.endswith(f"/incentives/rectifications/{order.pk}/")
     assert "维修周期" in page.inner_text("[data-testid=rectification-summary]")
     _shot(page, "rectification-dealer-390")
@@ -152,7 +152,7 @@ def test_a_regional_manager_records_an_interview_on_a_phone_and_the_dealer_reads
     assert InterviewRecord.objects.get(pk=interview.pk).recorded_by == regional_manager
     _shot(page, "interview-manager-390")
     sign_in(page, live_server, "dealer_user")
-    page.goto(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/assessments/my/")  # the dealer's own page lists its interviews
     page.click(f"a[href='/incentives/interviews/{interview.pk}/']")
     assert "约定30日内" in page.inner_text("[data-testid=interview-minutes]")
     assert page.locator("[data-testid=interview-form]").count() == 0

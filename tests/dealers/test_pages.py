@@ -39,10 +39,10 @@ def test_the_sign_in_page_opens_for_anonymous_visitors_in_chinese(db):
 @pytest.mark.parametrize(
     ("role", "landing"),
     [
-        ("hq_admin", "/assessments/overview/"),
-        ("hq_manager", "/assessments/overview/"),
-        ("regional_manager", "/assessments/overview/"),
-        ("dealer_user", "/assessments/my/"),
+        ("hq_admin", "/workbench/"),
+        ("hq_manager", "/workbench/"),
+        ("regional_manager", "/workbench/"),
+        ("dealer_user", "/workbench/"),
     ],
 )
 def test_signing_in_through_the_form_lands_on_the_home_page_of_the_role(cast, role, landing):
@@ -90,12 +90,12 @@ def test_signing_out_is_a_post_and_ends_the_session(hq_manager):
 @pytest.mark.parametrize(
     ("role", "location"),
     [
-        ("hq_admin", "/assessments/overview/"),
-        ("hq_manager", "/assessments/overview/"),
-        ("regional_manager", "/assessments/overview/"),
-        ("other_regional_manager", "/assessments/overview/"),
-        ("dealer_user", "/assessments/my/"),
-        ("other_dealer_user", "/assessments/my/"),
+        ("hq_admin", "/workbench/"),
+        ("hq_manager", "/workbench/"),
+        ("regional_manager", "/workbench/"),
+        ("other_regional_manager", "/workbench/"),
+        ("dealer_user", "/workbench/"),
+        ("other_dealer_user", "/workbench/"),
     ],
 )
 def test_home_sends_each_role_to_its_page(cast, role, location):

@@ -25,11 +25,12 @@ from tests.api.conftest import make_action
 from tests.conftest import PASSWORD, client_for
 from tests.dealers.test_security import walk
 from tests.factories import SurveyResponseFactory
+from tests.workbench.helpers import hot_alert
 
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(settings.BASE_DIR)
-APPS = ("assessments", "config", "dealers", "incentives", "surveys")
+APPS = ("assessments", "config", "dealers", "incentives", "surveys", "workbench")
 EVIL_TARGETS = [
     "https://evil.example/x",
     "//evil.example/",
@@ -71,6 +72,10 @@ REDIRECTING_VIEWS: dict[str, RedirectingView] = {
             "surveys:response_exclude", args=[SurveyResponseFactory(dealer=cast["dealer"]).pk]
         ),
         data=lambda cast: {"reason": "duplicate answer"},
+    ),
+    "workbench:owner": RedirectingView(
+        url=lambda cast: reverse("workbench:owner", args=["hot_alert", hot_alert(cast["dealer"]).pk]),
+        data=lambda cast: {"owner": str(cast["dealer_user"].pk)},
     ),
     # Django's own views, which check `next` themselves: checked all the same.
     "login": RedirectingView(
