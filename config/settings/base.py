@@ -232,6 +232,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name get names of their own in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "AppealCorrectionEnum": "incentives.choices.CorrectionKind",
+        "AppealRecordCorrectionEnum": "incentives.choices.RecordCorrection",
+        "AppealRecordKindEnum": "incentives.choices.AppealRecordKind",
+        "ImportKindEnum": "assessments.choices.ImportKind",
+    },
     # Behind sign-in unless API_DOCS_PUBLIC=1 (config.api_base.ApiDocsAccess reads it per request).
     "SERVE_PERMISSIONS": ["config.api_base.ApiDocsAccess"],
 }
