@@ -30,7 +30,9 @@ def seed_decisions(*, hq: User, pending_months: int = 1) -> dict[str, int]:
     )
     counts = {"approved": 0, "rejected": 0, "suspended": 0, "veto_evidence": 0}
     if len(closed) > pending_months:
-        older = IncentiveAction.objects.filter(period__in=closed[:-pending_months], status=ActionStatus.PROPOSED)
+        older = IncentiveAction.objects.filter(
+            period__in=closed[:-pending_months], status=ActionStatus.PROPOSED
+        )
         ids = list(older.filter(action_type__in=REWARDS_AND_INTERVIEWS).values_list("pk", flat=True))
         # One in eight is rejected with a reason, so the history shows both outcomes.
         rejected = ids[::8]

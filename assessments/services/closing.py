@@ -273,26 +273,19 @@ def recompute_check(period: Period, now: datetime | None = None) -> RecomputeChe
 def close_preview(period: Period) -> ClosePreview:
     """The scorecards closing freezes, and what the active incentive rules would propose today.
 
-    The same pure rule functions as `rules_evaluate`, over the same facts, without writing:
-    the queue may end up with fewer (a proposal is not made twice), never with others.
+    Exactly what `rules_evaluate` writes on close (the same `rules_proposals`, screened for
+    vetoes, precedence and repeats), without writing.
     """
-    from incentives.models import IncentiveRule
-    from incentives.rules import evaluate
-    from incentives.services.actions import _facts
+    from incentives.services.actions import rules_proposals
 
     scorecards = Scorecard.objects.filter(period=period).count()
-    rules = list(IncentiveRule.objects.filter(active=True))
-    if not rules or not scorecards:
+    if not scorecards:
         return ClosePreview(scorecards=scorecards)
-    deepest = max(int(r.params.get("months", 1)) for r in rules)
-    history = [_facts(str(period.month.shift(-i))) for i in range(deepest)]
-    actions: Counter[str] = Counter()
-    dealers: set[int] = set()
-    for rule in rules:
-        chosen = evaluate(rule.condition, rule.params, history)
-        actions[rule.action_type] += len(chosen)
-        dealers.update(chosen)
-    return ClosePreview(scorecards=scorecards, actions=dict(actions), dealers=len(dealers))
+    proposals = rules_proposals(period.code)
+    actions = Counter(p.rule.action_type for p in proposals)
+    return ClosePreview(
+        scorecards=scorecards, actions=dict(actions), dealers=len({p.dealer_id for p in proposals})
+    )
 
 
 def close_checklist(user: User, period: Period, now: datetime | None = None) -> CloseChecklist:

@@ -114,16 +114,24 @@ def _dealer_states(
     }
 
 
-def rules_evaluate(period_code: str, *, actor: User | None = None) -> list[IncentiveAction]:
-    """Propose the actions the active rules give for a closed period. Running it again adds nothing.
+@dataclass(frozen=True)
+class Proposal:
+    """What one rule would propose for one dealer and month, and the scorecards behind it."""
+
+    rule: IncentiveRule
+    dealer_id: int
+    cards: list[CardFacts]
+    amount: Decimal
+
+
+def rules_proposals(period_code: str) -> list[Proposal]:
+    """What the active rules propose for a month, screened, without writing anything.
 
     Which candidates become proposals is `rules.screen`: a veto blocks rewards, the
     INCENTIVE_PRECEDENCE setting blocks weaker tiers, and nothing is proposed again while the
-    same rule's proposal is pending or the dealer is already under that sanction.
+    same rule's proposal is pending or the dealer is already under that sanction. The close
+    page previews with this; `rules_evaluate` writes exactly these.
     """
-    period = Period.objects.get(code=period_code)
-    if period.status != PeriodStatus.CLOSED:
-        raise IncentiveError(_("Rules are evaluated on closed periods only."))
     rules = list(IncentiveRule.objects.filter(active=True))
     by_id = {r.pk: r for r in rules}
     deepest = max([int(r.params.get("months", 1)) for r in rules] or [1])
@@ -137,7 +145,7 @@ def rules_evaluate(period_code: str, *, actor: User | None = None) -> list[Incen
             causes[(dealer_id, rule.pk)] = cards
     states = _dealer_states(period_code, set(candidates), history[0] if history else {})
     precedence = settings.INCENTIVE_PRECEDENCE
-    created: list[IncentiveAction] = []
+    out: list[Proposal] = []
     for dealer_id, wanted in candidates.items():
         for rule_id, _type in screen(wanted, states[dealer_id], precedence):
             rule, cards = by_id[rule_id], causes[(dealer_id, rule_id)]
@@ -146,22 +154,34 @@ def rules_evaluate(period_code: str, *, actor: User | None = None) -> list[Incen
                 amount = bonus_amount(
                     rule.bonus_base, rule.bonus_per_point, rule.bonus_threshold, cards[0].total
                 )
-            action, was_created = IncentiveAction.objects.get_or_create(
-                origin_key=f"rule:{rule.pk}",
-                dealer_id=dealer_id,
-                period=period_code,
-                defaults={
-                    "rule": rule,
-                    "action_type": rule.action_type,
-                    "amount": amount,
-                    "reason": rule.name,
-                    "proposed_by": actor,
-                },
-            )
-            if was_created:
-                action.scorecards.set([c.scorecard_id for c in cards])
-                events.action_changed(actor=actor, action=action, before="")
-                created.append(action)
+            out.append(Proposal(rule=rule, dealer_id=dealer_id, cards=cards, amount=amount))
+    return out
+
+
+def rules_evaluate(period_code: str, *, actor: User | None = None) -> list[IncentiveAction]:
+    """Propose the actions the active rules give for a closed period. Running it again adds nothing."""
+    period = Period.objects.get(code=period_code)
+    if period.status != PeriodStatus.CLOSED:
+        raise IncentiveError(_("Rules are evaluated on closed periods only."))
+    created: list[IncentiveAction] = []
+    for proposal in rules_proposals(period_code):
+        rule = proposal.rule
+        action, was_created = IncentiveAction.objects.get_or_create(
+            origin_key=f"rule:{rule.pk}",
+            dealer_id=proposal.dealer_id,
+            period=period_code,
+            defaults={
+                "rule": rule,
+                "action_type": rule.action_type,
+                "amount": proposal.amount,
+                "reason": rule.name,
+                "proposed_by": actor,
+            },
+        )
+        if was_created:
+            action.scorecards.set([c.scorecard_id for c in proposal.cards])
+            events.action_changed(actor=actor, action=action, before="")
+            created.append(action)
     return created
 
 

@@ -23,7 +23,7 @@ from assessments.services.closing import (
     recompute_check,
     reports_check,
 )
-from assessments.services.recompute import recompute_request
+from assessments.services.recompute import period_close, recompute_request
 from dealers.models import AuditEvent
 from incentives.choices import AppealStatus
 from incentives.models import Appeal, IncentiveAction
@@ -164,6 +164,27 @@ def test_the_preview_says_how_many_scorecards_freeze_and_which_actions_the_rules
     # The other dealer's veto in October: the veto rule proposes its suspension.
     assert checklist.preview.actions.get("suspension", 0) >= 1
     assert checklist.preview.dealers >= 1
+
+
+def test_the_preview_is_exactly_what_closing_proposes_vetoed_dealer_without_a_reward(
+    scored_months, hq_manager
+):
+    from collections import Counter
+
+    from incentives.models import IncentiveAction
+
+    # Given October's preview (the other dealer is vetoed in October)
+    preview = close_checklist(hq_manager, october()).preview
+
+    # When the month is closed
+    period_close(str(OCT), actor=hq_manager)
+
+    # Then the proposals made are the ones previewed, type by type and dealer by dealer
+    made = IncentiveAction.objects.filter(period=str(OCT))
+    assert dict(Counter(made.values_list("action_type", flat=True))) == preview.actions
+    assert made.values("dealer").distinct().count() == preview.dealers
+    vetoed = {a.action_type for a in made if a.dealer.veto_incidents.filter(period=str(OCT)).exists()}
+    assert "suspension" in vetoed and not vetoed & {"bonus", "honour"}
 
 
 # --- who may close, and the link ------------------------------------------------------------

@@ -126,11 +126,11 @@ def test_on_the_demo_a_dealer_and_hq_close_the_loop_by_clicking_from_home(
     assert order.status == RectificationStatus.PLAN_SUBMITTED
     shot(page, "02-dealer-rectification")
 
-    # From home, the scorecard of the month still open to appeals, and a KPI row's Appeal.
+    # From home, its dealer page (the menu's "My dealer"), the scorecard, a KPI row's Appeal.
     click(page, page.locator("a.brand"))
-    window = page.locator("[data-testid=todo-appeal_window] [data-testid=todo-action]").first
-    in_reach(window)
-    click(page, window)
+    page.click("[data-nav-toggle]")
+    click(page, page.locator("#site-nav a[href='/assessments/my/']"))
+    click(page, page.locator("[data-testid=open-scorecard]"))
     assert page.locator("[data-testid=appeal-window]").is_visible()
     row = page.locator("tr[data-kpi=repair_cycle_hours]")
     appeal_link = row.locator("[data-testid=kpi-appeal]")

@@ -75,11 +75,14 @@ def test_on_a_phone_a_dealer_appeals_two_records_and_hq_upholds_with_a_correctio
     evidence = tmp_path / "call-log.pdf"
     evidence.write_bytes(b"%PDF-1.4 call log")
 
-    # The dealer: home (its workbench) → the appeal window's to-do → the scorecard → the
+    # The dealer: home (its workbench) → the menu's "My dealer" → the scorecard → the
     # complaint rate row's appeal link.
     sign_in(page, live_server, "dealer_user")
+    page.click("[data-nav-toggle]")
     with page.expect_navigation():
-        page.click("[data-testid=todo-appeal_window] [data-testid=todo-action]")
+        page.click("#site-nav a[href='/assessments/my/']")
+    with page.expect_navigation():
+        page.click("[data-testid=open-scorecard]")
     assert page.locator("[data-testid=appeal-window]").is_visible()
     row = page.locator("tr[data-kpi=complaint_rate]")
     # score, weight and contribution are shown at 390 px
