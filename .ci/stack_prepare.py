@@ -1,8 +1,8 @@
 """Prepare the seeded demo for CI's stack journeys (run after `manage.py seed_demo`).
 
 - Every demo user gets the password in AFTERSALES_STACK_PASSWORD, so the journeys can sign in.
-- The HQ manager orders a rectification of dealer2's dealer (an approved action, as on the
-  incentives page), so the dealer user has an open order to answer.
+- The HQ manager orders two rectifications of dealer2's dealer (approved actions, as on the
+  incentives page), so the dealer user has an open order to answer at each screen size.
 
 Run with the stack's settings: `.venv/bin/python .ci/stack_prepare.py`.
 """
@@ -34,13 +34,14 @@ def main() -> None:
         user.set_password(password)
         user.save(update_fields=["password"])
 
+    # Two open orders: the journey answers one at phone width and the other on a laptop.
     hq, dealer = users["hq"], users["dealer2"].dealer
-    if not RectificationOrder.objects.filter(dealer=dealer, status=RectificationStatus.OPEN).exists():
-        period = (
-            Scorecard.objects.filter(dealer=dealer)
-            .order_by("-period__code")
-            .values_list("period__code", flat=True)[0]
-        )
+    period = (
+        Scorecard.objects.filter(dealer=dealer)
+        .order_by("-period__code")
+        .values_list("period__code", flat=True)[0]
+    )
+    while RectificationOrder.objects.filter(dealer=dealer, status=RectificationStatus.OPEN).count() < 2:
         action = action_propose(
             dealer=dealer,
             period_code=period,
@@ -49,7 +50,7 @@ def main() -> None:
             actor=hq,
         )
         action_decide(action=action, actor=hq, approve=True)
-    print(f"stack prepared: {len(users)} demo users, an open rectification order for {dealer.code}")
+    print(f"stack prepared: {len(users)} demo users, two open rectification orders for {dealer.code}")
 
 
 if __name__ == "__main__":

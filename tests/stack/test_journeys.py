@@ -192,13 +192,14 @@ def test_a_dealer_user_answers_a_rectification_order_from_home(browser, viewport
     evidence = tmp_path / "workshop-photo.pdf"
     evidence.write_bytes(b"%PDF-1.4\n% evidence of the new delivery check\n%%EOF\n")
 
-    go_to(page, "/incentives/")
+    # Home is the workbench: the order is a to-do with its deadline and a button to answer it.
     with page.expect_navigation():
-        page.locator("main a[href^='/incentives/dealers/']").first.click()
-    with page.expect_navigation():
-        page.locator("main a[href^='/incentives/rectifications/']").first.click()
-    page.fill("#id_plan", f"Delivery check before every hand-over; weekly review ({viewport['width']} px).")
+        page.locator("[data-testid=todo-rectification_open] [data-testid=todo-action]").first.click()
     page.set_input_files("#id_evidence", str(evidence))
+    with page.expect_navigation():
+        page.click("[data-testid=evidence-upload] button[type=submit]")
+    assert "workshop-photo.pdf" in page.locator("[data-testid=rectification-evidence]").inner_text()
+    page.fill("#id_plan", f"Delivery check before every hand-over; weekly review ({viewport['width']} px).")
     with page.expect_navigation():
         page.click("button:has-text('Submit plan')")
 
