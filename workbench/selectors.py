@@ -28,6 +28,7 @@ from dealers.choices import HQ_ROLES, DealerStatus
 from dealers.models import Dealer, User
 from incentives.choices import ActionStatus, AppealStatus, RectificationStatus
 from incentives.models import Appeal, IncentiveAction, RectificationOrder
+from incentives.services import appeal_window_end
 from surveys.rules import OVERNIGHT_AFTER
 
 from .owners import DEALER_SIDE, KIND_LABELS, dealer_managers_q, item_ref, item_url, open_items
@@ -463,6 +464,13 @@ def period_close_url(code: str) -> str:
     return f"{reverse('assessments:overview')}?{urlencode({'period': code})}"
 
 
+def _close_due(period: Period) -> datetime:
+    """A month is due to close once its appeal window is over (its last day, if no scorecards yet)."""
+    month_end = _end_of(Month.parse(period.code).last_day)
+    window_end = appeal_window_end(period)
+    return max(month_end, window_end) if window_end else month_end
+
+
 def _periods_to_close(user: User, today: date) -> list[Todo]:
     """Months that have ended and are still open. Closing is national: HQ roles only."""
     if user.role not in HQ_ROLES:
@@ -474,8 +482,8 @@ def _periods_to_close(user: User, today: date) -> list[Todo]:
             key="period_close",
             title=_("Month ended and still open: check and close"),
             detail=p.code,
-            due=_end_of(Month.parse(p.code).last_day),
-            due_is_date=True,
+            due=_close_due(p),
+            due_is_date=False,
             url=period_close_url(p.code),
             action=_("Close the month"),
         )

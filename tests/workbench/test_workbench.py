@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.urls import reverse
@@ -279,3 +279,15 @@ def test_the_workbench_says_so_when_nothing_waits(dealer_user):
     SubmissionFactory(dealer=dealer_user.dealer, period=current, status=SubmissionStatus.APPROVED)
     page = _text(client_for(dealer_user).get(reverse("workbench:index")))
     assert 'data-testid="todo-empty"' in page
+
+
+def test_a_month_is_due_to_close_when_its_appeal_window_ends_not_on_its_last_day(hq_manager, settings):
+    # Given last month, ended, whose scorecards appeared on the 2nd with a 7-day window
+    settings.APPEAL_WINDOW_DAYS = 7
+    last = Month.of(timezone.localdate()).shift(-1)
+    published = timezone.make_aware(datetime.combine(last.last_day + timedelta(days=2), time(9)))
+    PeriodFactory(code=str(last), scorecards_published_at=published)
+
+    # Then its close to-do falls due when the window ends, not when the month did
+    (row,) = [t for t in workbench_todos(hq_manager) if t.key == "period_close"]
+    assert row.due == published + timedelta(days=7)
