@@ -12,11 +12,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -110,12 +111,15 @@ def rectification_open(action: IncentiveAction, actor: User) -> RectificationOrd
     order = RectificationOrder.objects.create(
         action=action, dealer=action.dealer, deadline=today + timedelta(days=days)
     )
-    for title, due in tasks_for(order_kpis(order), today, order.deadline):
-        RectificationTask.objects.create(order=order, title=title, due_date=due, from_template=True)
+    # The tasks and the notice are written for the dealer, in the portal's language, whatever
+    # language the approving manager reads in.
+    with translation.override(settings.LANGUAGE_CODE):
+        for title, due in tasks_for(order_kpis(order), today, order.deadline):
+            RectificationTask.objects.create(order=order, title=str(title), due_date=due, from_template=True)
+        text = _("A rectification order was opened; answer it by %(deadline)s.") % {
+            "deadline": order.deadline.isoformat()
+        }
     events.rectification_changed(actor=actor, order=order, before="")
-    text = _("A rectification order was opened; answer it by %(deadline)s.") % {
-        "deadline": order.deadline.isoformat()
-    }
     url = reverse("incentives:rectification", args=[order.pk])
     transaction.on_commit(lambda: notice_send(users=_dealer_users(order), text=text, url=url))
     return order
@@ -278,8 +282,16 @@ def rectification_remeasure(order: RectificationOrder) -> dict[str, Any]:
 
 def _propose_escalation(order: RectificationOrder, actor: User | None, reason: str) -> IncentiveAction | None:
     """A second rectification after a first, a suspension after a second; once per order."""
+    from ..rules import screen
+    from .actions import _dealer_states
+
     escalated = order.action.origin_key.startswith("rectification:")
     next_type = ActionType.SUSPENSION if escalated else ActionType.RECTIFICATION
+    # The same screen as the rules' proposals: no second suspension while the dealer is
+    # suspended or one waits, no rectification while another order is open or one waits.
+    state = _dealer_states(order.action.period, {order.dealer_id}, {})[order.dealer_id]
+    if not screen([(None, next_type)], state, []):  # type: ignore[list-item]
+        return None
     action, created = IncentiveAction.objects.get_or_create(
         origin_key=f"rectification:{order.pk}",
         dealer=order.dealer,

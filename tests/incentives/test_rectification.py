@@ -14,7 +14,8 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 
 from assessments.services.recompute import period_close, period_recompute
-from dealers.models import AuditEvent, Notice
+from dealers.choices import DealerStatus
+from dealers.models import AuditEvent, Dealer, Notice
 from incentives.choices import ActionStatus, ActionType, RectificationStatus
 from incentives.models import (
     IncentiveAction,
@@ -101,6 +102,15 @@ def test_an_order_opened_by_a_kpi_rule_starts_with_that_kpis_tasks_due_by_its_de
     assert any("维修周期" in t.title for t in tasks)
     assert not any("repair_cycle_hours" in t.title for t in tasks)
     assert Notice.objects.filter(user=dealer_user).exists()
+
+
+@pytest.mark.django_db
+def test_an_order_approved_by_a_manager_reading_english_still_has_chinese_tasks(months, hq_manager):
+    with translation.override("en"):
+        action = _approved(months, hq_manager, kpi="repair_cycle_hours")
+    titles = list(RectificationOrder.objects.get(action=action).tasks.values_list("title", flat=True))
+    assert any("维修周期" in t for t in titles)
+    assert not any("Repair cycle" in t for t in titles)
 
 
 @pytest.mark.django_db
@@ -265,6 +275,39 @@ def test_an_overdue_second_order_proposes_a_suspension(order, hq_manager):
         IncentiveAction.objects.get(origin_key=f"rectification:{second.pk}").action_type
         == ActionType.SUSPENSION
     )
+
+
+@pytest.mark.django_db
+def test_an_overdue_second_order_of_a_suspended_dealer_proposes_no_second_suspension(order, hq_manager):
+    # Given a second order, and the dealer suspended meanwhile
+    rectifications_flag_overdue(order.deadline + timedelta(days=1))
+    second_action = IncentiveAction.objects.get(origin_key=f"rectification:{order.pk}")
+    action_decide(action=second_action, actor=hq_manager, approve=True)
+    second = RectificationOrder.objects.get(action=second_action)
+    Dealer.objects.filter(pk=order.dealer_id).update(status=DealerStatus.SUSPENDED)
+
+    # When the second order runs past its deadline
+    rectifications_flag_overdue(second.deadline + timedelta(days=1))
+
+    # Then it fails, but no suspension is proposed on top of the one in force
+    second.refresh_from_db()
+    assert second.status == RectificationStatus.FAILED
+    assert not IncentiveAction.objects.filter(action_type=ActionType.SUSPENSION).exists()
+
+
+@pytest.mark.django_db
+def test_a_failed_first_order_proposes_no_second_rectification_while_another_order_is_open(
+    order, months, hq_manager
+):
+    # Given another open order of the same dealer
+    other = _approved(months, hq_manager)
+    assert other.rectification.status == RectificationStatus.OPEN
+
+    # When the first runs past its deadline
+    rectifications_flag_overdue(order.deadline + timedelta(days=1))
+
+    # Then no rectification is stacked on the open one
+    assert not IncentiveAction.objects.filter(origin_key=f"rectification:{order.pk}").exists()
 
 
 @pytest.mark.django_db
