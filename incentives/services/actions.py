@@ -351,13 +351,17 @@ def actions_bulk_summary(actor: User, action_ids: list[int]) -> BulkSummary:
     ) | set(
         Scorecard.objects.filter(dealer_id__in=dealers, veto=True).values_list("dealer_id", "period__code")
     )
+    vetoed = [a for a in actions if a.action_type in REWARD_TYPES and (a.dealer_id, a.period) in vetoed_pairs]
+    refused = {a.pk for a in vetoed}
     return BulkSummary(
         count=len(actions),
         by_type=[(str(labels.get(t, t)), n) for t, n in counts.most_common()],
         suspensions=counts.get(ActionType.SUSPENSION, 0),
-        bonus_total=sum((a.amount for a in actions if a.action_type == ActionType.BONUS), Decimal(0)),
-        dealers=sorted(dealers.values(), key=lambda d: d.code),
-        vetoed_rewards=sum(
-            1 for a in actions if a.action_type in REWARD_TYPES and (a.dealer_id, a.period) in vetoed_pairs
+        # What approval pays: a vetoed dealer's bonus is refused, so it is not in the total.
+        bonus_total=sum(
+            (a.amount for a in actions if a.action_type == ActionType.BONUS and a.pk not in refused),
+            Decimal(0),
         ),
+        dealers=sorted(dealers.values(), key=lambda d: d.code),
+        vetoed_rewards=len(vetoed),
     )

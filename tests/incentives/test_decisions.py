@@ -24,6 +24,7 @@ from incentives.rules import DealerState, blocked_by_precedence, screen
 from incentives.services import (
     IncentiveError,
     action_decide,
+    actions_bulk_summary,
     actions_decide_bulk,
     actions_expire,
     rules_evaluate,
@@ -165,6 +166,19 @@ def test_approving_a_bonus_for_a_vetoed_month_is_refused_with_a_clear_message(ne
         action_decide(action=bonus, actor=hq_manager, approve=True)
     assert str(refused.value) == str(VETOED_REWARD % {"dealer": bonus.dealer.code, "month": "2026-10"})
     assert IncentiveAction.objects.get(pk=bonus.pk).status == ActionStatus.PROPOSED
+
+
+@pytest.mark.django_db
+def test_the_bulk_confirmation_leaves_a_vetoed_dealers_bonus_out_of_the_total(network, hq_manager):
+    period_close("2026-10")
+    bonuses = list(IncentiveAction.objects.filter(action_type=ActionType.BONUS, period="2026-10"))
+    vetoed = bonuses[0]
+    VetoIncident.objects.create(dealer=vetoed.dealer, period="2026-10", title="x", recorded_by=hq_manager)
+
+    summary = actions_bulk_summary(hq_manager, [b.pk for b in bonuses])
+
+    assert summary.vetoed_rewards == 1
+    assert summary.bonus_total == sum(b.amount for b in bonuses[1:])
 
 
 @pytest.mark.django_db
@@ -484,8 +498,9 @@ def test_approved_honours_appear_on_the_dealers_home(network, hq_manager, dealer
     client = client_for(dealer_user)
     assert 'data-testid="honour"' not in client.get(reverse("assessments:dealer_home")).content.decode()
     action_decide(action=honour, actor=hq_manager, approve=True)
-    body = client.get(reverse("assessments:dealer_home")).content.decode()
-    assert 'data-testid="honour"' in body and "区域第一荣誉" in body
+    for home in ("assessments:dealer_home", "workbench:index"):  # "My dealer", and the page after sign-in
+        body = client.get(reverse(home)).content.decode()
+        assert 'data-testid="honour"' in body and "区域第一荣誉" in body
     assert Decimal(0) == honour.amount
 
 
