@@ -22,6 +22,7 @@ from dealers.models import Dealer, Region, User
 from dealers.redirects import redirect_to_next, safe_next_url
 
 from .choices import ActionStatus, ActionType
+from .files import private_file_response
 from .models import Appeal, IncentiveAction, IncentiveRule, LedgerEntry, RectificationOrder, VetoEvidence
 from .services import (
     IncentiveError,
@@ -32,6 +33,7 @@ from .services import (
 )
 from .services.actions import REJECT_NEEDS_REASON
 from .services.vetoes import may_record_veto, veto_record
+from .views_appeals import kpi_names
 
 # The queue's filters, kept by pagination, exports and the bulk form.
 QUEUE_FILTERS = ("status", "period", "region", "dealer", "type", "rule")
@@ -304,6 +306,7 @@ def dealer_history(request: HttpRequest, code: str) -> HttpResponse:
             .filter(dealer=dealer)
             .select_related("action"),
             "appeals": Appeal.objects.for_user(request.user).filter(dealer=dealer),
+            "kpi_names": kpi_names(),
             "ledger_total": LedgerEntry.objects.for_user(request.user)
             .filter(dealer=dealer)
             .aggregate(t=Sum("amount"))["t"]
@@ -362,4 +365,4 @@ def veto_new(request: HttpRequest, code: str, period: str) -> HttpResponse:
 def veto_evidence_file(request: HttpRequest, pk: int) -> FileResponse:
     """One veto evidence file, for those who may see the dealer (others get 404)."""
     evidence = get_object_or_404(VetoEvidence.objects.for_user(request.user), pk=pk)
-    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name)
+    return private_file_response(evidence.file, evidence.original_name)

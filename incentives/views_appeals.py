@@ -17,6 +17,7 @@ from assessments.choices import ComplaintCategory, RepairType, Severity
 from assessments.models import Kpi, Scorecard
 
 from .choices import CorrectionKind, RecordCorrection
+from .files import private_file_response
 from .models import Appeal, AppealEvidence
 from .services import (
     KPI_RECORD_KIND,
@@ -227,7 +228,7 @@ def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def appeal_evidence(request: HttpRequest, pk: int, file_pk: int) -> FileResponse:
     """An evidence file, only to those who may see the appeal (else 404); never a public URL."""
     found = get_object_or_404(AppealEvidence.objects.for_user(request.user), pk=file_pk, appeal_id=pk)
-    return FileResponse(found.file.open("rb"), as_attachment=False, filename=found.name)
+    return private_file_response(found.file, found.name)
 
 
 def appeal_evidence_legacy(request: HttpRequest, pk: int) -> FileResponse:
@@ -235,9 +236,7 @@ def appeal_evidence_legacy(request: HttpRequest, pk: int) -> FileResponse:
     appeal = get_object_or_404(Appeal.objects.for_user(request.user), pk=pk)
     if not appeal.evidence:
         raise Http404
-    return FileResponse(
-        appeal.evidence.open("rb"), as_attachment=False, filename=appeal.evidence.name.rsplit("/", 1)[-1]
-    )
+    return private_file_response(appeal.evidence, appeal.evidence.name.rsplit("/", 1)[-1])
 
 
 def appeal_list(request: HttpRequest) -> HttpResponse:

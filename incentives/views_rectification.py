@@ -20,6 +20,7 @@ from assessments.scoring.catalogue import BY_CODE
 from assessments.selectors_pages import unit_label
 
 from . import events
+from .files import private_file_response
 from .models import InterviewRecord, RectificationEvidence, RectificationOrder, RectificationTask
 from .rectification_templates import kpi_name
 from .services import (
@@ -214,17 +215,9 @@ def rectification_evidence_file(request: HttpRequest, pk: int) -> FileResponse:
     evidence = get_object_or_404(
         RectificationEvidence.objects.for_user(request.user).select_related("order__dealer"), pk=pk
     )
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
+    response = private_file_response(evidence.file, evidence.name)
     if request.user.is_manager:  # type: ignore[union-attr]
         events.rectification_evidence_opened(actor=request.user, evidence=evidence)  # type: ignore[arg-type]
-    response = FileResponse(
-        handle, as_attachment=True, filename=evidence.name, content_type="application/octet-stream"
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -11,6 +11,7 @@ from dealers.models import Dealer
 from dealers.scoping import ScopedQuerySet
 
 from ..choices import AppealRecordKind, AppealStatus, CorrectionKind, RecordCorrection
+from ..files import appeal_evidence_path
 
 
 class Appeal(models.Model):
@@ -21,7 +22,7 @@ class Appeal(models.Model):
     period = models.CharField(_("period"), max_length=7)
     kpi_code = models.CharField(_("KPI"), max_length=40)
     reason = models.TextField(_("reason"))
-    evidence = models.FileField(_("evidence"), upload_to="appeals/%Y/%m/", blank=True)
+    evidence = models.FileField(_("evidence"), upload_to=appeal_evidence_path, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=AppealStatus.choices, default=AppealStatus.SUBMITTED
     )
@@ -94,7 +95,7 @@ class AppealEvidence(models.Model):
     """An evidence file of an appeal; opened only through the scoped evidence view."""
 
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="files")
-    file = models.FileField(_("file"), upload_to="appeals/%Y/%m/")
+    file = models.FileField(_("file"), upload_to=appeal_evidence_path)
     name = models.CharField(_("file name"), max_length=200)
     uploaded_at = models.DateTimeField(auto_now_add=True)
 

@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from assessments.models import VetoIncident
 from dealers.scoping import ScopedQuerySet
 
+from ..files import veto_evidence_path
+
 
 class VetoEvidenceQuerySet(ScopedQuerySet):
     dealer_path = "incident__dealer"
@@ -17,7 +19,7 @@ class VetoEvidence(models.Model):
     """One file that proves a veto incident; never served from a public URL."""
 
     incident = models.ForeignKey(VetoIncident, on_delete=models.CASCADE, related_name="evidence")
-    file = models.FileField(_("file"), upload_to="vetoes/%Y/%m/")
+    file = models.FileField(_("file"), upload_to=veto_evidence_path)
     original_name = models.CharField(_("file name"), max_length=255)
     uploaded_at = models.DateTimeField(auto_now_add=True)
 

@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from assessments.choices import PeriodStatus, RecordChannel
 from assessments.models import Complaint, PartsOrder, Period, RepairOrder, Scorecard
@@ -236,6 +237,11 @@ class RecordFix:
     value: datetime | None = None
 
 
+UPHOLD_NEEDS_A_CORRECTION = _lazy(
+    "To uphold, choose the correction of at least one contested record; otherwise reject with a reason."
+)
+
+
 def appeal_decide(
     *,
     appeal: Appeal,
@@ -266,6 +272,11 @@ def appeal_decide(
             raise IncentiveError(_("The period is closed; its scorecards are frozen."))
         if uphold and correction:
             _apply_correction(locked, correction, target.strip(), decision, actor)
+        chosen = [f for f in (fixes or {}).values() if f.correction]
+        if uphold and not correction and not chosen and locked.records.exists():
+            # Upholding changes a number only through a correction: without one it would say
+            # "you were right" and leave the score as it was.
+            raise IncentiveError(str(UPHOLD_NEEDS_A_CORRECTION))
         months = {locked.period}
         if uphold and fixes:
             for contested in locked.records.select_for_update().order_by("pk"):

@@ -212,6 +212,25 @@ def test_upholding_with_a_void_excludes_the_complaint_audits_it_and_recomputes(
 
 
 @pytest.mark.django_db
+def test_upholding_without_correcting_any_contested_record_is_refused(october, dealer_user, hq_manager):
+    appeal = _file(october, dealer_user, "complaint_rate", ["C-WRONG"])
+    contested = appeal.records.get()
+
+    with pytest.raises(IncentiveError) as refused:
+        appeal_decide(
+            appeal=appeal,
+            actor=hq_manager,
+            uphold=True,
+            decision="属实",
+            fixes={contested.pk: RecordFix(RecordCorrection.NONE)},
+        )
+
+    assert "choose the correction" in str(refused.value)
+    appeal.refresh_from_db()
+    assert appeal.status == AppealStatus.SUBMITTED
+
+
+@pytest.mark.django_db
 def test_upholding_not_a_comeback_raises_the_first_time_fix_rate(
     october, dealer_user, hq_manager, django_capture_on_commit_callbacks
 ):
@@ -367,7 +386,12 @@ def test_evidence_opens_only_through_the_scoped_view(october, cast, dealer_user)
     # and the page links the scoped view, never a /media URL
     page = client_for(cast["hq_manager"]).get(page_url).content.decode()
     assert file_url in page and "/media/" not in page
-    assert client_for(cast["hq_manager"]).get(file_url).getvalue() == b"%PDF-1.4 evidence"
+    opened = client_for(cast["hq_manager"]).get(file_url)
+    assert opened.getvalue() == b"%PDF-1.4 evidence"
+    # a download that is never sniffed into a page nor cached; stored under a random name
+    assert opened["Content-Disposition"].startswith("attachment;")
+    assert (opened["X-Content-Type-Options"], opened["Cache-Control"]) == ("nosniff", "private, no-store")
+    assert "call-log" not in evidence.file.name and evidence.file.name.endswith(".pdf")
 
 
 @pytest.mark.django_db
