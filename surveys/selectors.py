@@ -50,6 +50,7 @@ class BoardItem:
     summary: str
     url: str = ""
     owners: list[User] = field(default_factory=list)
+    record: Any = None  # the complaint or case itself: its named owner (过程所有者) is shown
 
     @property
     def due_at(self) -> datetime:
@@ -102,8 +103,11 @@ def _open_items(
             since=c.received_at,
             age_hours=_hours(c.received_at, now),
             summary=c.get_category_display() + (f" · {c.description[:80]}" if c.description else ""),
+            record=c,
         )
-        for c in complaints.filter(closed_at__isnull=True, excluded=False).select_related("dealer__region")
+        for c in complaints.filter(closed_at__isnull=True, excluded=False).select_related(
+            "dealer__region", "owner"
+        )
     ]
     items += [
         BoardItem(
@@ -114,8 +118,9 @@ def _open_items(
             age_hours=_hours(case.opened_at, now),
             summary=_case_summary(case),
             url=reverse("surveys:alert_detail", args=[case.pk]),
+            record=case,
         )
-        for case in cases.filter(closed_at__isnull=True).select_related("dealer__region", "response")
+        for case in cases.filter(closed_at__isnull=True).select_related("dealer__region", "response", "owner")
     ]
     owners = dealer_contacts({item.dealer.pk for item in items})
     for item in items:

@@ -35,7 +35,9 @@ KIND_LABELS: dict[str, Any] = {
     "appeal": _("Appeal"),
     "proposal": _("Proposed action"),
 }
-DEALER_SIDE = frozenset({"complaint", "hot_alert", "rectification", "appeal"})
+# Items whose next step is the dealer's: owned by one of its users. An appeal, once filed,
+# waits for HQ's decision, so like a proposal it is owned by a manager who may decide it.
+DEALER_SIDE = frozenset({"complaint", "hot_alert", "rectification"})
 
 # What "still open" means for each kind: an owner is asked for only while the item is open.
 OPEN_FILTERS: dict[str, Q] = {

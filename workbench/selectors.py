@@ -212,16 +212,14 @@ def _overnight_items(user: User, now: datetime) -> list[Todo]:
 def _rectifications_to_answer(user: User) -> list[Todo]:
     orders = (
         RectificationOrder.objects.for_user(user)
-        .filter(status__in=[RectificationStatus.OPEN, RectificationStatus.FAILED])
+        .filter(status=RectificationStatus.OPEN)  # a failed order is closed; its escalation is HQ's
         .select_related("owner", "dealer", "action")
         .order_by("deadline", "pk")[:CAP]
     )
     return [
         Todo(
             key="rectification_open",
-            title=_("Rectification order: answer with a plan and evidence")
-            if order.status == RectificationStatus.OPEN
-            else _("Rectification order failed verification"),
+            title=_("Rectification order: answer with a plan and evidence"),
             detail=f"RO-{order.pk} · {order.action.period}",
             due=_end_of(order.deadline),
             due_is_date=True,
@@ -271,19 +269,10 @@ def _unowned(user: User) -> list[Todo]:
         return []
     todos = []
     url = reverse("workbench:unowned")
-    dates = {
-        "complaint": "received_at",
-        "hot_alert": "opened_at",
-        "rectification": "deadline",
-        "appeal": "filed_at",
-    }
-    # The oldest item's own deadline: 24 hours for complaints and alerts, the decision time for appeals.
-    offsets = {
-        "complaint": OVERNIGHT_AFTER,
-        "hot_alert": OVERNIGHT_AFTER,
-        "appeal": _days("WORKBENCH_DECIDE_WITHIN_DAYS", 7),
-    }
-    for kind in ("complaint", "hot_alert", "rectification", "appeal"):
+    dates = {"complaint": "received_at", "hot_alert": "opened_at", "rectification": "deadline"}
+    # The oldest item's own deadline: 24 hours for complaints and alerts, a rectification's date.
+    offsets = {"complaint": OVERNIGHT_AFTER, "hot_alert": OVERNIGHT_AFTER}
+    for kind in sorted(DEALER_SIDE):
         found = (
             open_items(kind, user)
             .filter(owner__isnull=True)

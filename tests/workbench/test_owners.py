@@ -85,6 +85,21 @@ def test_a_proposal_is_owned_by_a_manager_in_scope_only(
         owner_assign(action, dealer_user, hq_manager)
 
 
+def test_a_filed_appeal_waits_on_hq_so_a_manager_in_scope_owns_it(
+    dealer, hq_manager, regional_manager, other_regional_manager, dealer_user
+):
+    filed = appeal(dealer)
+    owner_assign(filed, regional_manager, hq_manager)
+    filed.refresh_from_db()
+    assert filed.owner == regional_manager
+    with pytest.raises(OwnerError):
+        owner_assign(filed, dealer_user, hq_manager)  # the dealer has nothing left to do on it
+    with pytest.raises(OwnerError):
+        owner_assign(filed, other_regional_manager, hq_manager)
+    with pytest.raises(OwnerError):
+        owner_assign(filed, dealer_user, dealer_user)  # nor does a dealer user hand it on
+
+
 def test_a_dealer_user_cannot_hand_on_when_the_dealer_has_a_service_manager(dealer, dealer_user, colleague):
     UserFactory(username="boss", role=Role.DEALER_USER, dealer=dealer, is_dealer_manager=True)
     case = hot_alert(dealer)
@@ -215,3 +230,16 @@ def test_the_unowned_page_of_a_regional_manager_of_another_region_lists_nothing_
     assert f"unowned-hot_alert-{case.pk}" in _text(
         client_for(regional_manager).get(reverse("workbench:unowned"))
     )
+
+
+def test_the_daily_clearing_board_names_each_complaints_owner_and_links_to_reassign(
+    dealer, dealer_user, hq_manager
+):
+    owned = complaint(dealer, hours=30, owner=dealer_user)
+    unowned = complaint(dealer, hours=30)
+    body = client_for(hq_manager).get(reverse("surveys:board")).content.decode()
+    row = body.split(f'data-testid="board-item-{owned.complaint_id}"', 1)[1].split("</tr>", 1)[0]
+    assert (dealer_user.get_full_name() or dealer_user.username) in row
+    assert reverse("workbench:owner", args=["complaint", owned.pk]) in row
+    other = body.split(f'data-testid="board-item-{unowned.complaint_id}"', 1)[1].split("</tr>", 1)[0]
+    assert 'data-testid="owner-none"' in other
