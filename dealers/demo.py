@@ -1020,7 +1020,9 @@ def _seed_workflows(*, users: dict[str, User], result: DemoResult, progress: Cal
     result.counts.update({f"actions_{k}": v for k, v in decided.items()})
     from incentives.demo_decisions import seed_decisions
 
-    seed_decisions(hq=users["hq"], pending_months=PENDING_MONTHS)  # evidence on the seeded veto; any suspension still pending
+    seed_decisions(
+        hq=users["hq"], pending_months=PENDING_MONTHS
+    )  # evidence on the seeded veto; any suspension still pending
     from incentives.demo_appeals import seed_appeals
     from incentives.demo_rectification import seed_rectifications
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -45,9 +46,16 @@ def workbench(request: HttpRequest) -> HttpResponse:
     )
 
 
+@login_not_required
 @require_GET
 def counts(request: HttpRequest) -> JsonResponse:
-    """The navigation's badges: open to-dos and unread notices. Fetched once per page by the script."""
+    """The navigation's badges: open to-dos and unread notices. Fetched once per page by the script.
+
+    Signed out (a session that ended while the page was open), it answers 401 itself instead of
+    redirecting: a fetch would follow the redirect and render the sign-in page in the background,
+    setting a CSRF cookie that no longer matches the sign-in form the user is looking at."""
+    if not request.user.is_authenticated:
+        return JsonResponse({}, status=401)
     _require_role(request)
     todos = todo_count(workbench_todos(request.user))
     unread = Notice.objects.filter(user=request.user, read_at__isnull=True).count()

@@ -227,7 +227,9 @@ def test_the_demo_has_decided_and_pending_proposals_a_veto_in_an_open_month_and_
     assert not rejected.filter(decision_comment="").exists()
     assert not actions.filter(status=ActionStatus.PROPOSED, period__in=closed[:2]).exists()
     # … and the newest closed months' proposals wait in the queue.
-    assert set(actions.filter(status=ActionStatus.PROPOSED).values_list("period", flat=True)) == set(closed[2:])
+    assert set(actions.filter(status=ActionStatus.PROPOSED).values_list("period", flat=True)) == set(
+        closed[2:]
+    )
     # One suspension was approved, and its dealer is suspended.
     suspension = actions.get(status=ActionStatus.APPROVED, action_type=ActionType.SUSPENSION)
     assert Dealer.objects.get(pk=suspension.dealer_id).status == DealerStatus.SUSPENDED

@@ -259,6 +259,13 @@ def test_the_counts_of_a_user_without_a_role_are_refused(db):
     )
 
 
+def test_signed_out_the_counts_answer_401_without_rendering_the_sign_in_page(client, db):
+    # A redirect would render the sign-in page behind the user's back and reset its CSRF cookie.
+    response = client.get(reverse("workbench:counts"))
+    assert response.status_code == 401
+    assert "csrftoken" not in response.cookies
+
+
 def test_the_workbench_query_count_does_not_grow_with_the_number_of_items(
     dealer, dealer_user, hq_manager, django_assert_max_num_queries
 ):
