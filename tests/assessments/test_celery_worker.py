@@ -259,10 +259,19 @@ def test_a_recompute_queued_here_is_done_by_a_separate_worker_process(worker_dat
         "JOIN assessments_period p ON p.id = s.period_id WHERE p.code = %s)",
         period,
     )
-    worker_database.query(
-        "DELETE FROM assessments_scorecard WHERE period_id = (SELECT id FROM assessments_period WHERE code = %s)",
-        period,
-    )
+    # What points at those scorecards lets go first, as the ORM's SET_NULL and m2m clean-up do.
+    for sql in (
+        "UPDATE incentives_appeal SET scorecard_id = NULL WHERE scorecard_id IN ({cards})",
+        "DELETE FROM incentives_incentiveaction_scorecards WHERE scorecard_id IN ({cards})",
+        "DELETE FROM assessments_scorecard WHERE id IN ({cards})",
+    ):
+        worker_database.query(
+            sql.format(
+                cards="SELECT s.id FROM assessments_scorecard s JOIN assessments_period p "
+                "ON p.id = s.period_id WHERE p.code = %s"
+            ),
+            period,
+        )
     (eligible,) = worker_database.query("SELECT count(*) FROM dealers_dealer WHERE status <> 'terminated'")[0]
     assert eligible > 0
 

@@ -115,7 +115,8 @@ def total_score(page) -> str:
 def test_a_dealer_user_uploads_a_large_file_from_home_and_sees_the_import_finish(browser, tmp_path):
     page = open_page(browser, LAPTOP)
     sign_in(page, "dealer1")
-    # The dealer's home names its dealer and latest month in the link to the full scorecard.
+    # "My dealer" names its dealer and latest month in the link to the full scorecard.
+    go_to(page, "/assessments/my/")
     scorecard = page.locator("main a[href^='/assessments/dealers/']").first.get_attribute("href")
     dealer_code, month = re.search(r"/dealers/([^/]+)/(\d{4}-\d{2})/", scorecard).groups()
     upload = Path(tmp_path / "dms-export.csv")
