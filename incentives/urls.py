@@ -13,6 +13,7 @@ urlpatterns = [
     path("rules/", views.rule_list, name="rules"),
     path("dealers/<str:code>/", views.dealer_history, name="dealer"),
     path("dealers/<str:code>/lift-suspension/", views.action_lift_suspension, name="lift_suspension"),
+    path("rectifications/", views_rectification.rectification_list, name="rectifications"),
     path("rectifications/<int:pk>/", views_rectification.rectification_detail, name="rectification"),
     path(
         "rectifications/<int:pk>/tasks/",

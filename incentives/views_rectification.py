@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,6 +21,7 @@ from assessments.scoring.catalogue import BY_CODE
 from assessments.selectors_pages import unit_label
 
 from . import events
+from .choices import RectificationStatus
 from .files import private_file_response
 from .models import InterviewRecord, RectificationEvidence, RectificationOrder, RectificationTask
 from .rectification_templates import kpi_name
@@ -247,4 +249,26 @@ def interview_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "incentives/interview_detail.html",
         {"interview": interview, "editing": user.is_manager, "today": timezone.localdate()},
+    )
+
+
+LIST_STATUSES = {
+    "to_verify": [RectificationStatus.PLAN_SUBMITTED],
+    "open": [RectificationStatus.OPEN],
+    "closed": [RectificationStatus.PASSED, RectificationStatus.FAILED],
+}
+
+
+@require_GET
+def rectification_list(request: HttpRequest) -> HttpResponse:
+    """The orders in the user's scope: plans to verify first (HQ's job), then open, then closed."""
+    status = request.GET.get("status", "to_verify" if request.user.is_manager else "open")  # type: ignore[union-attr]
+    orders = RectificationOrder.objects.for_user(request.user).select_related("dealer", "action", "owner")
+    if status in LIST_STATUSES:
+        orders = orders.filter(status__in=LIST_STATUSES[status])
+    page = Paginator(orders.order_by("deadline", "pk"), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "incentives/rectification_list.html",
+        {"page": page, "status": status, "today": timezone.localdate()},
     )

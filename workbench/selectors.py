@@ -410,7 +410,7 @@ def _plans_to_verify(user: User) -> list[Todo]:
         _("Rectification plans to verify"),
         total,
         shown,
-        reverse("incentives:queue"),
+        f"{reverse('incentives:rectifications')}?status=to_verify",
         _("Open the list"),
     )
 

@@ -410,3 +410,22 @@ def test_the_order_page_takes_as_many_queries_with_ten_tasks_and_files_as_with_t
     with CaptureQueriesContext(connection) as many:
         assert client.get(url).status_code == 200
     assert len(many.captured_queries) == len(few.captured_queries) <= 20
+
+
+@pytest.mark.django_db
+def test_the_order_list_shows_plans_to_verify_to_managers_and_only_orders_in_scope(
+    order, dealer_user, cast, hq_manager
+):
+    url = reverse("incentives:rectifications")
+    # Reached from the queue's header
+    assert url in client_for(hq_manager).get(reverse("incentives:queue")).content.decode()
+    # Open orders wait on the dealer: not in HQ's default view (plans to verify), in the dealer's
+    assert f"RO-{order.pk}" not in client_for(hq_manager).get(url).content.decode()
+    assert f"RO-{order.pk}" in client_for(dealer_user).get(url).content.decode()
+    order.status = RectificationStatus.PLAN_SUBMITTED
+    order.save(update_fields=["status"])
+    assert f"RO-{order.pk}" in client_for(hq_manager).get(url).content.decode()
+    # Another dealer's user and another region's manager never see it
+    for role in ("other_dealer_user", "other_regional_manager"):
+        body = client_for(cast[role]).get(url + "?status=all").content.decode()
+        assert f"RO-{order.pk}" not in body, role
