@@ -23,6 +23,7 @@ from incentives.services import (
     appeal_window_end,
     appeal_window_open,
 )
+from incentives.services.appeals import UPHOLD_NEEDS_A_CORRECTION
 
 from ..conftest import client_for
 from ..factories import ComplaintFactory, RepairOrderFactory, SubmissionFactory, SurveyResponseFactory, local
@@ -225,7 +226,7 @@ def test_upholding_without_correcting_any_contested_record_is_refused(october, d
             fixes={contested.pk: RecordFix(RecordCorrection.NONE)},
         )
 
-    assert "choose the correction" in str(refused.value)
+    assert str(refused.value) == str(UPHOLD_NEEDS_A_CORRECTION)
     appeal.refresh_from_db()
     assert appeal.status == AppealStatus.SUBMITTED
 
