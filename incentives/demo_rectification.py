@@ -22,6 +22,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from assessments.models import Scorecard
 from dealers.choices import Role
 from dealers.models import User
 
@@ -29,6 +30,7 @@ from .choices import ActionStatus, ActionType, RectificationStatus
 from .models import IncentiveAction, RectificationEvidence, RectificationOrder, TaskStatus
 from .services import (
     action_decide,
+    action_propose,
     interview_open,
     interview_record,
     rectification_evidence_attach,
@@ -112,6 +114,42 @@ def _submit(order: RectificationOrder, user: User | None, plan: str) -> None:
 
 
 @transaction.atomic
+def _order_for_a_dealer_with_a_user(actor: User) -> RectificationOrder | None:
+    """An open order of a dealer someone can sign in for: its oldest proposed rectification
+    approved, or else one ordered by HQ for its latest scored month (as on the dealer's page)."""
+    users = User.objects.filter(role=Role.DEALER_USER, is_active=True, dealer__isnull=False).order_by(
+        "-username"
+    )
+    dealer_ids = list(users.values_list("dealer_id", flat=True))
+    if not dealer_ids:
+        return None
+    proposed = (
+        IncentiveAction.objects.filter(
+            action_type=ActionType.RECTIFICATION, status=ActionStatus.PROPOSED, dealer_id__in=dealer_ids
+        )
+        .order_by("period", "pk")
+        .first()
+    )
+    if proposed is None:
+        dealer = users.first().dealer  # type: ignore[union-attr]
+        latest = (
+            Scorecard.objects.filter(dealer=dealer)
+            .order_by("-period__code")
+            .values_list("period__code", flat=True)
+        ).first()
+        if latest is None:
+            return None
+        proposed = action_propose(
+            dealer=dealer,
+            period_code=latest,
+            action_type=ActionType.RECTIFICATION,
+            reason="服务质量未达标：限期整改 Service quality below target: rectify",
+            actor=actor,
+        )
+    action_decide(action=proposed, actor=actor, approve=True, comment="演示 demo")
+    return RectificationOrder.objects.filter(action=proposed).first()
+
+
 def seed_rectifications(*, actor: User | None = None) -> dict[str, Any]:
     """One order in progress, one passed with its re-measure, one interview recorded."""
     actor = actor or User.objects.filter(role=Role.HQ_MANAGER, is_active=True).order_by("pk").first()
@@ -124,6 +162,10 @@ def seed_rectifications(*, actor: User | None = None) -> dict[str, Any]:
         if (o := RectificationOrder.objects.filter(action=a).first())
     ]
     # The order in progress goes to a dealer with a user, so someone can sign in and answer it.
+    if not any(_dealer_user(o) is not None for o in orders):
+        signed = _order_for_a_dealer_with_a_user(actor)
+        if signed is not None:
+            orders.insert(0, signed)
     orders.sort(key=lambda o: (_dealer_user(o) is None, o.pk))
     if orders:
         first = orders[0]
