@@ -93,7 +93,7 @@ class Journey:
             )
         step("import", f"{job['created']:,} rows created, 100 %, status {job['status']}")
 
-        landed = self.wait_for_recompute(period, after=parse_time(job["finished_at"]))
+        landed = self.wait_for_recompute(period, after=parse_time(job["finished_at"]), before=before)
         step("recompute", f"{len(landed)} scorecards of {period} recomputed after the import")
 
         print(
@@ -166,12 +166,24 @@ class Journey:
                 return period, dealers, {c["dealer_code"]: c["computed_at"] for c in cards}
         raise JourneyFailed("no open month has scorecards; seed the demo first")
 
-    def wait_for_recompute(self, period: str, *, after: datetime) -> list[dict[str, Any]]:
+    def wait_for_recompute(
+        self, period: str, *, after: datetime, before: dict[str, str]
+    ) -> list[dict[str, Any]]:
+        """Every scorecard recomputed since the import: the scorecard JSON gives whole seconds,
+        so a recompute that lands within the import's last second counts when the card has
+        changed since the journey began (it was computed before the upload)."""
         cards: list[dict[str, Any]] = []
+        second = after.replace(microsecond=0)
+
+        def fresh(card: dict[str, Any]) -> bool:
+            computed = parse_time(card["computed_at"])
+            return computed > after or (
+                computed >= second and card["computed_at"] != before.get(card["dealer_code"])
+            )
 
         def landed() -> bool:
             cards[:] = self.get_list(f"/api/v1/scorecards/?period={period}")
-            return bool(cards) and all(parse_time(c["computed_at"]) > after for c in cards)
+            return bool(cards) and all(fresh(c) for c in cards)
 
         self.wait(landed, f"the recompute of {period} to land after the import finished at {after}")
         return cards
