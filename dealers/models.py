@@ -121,6 +121,12 @@ class AuditEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
 
 
+class NoticeQuerySet(models.QuerySet):
+    def unread_count(self, user: object) -> int:
+        """How many of the user's own notices are unread (the inbox badge)."""
+        return self.filter(user=user, read_at__isnull=True).count()
+
+
 class Notice(models.Model):
     """A message to one user in the portal (reminders, decisions). E-mailed too where it matters."""
 
@@ -129,6 +135,8 @@ class Notice(models.Model):
     url = models.CharField(_("link"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    objects = NoticeQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -150,7 +150,7 @@ def notice_list(request: HttpRequest) -> HttpResponse:
     if show == "unread":
         notices = notices.filter(read_at__isnull=True)
     page = Paginator(notices, NOTICES_PER_PAGE).get_page(request.GET.get("page"))
-    unread = Notice.objects.filter(user=request.user, read_at__isnull=True).count()
+    unread = Notice.objects.unread_count(request.user)
     return render(request, "dealers/notices.html", {"page": page, "show": show, "unread_notices": unread})
 
 

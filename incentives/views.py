@@ -301,7 +301,7 @@ def dealer_history(request: HttpRequest, code: str) -> HttpResponse:
             "dealer": dealer,
             "actions": IncentiveAction.objects.for_user(request.user)
             .filter(dealer=dealer)
-            .select_related("decided_by"),
+            .select_related("decided_by", "rectification", "interview"),
             "rectifications": RectificationOrder.objects.for_user(request.user)
             .filter(dealer=dealer)
             .select_related("action"),

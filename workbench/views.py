@@ -32,7 +32,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
     todos = workbench_todos(request.user, now)
     request.workbench_todos = todos  # type: ignore[attr-defined]  # the nav badge reuses them
     overdue = sum(1 for t in todos if t.due < now)
-    unread = Notice.objects.filter(user=request.user, read_at__isnull=True).count()
+    unread = Notice.objects.unread_count(request.user)
     return render(
         request,
         "workbench/workbench.html",
@@ -58,7 +58,7 @@ def counts(request: HttpRequest) -> JsonResponse:
         return JsonResponse({}, status=401)
     _require_role(request)
     todos = todo_count(workbench_todos(request.user))
-    unread = Notice.objects.filter(user=request.user, read_at__isnull=True).count()
+    unread = Notice.objects.unread_count(request.user)
     response = JsonResponse({"todos": todos, "unread": unread})
     response["Cache-Control"] = "no-store"
     return response

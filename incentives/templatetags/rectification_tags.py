@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.core.exceptions import ObjectDoesNotExist
 from django.urls import reverse
 from django.utils import timezone
 
@@ -35,11 +36,17 @@ def open_rectifications(user: Any, dealer: Any = None) -> dict[str, Any]:
 
 @register.simple_tag
 def action_followup_url(action: Any) -> str:
-    """The order an approved rectification opened, or the interview record of an interview; ''."""
-    order = RectificationOrder.objects.filter(action_id=action.pk).only("pk").first()
-    if order is not None:
-        return reverse("incentives:rectification", args=[order.pk])
-    interview = InterviewRecord.objects.filter(action_id=action.pk).only("pk").first()
-    if interview is not None:
-        return reverse("incentives:interview", args=[interview.pk])
+    """The order an approved rectification opened, or the interview record of an interview; ''.
+
+    Reads the action's own one-to-one relations: a list that shows many actions loads them with
+    `select_related("rectification", "interview")`, so no row asks again."""
+    for relation, page in (
+        ("rectification", "incentives:rectification"),
+        ("interview", "incentives:interview"),
+    ):
+        try:
+            followup = getattr(action, relation)
+        except ObjectDoesNotExist:
+            continue
+        return reverse(page, args=[followup.pk])
     return ""

@@ -367,6 +367,12 @@ def test_an_action_leads_to_its_order_or_its_interview(order, months, hq_manager
     assert tpl.render(Context({"a": interview_action})) == reverse(
         "incentives:interview", args=[interview_action.interview.pk]
     )
+    # and the dealer's incentive history links both
+    history = (
+        client_for(hq_manager).get(reverse("incentives:dealer", args=[order.dealer.code])).content.decode()
+    )
+    assert reverse("incentives:rectification", args=[order.pk]) in history
+    assert reverse("incentives:interview", args=[interview_action.interview.pk]) in history
 
 
 @pytest.mark.django_db
