@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from .exporting import write_csv, write_xlsx
+from .kpis import CATALOGUE
 from .models import Scorecard
-from .scoring.catalogue import CATALOGUE
 from .serializers_json import scorecard_as_json
 
 BASE_COLUMNS = [

@@ -14,8 +14,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .choices import ScoringMethod
+from .kpis import BY_CODE, CATALOGUE
 from .models import Scheme
-from .scoring.catalogue import CATALOGUE
 from .scoring.scheme_file import SchemeFileError, SchemeSpec, parse_scheme
 
 MAX_BANDS = 6
@@ -134,7 +134,7 @@ def spec_from_forms(scheme: Scheme, form: SchemeForm, formset: Any) -> SchemeSpe
         "kpis": kpis,
     }
     try:
-        return parse_scheme(file_data)
+        return parse_scheme(file_data, BY_CODE)
     except SchemeFileError as exc:
         for problem in exc.problems:
             placed = False

@@ -1,6 +1,6 @@
 """The portal pages: overview, ranking, dealer scorecard, KPI drill-down, dealer home, imports.
 
-Views are thin: they read through `selectors_pages` (which scopes every read with
+Views are thin: they read through `pages` (which scopes every read with
 `for_user`), shape chart data as JSON for `json_script`, and render. Out-of-scope
 dealers answer 404; a page that a role may not open answers 403.
 """
@@ -27,13 +27,35 @@ from django.views.decorators.http import require_GET
 from dealers.choices import DealerStatus
 from dealers.models import Dealer
 
-from . import selectors_pages as pages
 from .choices import ComplaintCategory, RepairType, ScorecardStatus, Severity
 from .exporting import write_csv, write_xlsx
 from .filtersets import CITY_TIER_CHOICES, ScorecardFilterSet
+from .kpis import BY_CODE, ENTRIES, DrillDown
+from .kpis import records as kpi_records
 from .models import ImportJob, Kpi
+from .pages.dealer_home import month_states, recent_imports
+from .pages.overview import GroupStats, Overview, overview_page
+from .pages.periods import (
+    PeriodRef,
+    calendar_periods,
+    default_period,
+    grade_bands_for_period,
+    pick_period,
+    visible_periods,
+    visible_regions,
+)
+from .pages.ranking import order_ranking, parse_sort, ranking_queryset, ranking_rows
+from .pages.scorecard import (
+    HistoryPoint,
+    ScorecardPage,
+    default_period_code,
+    kpi_result_for,
+    points_lost,
+    scorecard_for,
+    scorecard_page,
+    unit_label,
+)
 from .periods import Month
-from .scoring.catalogue import BY_CODE
 from .services.closing import period_closable
 from .templatetags.portal import period_label
 
@@ -79,17 +101,17 @@ def _float(value: Decimal | float | None) -> float | None:
 @managers_only
 def overview(request: HttpRequest) -> HttpResponse:
     user = request.user
-    periods = pages.visible_periods(user)
-    period = pages.pick_period(periods, request.GET.get("period"))
+    periods = visible_periods(user)
+    period = pick_period(periods, request.GET.get("period"))
     if period is None and request.GET.get("period"):
         raise Http404
     context: dict[str, Any] = {
         "periods": periods,
         "period": period,
-        "default_period": pages.default_period(periods),
+        "default_period": default_period(periods),
     }
     if period is not None:
-        data = pages.overview(user, period, periods)
+        data = overview_page(user, period, periods)
         context["ov"] = data
         context["charts"] = _overview_charts(data)
         context["can_close"] = period_closable(user, period.code)
@@ -100,7 +122,7 @@ def _ranking_url(period: str, **filters: Any) -> str:
     return f"{reverse('assessments:ranking')}?{urlencode({'period': period, **filters})}"
 
 
-def _overview_charts(data: pages.Overview) -> dict[str, Any]:
+def _overview_charts(data: Overview) -> dict[str, Any]:
     code = data.period.code
     grades = {
         "labels": data.grades,
@@ -116,9 +138,7 @@ def _overview_charts(data: pages.Overview) -> dict[str, Any]:
         "digits": 0,
     }
 
-    def groups_chart(
-        groups: Sequence[pages.GroupStats], labels: list[str], urls: list[str]
-    ) -> dict[str, Any]:
+    def groups_chart(groups: Sequence[GroupStats], labels: list[str], urls: list[str]) -> dict[str, Any]:
         return {
             "labels": labels,
             "series": [
@@ -174,20 +194,20 @@ RANKING_COLUMNS: tuple[tuple[str, Any, bool], ...] = (
 FIRST_CLICK_DESCENDING = {"total", "base", "process", "result", "change"}
 
 
-def _ranking_query(request: HttpRequest) -> tuple[pages.PeriodRef | None, list[pages.PeriodRef], Any, Any]:
+def _ranking_query(request: HttpRequest) -> tuple[PeriodRef | None, list[PeriodRef], Any, Any]:
     """The period, the filter set and the ordered rows for the ranking page and its export."""
     user = request.user
-    periods = pages.visible_periods(user)
-    period = pages.pick_period(periods, request.GET.get("period"))
+    periods = visible_periods(user)
+    period = pick_period(periods, request.GET.get("period"))
     if period is None:
         if request.GET.get("period"):
             raise Http404
         return None, periods, None, None
     data = request.GET.copy()
     data["period"] = period.code
-    filterset = ScorecardFilterSet(data, queryset=pages.ranking_queryset(user, period, periods))
-    key, descending = pages.parse_sort(request.GET.get("sort"))
-    rows = pages.ranking_rows(pages.order_ranking(filterset.qs, key, descending))
+    filterset = ScorecardFilterSet(data, queryset=ranking_queryset(user, period, periods))
+    key, descending = parse_sort(request.GET.get("sort"))
+    rows = ranking_rows(order_ranking(filterset.qs, key, descending))
     return period, periods, filterset, rows
 
 
@@ -198,10 +218,10 @@ def ranking(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "periods": periods,
         "period": period,
-        "default_period": pages.default_period(periods),
+        "default_period": default_period(periods),
     }
     if period is not None:
-        key, descending = pages.parse_sort(request.GET.get("sort"))
+        key, descending = parse_sort(request.GET.get("sort"))
         page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
         context.update(
             {
@@ -210,8 +230,8 @@ def ranking(request: HttpRequest) -> HttpResponse:
                 "page": page,
                 "columns": _sort_columns(key, descending),
                 "sort": request.GET.get("sort", ""),
-                "regions": pages.visible_regions(request.user),
-                "grades": pages.grade_bands_for_period(request.user, period.id),
+                "regions": visible_regions(request.user),
+                "grades": grade_bands_for_period(request.user, period.id),
                 "city_tiers": CITY_TIER_CHOICES,
                 "statuses": ScorecardStatus.choices,
                 "dealer_statuses": DealerStatus.choices,
@@ -312,7 +332,7 @@ def ranking_export(request: HttpRequest, fmt: str) -> HttpResponse:
 def scorecard_latest(request: HttpRequest, code: str) -> HttpResponse:
     """A dealer's scorecard of its default month (its newest ended month with a score, else its
     newest); the dealer page when it has none yet."""
-    period_code = pages.default_period_code(request.user, code)
+    period_code = default_period_code(request.user, code)
     if period_code is None:
         get_object_or_404(Dealer.objects.for_user(request.user), code=code)
         return redirect("dealers:detail", code=code)
@@ -321,11 +341,11 @@ def scorecard_latest(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_GET
 def scorecard(request: HttpRequest, code: str, period: str) -> HttpResponse:
-    card = pages.scorecard_for(request.user, code, period)
+    card = scorecard_for(request.user, code, period)
     if card is None:
         raise Http404
-    data = pages.scorecard_page(request.user, card)
-    months = pages.calendar_periods(data.period_codes)
+    data = scorecard_page(request.user, card)
+    months = calendar_periods(data.period_codes)
     context = {
         "card": card,
         "dealer": card.dealer,
@@ -337,7 +357,7 @@ def scorecard(request: HttpRequest, code: str, period: str) -> HttpResponse:
     return render(request, "assessments/scorecard.html", context)
 
 
-def _trend_chart(history: Iterable[pages.HistoryPoint], code: str) -> dict[str, Any]:
+def _trend_chart(history: Iterable[HistoryPoint], code: str) -> dict[str, Any]:
     points = list(history)
     return {
         "labels": [_chart_label(p.code) for p in points],
@@ -362,7 +382,7 @@ def _radar(indicators: list[str], series: list[tuple[str, list[float | None]]]) 
     }
 
 
-def _scorecard_charts(data: pages.ScorecardPage, code: str) -> dict[str, Any]:
+def _scorecard_charts(data: ScorecardPage, code: str) -> dict[str, Any]:
     card = data.card
 
     def tier_values(point: Any) -> list[float | None]:
@@ -395,14 +415,14 @@ def _choice_labels() -> dict[str, dict[str, str]]:
 
 
 def _drill_down_context(request: HttpRequest, code: str, period: str, kpi_code: str) -> dict[str, Any]:
-    if kpi_code not in pages.DRILL_DOWNS:
+    if kpi_code not in ENTRIES:
         raise Http404
     try:
         month = Month.parse(period)
     except ValueError as exc:
         raise Http404 from exc
     dealer = get_object_or_404(Dealer.objects.for_user(request.user).select_related("region"), code=code)
-    drill = pages.drill_down(request.user, dealer, month, kpi_code)
+    drill = kpi_records(request.user, dealer, month, kpi_code)
     flagged_only = bool(request.GET.get("flagged")) and drill.flag_filter is not None
     rows = drill.rows.filter(drill.flag_filter) if flagged_only else drill.rows
     return {
@@ -423,11 +443,11 @@ def kpi_drilldown(request: HttpRequest, code: str, period: str, kpi_code: str) -
     context.update(
         {
             "kpi": Kpi.objects.filter(code=kpi_code).first(),
-            "result": pages.kpi_result_for(request.user, dealer, period, kpi_code),
+            "result": kpi_result_for(request.user, dealer, period, kpi_code),
             "page": Paginator(context["rows"], PAGE_SIZE).get_page(request.GET.get("page")),
             "choices": _choice_labels(),
             "export_query": request.GET.urlencode(),
-            "unit": pages.unit_label(BY_CODE[kpi_code].unit),
+            "unit": unit_label(BY_CODE[kpi_code].unit),
         }
     )
     return render(request, "assessments/kpi_drilldown.html", context)
@@ -456,7 +476,7 @@ def kpi_drilldown_export(
     if fmt not in EXPORT_FORMATS:
         raise Http404
     context = _drill_down_context(request, code, period, kpi_code)
-    drill: pages.DrillDown = context["drill"]
+    drill: DrillDown = context["drill"]
     choices = _choice_labels()
     header = [str(column.label) for column in drill.columns]
     table = (
@@ -489,32 +509,32 @@ def dealer_home(request: HttpRequest) -> HttpResponse:
         return redirect("home")
     dealer = get_object_or_404(Dealer.objects.for_user(user).select_related("region"), pk=user.dealer_id)  # type: ignore[union-attr]
     today = timezone.localdate()
-    periods = pages.visible_periods(user, today)
+    periods = visible_periods(user, today)
     asked = request.GET.get("period")
-    period = pages.pick_period(periods, asked)
+    period = pick_period(periods, asked)
     if period is None and asked:
         raise Http404
     if period is None and periods:
         period = periods[0]  # no month has a score yet: the newest, with why
     context: dict[str, Any] = {
         "dealer": dealer,
-        "imports": pages.recent_imports(user),
+        "imports": recent_imports(user),
         "periods": periods,
         "period": period,
-        "default_period": pages.default_period(periods),
+        "default_period": default_period(periods),
     }
     if period is not None:
-        card = pages.scorecard_for(user, dealer.code, period.code)
+        card = scorecard_for(user, dealer.code, period.code)
         if card is not None:
-            data = pages.scorecard_page(user, card)
+            data = scorecard_page(user, card)
             # The opened month and every newer one get their "why" (newest first).
             explained = [p for p in periods if p.code >= period.code]
-            states = pages.month_states(user, dealer, explained, today)
+            states = month_states(user, dealer, explained, today)
             context.update(
                 {
                     "card": card,
                     "sc": data,
-                    "lost": pages.points_lost(data.lines) if card.status == ScorecardStatus.SCORED else [],
+                    "lost": points_lost(data.lines) if card.status == ScorecardStatus.SCORED else [],
                     "invalid": [line for line in data.lines if line.weighted and not line.result.valid],
                     "charts": {"trend": _trend_chart(data.history, dealer.code)},
                     "state": next((s for s in states if s.period.code == period.code), None),

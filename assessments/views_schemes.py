@@ -17,9 +17,9 @@ from dealers.permissions import role_required
 
 from .exporting import write_csv
 from .forms_schemes import SchemeForm, SchemeKpiFormSet, initial_for, spec_from_forms
+from .kpis import BY_CODE, CATALOGUE
 from .models import Period, Scheme
 from .periods import Month
-from .scoring.catalogue import BY_CODE, CATALOGUE
 from .scoring.scheme_file import SchemeFileError
 from .services.preview import scheme_preview
 from .services.schemes import (

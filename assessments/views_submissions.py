@@ -14,8 +14,8 @@ from dealers.models import Dealer
 from .choices import SubmissionStatus
 from .forms_submissions import ReviewForm, SubmissionForm
 from .models import MonthlySubmission, Period
+from .pages.submissions import submission_history, submission_queue
 from .periods import Month
-from .selectors_submissions import submission_history, submission_queue
 from .services.submissions import (
     EDITABLE,
     SubmissionError,

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from assessments.scoring.catalogue import BY_CODE
+from assessments.kpis import BY_CODE
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from assessments.scoring.catalogue import BY_CODE
-from assessments.selectors_pages import unit_label
+from assessments.kpis import BY_CODE
+from assessments.pages.scorecard import unit_label
 
 from . import events
 from .choices import RectificationStatus

@@ -113,6 +113,17 @@ class Interval:
 EMPTY = Interval(None, None, None, 0)
 
 
+def points_mean(n: int, answer_sum: int) -> float:
+    """Mean of 25 × (answer − 1) over n answers on the 1–5 scale, from their sum (1 → 0, 5 → 100):
+    CSAT over `overall`, each service-quality factor KPI over its own answer (scoring.md)."""
+    return 25.0 * (answer_sum - n) / n
+
+
+def nps_value(n: int, promoters: int, detractors: int) -> float:
+    """100 × (promoters − detractors) / n responses with an NPS answer (scoring.md)."""
+    return 100.0 * (promoters - detractors) / n
+
+
 def csat_interval(n: int, overall_sum: int, overall_square_sum: int) -> Interval:
     """CSAT (mean of 25·(overall − 1)) with mean ± 1.96·s/√n, from the sums of overall and overall².
 
@@ -121,7 +132,7 @@ def csat_interval(n: int, overall_sum: int, overall_square_sum: int) -> Interval
     if n <= 0:
         return EMPTY
     mean_overall = overall_sum / n
-    value = 25.0 * (overall_sum - n) / n  # the engine's arithmetic, to the last bit
+    value = points_mean(n, overall_sum)  # the engine's arithmetic, to the last bit
     if n < 2:
         return Interval(value, None, None, n)
     # Sample variance of overall, then scaled by 25² for the 0–100 scores.
@@ -135,7 +146,7 @@ def nps_interval(n: int, promoters: int, detractors: int) -> Interval:
     if n <= 0:
         return EMPTY
     p, q = promoters / n, detractors / n
-    value = 100.0 * (promoters - detractors) / n  # the engine's arithmetic, to the last bit
+    value = nps_value(n, promoters, detractors)  # the engine's arithmetic, to the last bit
     if n < 2:
         return Interval(value, None, None, n)
     variance = max(0.0, p + q - (p - q) ** 2)

@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.urls import reverse
 
+from assessments.kpis.surveys import counted
 from assessments.models import Complaint, RepairOrder
 from assessments.periods import SHANGHAI, Month
 from dealers.models import Dealer, User
@@ -245,9 +246,7 @@ def _result_from(row: dict[str, Any], dealer: Dealer | None = None) -> SurveyRes
 
 def counted_responses(user: Any, month: Month) -> QuerySet[SurveyResponse]:
     """The responses that count in csat and nps of this month, in the user's scope."""
-    return SurveyResponse.objects.for_user(user).filter(
-        responded_at__gte=month.start, responded_at__lt=month.end, excluded=False
-    )
+    return counted(SurveyResponse.objects.for_user(user), month)
 
 
 def survey_results(user: Any, month: Month) -> tuple[list[SurveyResult], SurveyResult]:

@@ -26,8 +26,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from assessments.exporting import write_csv, write_xlsx
 from assessments.models import RepairOrder
+from assessments.pages.periods import PeriodRef, default_period, month_choices, visible_periods
 from assessments.periods import Month
-from assessments.selectors_pages import PeriodRef, default_period, month_choices, visible_periods
 from dealers.choices import Role
 from dealers.models import Dealer
 from dealers.permissions import role_required
@@ -107,7 +107,7 @@ def _export(rows: Any, header: list[str], fmt: str, filename: str) -> HttpRespon
 
 
 def _month(request: HttpRequest, periods: list[PeriodRef]) -> Month:
-    """The month asked for, else the scorecard pages' default month (see selectors_pages),
+    """The month asked for, else the scorecard pages' default month (see assessments.pages.periods),
     else the last month that has ended: never the month in progress by default."""
     text = request.GET.get("period")
     if not text:

@@ -32,6 +32,8 @@ from dealers.choices import MANAGER_ROLES, Role
 
 from ..choices import SubmissionStatus
 from ..importing.jobs import import_job_start, import_job_store
+from ..kpis import ENTRIES
+from ..kpis import records as kpi_records
 from ..models import (
     Complaint,
     ImportJob,
@@ -43,9 +45,8 @@ from ..models import (
     Scheme,
     Scorecard,
 )
+from ..pages.submissions import submission_queue
 from ..scoring.scheme_file import SchemeFileError
-from ..selectors_pages import DRILL_DOWNS, drill_down
-from ..selectors_submissions import submission_queue
 from ..services.recompute import RecomputeError, period_close
 from ..services.schemes import SchemeError, scheme_load, scheme_publish
 from ..services.submissions import (
@@ -302,9 +303,9 @@ class ScorecardViewSet(*READ_ONLY, ScopedViewSet):
     )
     def kpi_records(self, request: Request, key: str | None = None, kpi_code: str = "") -> Response:
         card = self.get_object()
-        if kpi_code not in DRILL_DOWNS:
+        if kpi_code not in ENTRIES:
             raise Http404
-        found = drill_down(request.user, card.dealer, card.period.month, kpi_code)
+        found = kpi_records(request.user, card.dealer, card.period.month, kpi_code)
         paginator = DescribedPagination()
         rows = paginator.paginate_queryset(found.rows, request, view=self) or []
         return Response(

@@ -6,7 +6,7 @@ from pathlib import Path
 from django.db import migrations
 from django.utils import timezone
 
-from assessments.scoring.catalogue import CATALOGUE
+from assessments.kpis import sync_catalogue
 
 STD_SCHEME = Path(__file__).resolve().parent.parent / "data" / "scheme-std-2026.json"
 
@@ -15,15 +15,7 @@ def forwards(apps, schema_editor):
     Kpi = apps.get_model("assessments", "Kpi")
     Scheme = apps.get_model("assessments", "Scheme")
     SchemeKpi = apps.get_model("assessments", "SchemeKpi")
-    for order, k in enumerate(CATALOGUE):
-        Kpi.objects.update_or_create(
-            code=k.code,
-            defaults=dict(
-                name_zh=k.name_zh, name_en=k.name_en, tier=k.tier, dimension=k.dimension, unit=k.unit,
-                direction=k.direction, definition_zh=k.definition_zh, definition_en=k.definition_en,
-                sort_order=order,
-            ),
-        )
+    sync_catalogue(Kpi)
     if Scheme.objects.filter(code="STD-2026").exists():
         return
     data = json.loads(STD_SCHEME.read_text(encoding="utf-8"))

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
 
-from .catalogue import BY_CODE
+from .catalogue import KpiDefinition
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 METHODS = ("threshold", "relative")
@@ -83,8 +84,9 @@ def _number(value: Any) -> float | None:
     return number
 
 
-def parse_scheme(data: Any) -> SchemeSpec:
-    """Check a decoded scheme file and return it, or raise SchemeFileError with every problem."""
+def parse_scheme(data: Any, catalogue: Mapping[str, KpiDefinition]) -> SchemeSpec:
+    """Check a decoded scheme file against the KPI catalogue (in its order) and return it, or
+    raise SchemeFileError with every problem."""
     problems: list[str] = []
     if not isinstance(data, dict):
         raise SchemeFileError([_("The scheme file must hold a JSON object.")])
@@ -129,7 +131,7 @@ def parse_scheme(data: Any) -> SchemeSpec:
         kpis_raw = []
     seen: set[str] = set()
     for index, entry in enumerate(kpis_raw, start=1):
-        kpis_problem = _parse_kpi(index, entry, seen, kpis)
+        kpis_problem = _parse_kpi(index, entry, seen, kpis, catalogue)
         problems.extend(kpis_problem)
     if kpis and all(k.weight == 0 for k in kpis):
         problems.append(_("kpis: at least one KPI must have a weight above 0."))
@@ -137,7 +139,7 @@ def parse_scheme(data: Any) -> SchemeSpec:
         raise SchemeFileError(problems)
     assert isinstance(code, str) and isinstance(effective_from, str) and min_coverage is not None
     assert per_item is not None and cap is not None
-    order = {c: i for i, c in enumerate(BY_CODE)}
+    order = {c: i for i, c in enumerate(catalogue)}
     kpis.sort(key=lambda k: order[k.code])
     return SchemeSpec(
         code=code.strip(),
@@ -151,12 +153,14 @@ def parse_scheme(data: Any) -> SchemeSpec:
     )
 
 
-def _parse_kpi(index: int, entry: Any, seen: set[str], out: list[SchemeKpiSpec]) -> list[str]:
+def _parse_kpi(
+    index: int, entry: Any, seen: set[str], out: list[SchemeKpiSpec], catalogue: Mapping[str, KpiDefinition]
+) -> list[str]:
     where = f"kpis[{index}]"
     if not isinstance(entry, dict):
         return [_("%(where)s: must be an object.") % {"where": where}]
     code = entry.get("code")
-    if not isinstance(code, str) or code not in BY_CODE:
+    if not isinstance(code, str) or code not in catalogue:
         return [_("%(where)s: unknown KPI code %(code)r.") % {"where": where, "code": code}]
     where = f"kpis[{code}]"
     if code in seen:

@@ -16,8 +16,8 @@ from django.db import connection
 from django.utils import timezone
 
 from ..choices import REPAIR_TYPES_FOR_REPAIR_KPIS
+from ..kpis import COMEBACK_WINDOW, comeback_exists
 from ..models import ComebackSnapshot, FrozenComeback, Period, RepairOrder
-from ..selectors import COMEBACK_WINDOW, comeback_exists
 
 
 def period_freeze_comebacks(period: Period) -> ComebackSnapshot:

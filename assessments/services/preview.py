@@ -12,10 +12,10 @@ from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ..kpis import kpi_measurements
 from ..models import KpiResult, Scheme, Scorecard
 from ..periods import Month
 from ..scoring.engine import DealerInput, Measurement, SchemeParams, ScorecardOutcome, score_period
-from ..selectors import kpi_measurements
 from .schemes import scheme_params
 
 

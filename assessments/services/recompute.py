@@ -29,6 +29,7 @@ from dealers.models import Dealer, User
 
 from .. import events
 from ..choices import PeriodStatus, ScoreRunStatus
+from ..kpis import BY_CODE, kpi_measurements
 from ..models import (
     KpiResult,
     Period,
@@ -39,10 +40,8 @@ from ..models import (
     VetoIncident,
 )
 from ..periods import Month
-from ..scoring.catalogue import BY_CODE
 from ..scoring.engine import DealerInput, Measurement, score_period
 from ..scoring.rounding import round_half_up
-from ..selectors import kpi_measurements
 from .freeze import period_freeze_comebacks
 from .schemes import SchemeError, scheme_for_period, scheme_params
 

@@ -13,9 +13,9 @@ from dealers.models import User
 
 from .. import events
 from ..choices import SchemeStatus
+from ..kpis import BY_CODE
 from ..models import Kpi, Scheme, SchemeKpi
 from ..periods import Month
-from ..scoring.catalogue import BY_CODE
 from ..scoring.engine import KpiParams, SchemeParams
 from ..scoring.scheme_file import SchemeSpec, parse_scheme
 
@@ -58,7 +58,7 @@ def scheme_create(*, spec: SchemeSpec, actor: User | None = None) -> Scheme:
 
 def scheme_load(*, data: Any, publish: bool = False, actor: User | None = None) -> Scheme:
     """Check a decoded scheme file, save it as a new version, and publish it if asked."""
-    spec = parse_scheme(data)
+    spec = parse_scheme(data, BY_CODE)
     with transaction.atomic():
         scheme = scheme_create(spec=spec, actor=actor)
         if publish:
@@ -160,7 +160,7 @@ def scheme_as_file(scheme: Scheme) -> dict[str, Any]:
 
 def scheme_spec_of(scheme: Scheme) -> SchemeSpec:
     """A stored version as a checked spec (the same shape a file gives)."""
-    return parse_scheme(scheme_as_file(scheme))
+    return parse_scheme(scheme_as_file(scheme), BY_CODE)
 
 
 def scheme_draft_from(*, source: Scheme, actor: User | None = None) -> Scheme:

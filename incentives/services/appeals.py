@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from assessments.choices import PeriodStatus, RecordChannel
+from assessments.kpis import ENTRIES
+from assessments.kpis import records as kpi_records
 from assessments.models import Complaint, PartsOrder, Period, RepairOrder, Scorecard
 from assessments.models.provenance import history_value
 from assessments.periods import Month
@@ -86,31 +88,16 @@ TIME_ORDER: dict[str, tuple[tuple[str, str], ...]] = {
     AppealRecordKind.SURVEY_RESPONSE: (),
 }
 
-# The records each KPI counts, as its drill-down lists them (assessments/selectors_pages.py).
-# The capacity KPIs count the approved monthly report, which has its own review: no records.
-KPI_RECORD_KIND: dict[str, str] = {
-    "appointment_lead_days": AppealRecordKind.REPAIR_ORDER,
-    "repair_cycle_hours": AppealRecordKind.REPAIR_ORDER,
-    "on_time_delivery_rate": AppealRecordKind.REPAIR_ORDER,
-    "first_time_fix_rate": AppealRecordKind.REPAIR_ORDER,
-    "warranty_cost_per_claim": AppealRecordKind.REPAIR_ORDER,
-    "repair_count": AppealRecordKind.REPAIR_ORDER,
-    "repair_output_value": AppealRecordKind.REPAIR_ORDER,
-    "parts_supply_hours": AppealRecordKind.PARTS_ORDER,
-    "complaint_closure_24h_rate": AppealRecordKind.COMPLAINT,
-    "complaint_rate": AppealRecordKind.COMPLAINT,
-    "csat": AppealRecordKind.SURVEY_RESPONSE,
-    "nps": AppealRecordKind.SURVEY_RESPONSE,
-}
+# The record kind each KPI counts, from the KPI registry (assessments/kpis). The capacity KPIs
+# count the approved monthly report, which has its own review: no records.
+KPI_RECORD_KIND: dict[str, str] = {code: e.appeal_kind for code, e in ENTRIES.items() if e.appeal_kind}
 
 
 def appeal_counted_rows(user: Any, scorecard: Scorecard, kpi_code: str) -> Any:
     """The records the KPI counted for this scorecard, as its drill-down shows them (dict rows)."""
-    from assessments import selectors_pages as pages
-
     if kpi_code not in KPI_RECORD_KIND:
         return None
-    return pages.drill_down(user, scorecard.dealer, Month.parse(scorecard.period.code), kpi_code)
+    return kpi_records(user, scorecard.dealer, Month.parse(scorecard.period.code), kpi_code)
 
 
 def corrections_for(kind: str, kpi_code: str) -> list[tuple[str, str]]:

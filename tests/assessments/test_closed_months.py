@@ -19,10 +19,10 @@ from django.urls import reverse
 from assessments.choices import ImportStatus, PeriodStatus, Severity
 from assessments.importing import import_file
 from assessments.importing import messages as msg
+from assessments.kpis import comeback_exists
+from assessments.kpis import records as drill_down
 from assessments.models import Complaint, ImportJob, KpiResult, Period, RepairOrder
 from assessments.periods import Month
-from assessments.selectors import comeback_exists
-from assessments.selectors_pages import drill_down
 from assessments.services.recompute import period_close, period_recompute
 from tests.api.conftest import api_client
 from tests.conftest import client_for

@@ -21,8 +21,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from assessments.models import Period, Scheme, Scorecard
+from assessments.pages.periods import default_period, month_choices, visible_periods
 from assessments.periods import Month
-from assessments.selectors_pages import default_period, month_choices, visible_periods
 from assessments.services.recompute import period_recompute
 from assessments.services.submissions import deadline_for
 from assessments.templatetags.portal import period_label

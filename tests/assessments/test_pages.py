@@ -10,8 +10,9 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from assessments.kpis import ENTRIES as DRILL_DOWNS
 from assessments.models import KpiResult, Scorecard
-from assessments.selectors_pages import DRILL_DOWNS, RANKING_SORTS
+from assessments.pages.ranking import RANKING_SORTS
 
 from ..conftest import client_for
 from ..factories import RepairOrderFactory, local

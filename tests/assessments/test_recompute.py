@@ -10,9 +10,9 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from assessments.choices import ScoreRunStatus, SubmissionStatus
+from assessments.kpis import kpi_measurements
 from assessments.models import KpiResult, Period, Scheme, Scorecard, ScoreRun, VetoIncident
 from assessments.periods import Month
-from assessments.selectors import kpi_measurements
 from assessments.services import recompute as recompute_service
 from assessments.services.recompute import RecomputeError, period_close, period_recompute
 from assessments.services.schemes import SchemeError, scheme_for_period, scheme_load, scheme_publish

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
+from assessments.kpis import BY_CODE
 from assessments.scoring.scheme_file import SchemeFileError, parse_scheme
 
 STD = json.loads(
@@ -31,12 +32,12 @@ def broken(**changes: object) -> dict:
 
 def problems_of(data: object) -> list[str]:
     with pytest.raises(SchemeFileError) as caught:
-        parse_scheme(data)
+        parse_scheme(data, BY_CODE)
     return caught.value.problems
 
 
 def test_the_standard_scheme_parses_with_its_fifteen_kpis():
-    spec = parse_scheme(STD)
+    spec = parse_scheme(STD, BY_CODE)
     assert spec.code == "STD-2026" and spec.effective_from == "2026-01" and len(spec.kpis) == 15
     assert sum(k.weight for k in spec.kpis) == 100
 
@@ -82,12 +83,12 @@ def test_every_problem_is_listed_at_once():
 def test_a_relative_kpi_needs_no_floor_or_target():
     data = copy.deepcopy(STD)
     data["kpis"][0] = {"code": "certified_staff_rate", "weight": 8, "method": "relative", "min_sample": 1}
-    assert parse_scheme(data).kpis[0].method == "relative"
+    assert parse_scheme(data, BY_CODE).kpis[0].method == "relative"
 
 
 def test_a_file_round_trips_through_its_json_form():
-    spec = parse_scheme(STD)
-    assert parse_scheme(spec.as_json()) == spec
+    spec = parse_scheme(STD, BY_CODE)
+    assert parse_scheme(spec.as_json(), BY_CODE) == spec
 
 
 @pytest.mark.parametrize(

@@ -59,9 +59,10 @@ def _draft_with_csat_weight(weight: float) -> Scheme:
     for k in data["kpis"]:
         if k["code"] == "csat":
             k["weight"] = weight
+    from assessments.kpis import BY_CODE
     from assessments.scoring.scheme_file import parse_scheme
 
-    return scheme_update_draft(scheme=draft, spec=parse_scheme(data))
+    return scheme_update_draft(scheme=draft, spec=parse_scheme(data, BY_CODE))
 
 
 @pytest.mark.django_db
@@ -104,9 +105,10 @@ def test_every_change_to_a_draft_is_audited_with_before_and_after(hq_admin):
     draft = scheme_draft_from(source=std(), actor=hq_admin)
     data = scheme_as_file(draft)
     data["min_coverage"] = 0.7
+    from assessments.kpis import BY_CODE
     from assessments.scoring.scheme_file import parse_scheme
 
-    scheme_update_draft(scheme=draft, spec=parse_scheme(data), actor=hq_admin)
+    scheme_update_draft(scheme=draft, spec=parse_scheme(data, BY_CODE), actor=hq_admin)
     event = AuditEvent.objects.get(action="scheme.changed", object_id=str(draft.pk))
     assert event.actor == hq_admin
     assert (event.before["min_coverage"], event.after["min_coverage"]) == (0.6, 0.7)

@@ -105,7 +105,8 @@ def test_after_the_window_the_rows_say_when_it_closed_and_filing_is_refused(octo
     page = client_for(dealer_user).get(reverse("assessments:scorecard", args=["GL0001", "2026-10"]))
     text = page.content.decode()
     assert 'data-testid="kpi-appeal"' not in text
-    assert (published + timedelta(days=7)).strftime("%Y-%m-%d") in text
+    # the end of the window in the portal's time zone (Asia/Shanghai), whatever the hour in UTC
+    assert timezone.localtime(published + timedelta(days=7)).strftime("%Y-%m-%d") in text
     with pytest.raises(IncentiveError):
         appeal_file(
             scorecard=october, kpi_code="complaint_rate", reason="x", actor=dealer_user, records=["C-WRONG"]

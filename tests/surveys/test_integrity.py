@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import override
 
 from assessments.choices import PeriodStatus
+from assessments.kpis import kpi_measurements
 from assessments.periods import Month
-from assessments.selectors import kpi_measurements
 from dealers.models import AuditEvent
 from surveys import messages as msg
 from surveys.choices import FlagKind, FlagStatus

@@ -11,8 +11,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from assessments.kpis import kpi_measurements
 from assessments.periods import Month
-from assessments.selectors import kpi_measurements
 from surveys import messages as msg
 from surveys.models import HotAlertCase, SurveyInvitation, SurveyResponse
 from surveys.tokens import token_hash

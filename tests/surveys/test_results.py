@@ -7,8 +7,8 @@ import math
 import pytest
 from django.urls import reverse
 
+from assessments.kpis import kpi_measurements
 from assessments.periods import Month
-from assessments.selectors import kpi_measurements
 from surveys.rules import csat_interval, nps_interval
 from surveys.selectors import survey_results
 from tests.conftest import client_for

@@ -11,9 +11,9 @@ from django.utils import timezone
 from dealers.choices import DealerStatus
 from dealers.models import AuditEvent, Dealer
 
-from .models import MonthlySubmission
-from .periods import Month
-from .services.submissions import deadline_for, is_late
+from ..models import MonthlySubmission
+from ..periods import Month
+from ..services.submissions import deadline_for, is_late
 
 
 @dataclass

@@ -1,0 +1,96 @@
+"""The KPI registry: every KPI of scoring.md's catalogue, from the family that measures it.
+
+Recompute, the what-if preview, the drill-downs, the scheme editor, the exports and the API
+read KPIs only from here. A new KPI is one `KpiEntry` in its family's module (facts, value in
+the family's grouped query, records) and its test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ..models import Provenance
+from ..periods import Month
+from ..scoring.catalogue import KpiDefinition
+from . import complaints, parts, repair_orders, submissions, surveys
+from .base import CHANGED_COLUMNS, Column, DealerMeasurements, DrillDown, Family, KpiEntry, new_table
+from .repair_orders import COMEBACK_WINDOW, comeback_exists
+
+__all__ = [
+    "BY_CODE",
+    "CATALOGUE",
+    "COMEBACK_WINDOW",
+    "ENTRIES",
+    "FAMILIES",
+    "Column",
+    "DealerMeasurements",
+    "DrillDown",
+    "comeback_exists",
+    "kpi_measurements",
+    "records",
+]
+
+# Measured in this order: the complaint rate derives from the deliveries of repair orders.
+FAMILIES: tuple[Family, ...] = (
+    submissions.FAMILY,
+    repair_orders.FAMILY,
+    parts.FAMILY,
+    complaints.FAMILY,
+    surveys.FAMILY,
+)
+
+ENTRIES: dict[str, KpiEntry] = {
+    entry.code: entry for entry in sorted((e for f in FAMILIES for e in f.kpis), key=lambda e: e.facts.order)
+}
+CATALOGUE: tuple[KpiDefinition, ...] = tuple(entry.facts for entry in ENTRIES.values())
+BY_CODE: dict[str, KpiDefinition] = {k.code: k for k in CATALOGUE}
+
+
+def kpi_measurements(
+    month: Month, dealer_ids: Sequence[int] | None = None, by: str = "dealer_id"
+) -> dict[Any, DealerMeasurements]:
+    """Every KPI's value and sample size per dealer (or per `by` key), one grouped query per
+    family, then the KPIs that need more than one family (first-time fix, complaint rate)."""
+    out = new_table()
+    for family in FAMILIES:
+        family.measure(month, dealer_ids, out, by)
+    for m in out.values():
+        for family in FAMILIES:
+            if family.derive is not None:
+                family.derive(m)
+    return dict(out)
+
+
+def records(user: Any, dealer: Any, month: Month, kpi_code: str) -> DrillDown:
+    """The records behind a KPI of a dealer for a month, as its family lists them (the
+    drill-down). The caller checked the dealer's scope; every family reads through `for_user`.
+
+    Service records also show whether they were changed since they arrived, by whom and when,
+    read from the record's own provenance in the same query; the before and after of each
+    change are in RecordChange.
+    """
+    found = ENTRIES[kpi_code].records(user, dealer, month)
+    if not issubclass(found.rows.model, Provenance):
+        return found
+    rows = found.rows.values(*found.rows._fields, "changed_at", "changed_by__username")
+    return found.with_columns(rows, (*found.columns, *CHANGED_COLUMNS))
+
+
+def sync_catalogue(kpi_model: Any) -> None:
+    """Write the registry's facts into the KPI table (labels for pages); used by migrations."""
+    for k in CATALOGUE:
+        kpi_model.objects.update_or_create(
+            code=k.code,
+            defaults={
+                "name_zh": k.name_zh,
+                "name_en": k.name_en,
+                "tier": k.tier,
+                "dimension": k.dimension,
+                "unit": k.unit,
+                "direction": k.direction,
+                "definition_zh": k.definition_zh,
+                "definition_en": k.definition_en,
+                "sort_order": k.order - 1,
+            },
+        )
