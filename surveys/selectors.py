@@ -6,12 +6,14 @@ confidence intervals, hot-alert cases by age, the review queue and follow-up cal
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.urls import reverse
 
@@ -348,3 +350,125 @@ def call_candidates(user: Any, now: datetime, days: int = 7, limit: int = 50) ->
         .select_related("dealer")
         .order_by("closed_at", "pk")[:limit]
     )
+
+
+# --- what drives overall satisfaction ---------------------------------------------------
+
+FACTOR_WINDOW_MONTHS = 12  # the factor table pools the 12 months up to the selected one: more evidence
+
+
+@dataclass
+class FactorDriver:
+    """How one factor goes with overall satisfaction, both on the 0–100 scale (25 × (score − 1)).
+
+    `slope` is b of the single-factor least-squares line overall = a + b × factor: each point
+    more on the factor goes with b points more overall. `gap` is the mean overall among
+    responses scoring the factor 4–5 minus that among those scoring it 1–3. An association,
+    not proof of cause.
+    """
+
+    name: str  # the SurveyResponse field, e.g. "reception"
+    n: int
+    mean: float | None
+    r: float | None
+    slope: float | None
+    mean_overall_high: float | None
+    mean_overall_low: float | None
+    n_high: int
+    n_low: int
+    too_few: bool
+    no_spread: bool  # every answer to the factor (or to overall) was the same: no r
+
+    @property
+    def slope_per_10(self) -> float | None:
+        return None if self.slope is None else self.slope * 10
+
+    @property
+    def gap(self) -> float | None:
+        if self.mean_overall_high is None or self.mean_overall_low is None:
+            return None
+        return self.mean_overall_high - self.mean_overall_low
+
+
+def _factor_aggregates() -> dict[str, Any]:
+    """Per factor, over the responses answering it: count and sums of x, y, xy, x², y² on the
+    1–5 answers (integers, so the sums are exact), and count and sum of overall by 4–5 vs 1–3."""
+    aggregates: dict[str, Any] = {}
+    for name in DIMENSION_FIELDS:
+        answered = Q(**{f"{name}__isnull": False})
+        high = answered & Q(**{f"{name}__gte": 4})
+        low = answered & Q(**{f"{name}__lte": 3})
+        aggregates |= {
+            f"{name}_n": Count("id", filter=answered),
+            f"{name}_x": Sum(name, filter=answered),
+            f"{name}_y": Sum("overall", filter=answered),
+            f"{name}_xy": Sum(F(name) * F("overall"), filter=answered),
+            f"{name}_xx": Sum(F(name) * F(name), filter=answered),
+            f"{name}_yy": Sum(F("overall") * F("overall"), filter=answered),
+            f"{name}_high_n": Count("id", filter=high),
+            f"{name}_high_y": Sum("overall", filter=high),
+            f"{name}_low_n": Count("id", filter=low),
+            f"{name}_low_y": Sum("overall", filter=low),
+        }
+    return aggregates
+
+
+def _to_100(mean_1_5: float) -> float:
+    return 25 * (mean_1_5 - 1)
+
+
+def _factor_driver(name: str, row: dict[str, Any], min_sample: int) -> FactorDriver:
+    """The figures of one factor from its sums. On the 1–5 scale until the end: r and the slope
+    are the same on the 0–100 scale (both variables are stretched by 25), means are converted."""
+    n = row[f"{name}_n"] or 0
+    sx, sy = row[f"{name}_x"] or 0, row[f"{name}_y"] or 0
+    # n² times the (co)variances, in exact integers.
+    sxx = n * (row[f"{name}_xx"] or 0) - sx * sx
+    syy = n * (row[f"{name}_yy"] or 0) - sy * sy
+    sxy = n * (row[f"{name}_xy"] or 0) - sx * sy
+    slope = sxy / sxx if n >= 2 and sxx > 0 else None
+    r = sxy / math.sqrt(sxx * syy) if n >= 2 and sxx > 0 and syy > 0 else None
+    n_high, n_low = row[f"{name}_high_n"] or 0, row[f"{name}_low_n"] or 0
+    return FactorDriver(
+        name=name,
+        n=n,
+        mean=_to_100(sx / n) if n else None,
+        r=r,
+        slope=slope,
+        mean_overall_high=_to_100(row[f"{name}_high_y"] / n_high) if n_high else None,
+        mean_overall_low=_to_100(row[f"{name}_low_y"] / n_low) if n_low else None,
+        n_high=n_high,
+        n_low=n_low,
+        too_few=n < min_sample,
+        no_spread=n >= 2 and (sxx == 0 or syy == 0),
+    )
+
+
+def factor_window(month: Month, months: int = FACTOR_WINDOW_MONTHS) -> tuple[Month, Month]:
+    """The first and last month the factor table pools."""
+    return month.shift(1 - months), month
+
+
+def factor_drivers(
+    user: Any, month: Month, months: int = FACTOR_WINDOW_MONTHS, min_sample: int | None = None
+) -> list[FactorDriver]:
+    """Each factor's relation to overall satisfaction over the counted responses in the user's
+    scope in the `months` months up to `month`: one aggregate query whatever the number of
+    responses. Sorted by slope, steepest first; factors with too few answers or no slope last."""
+    if min_sample is None:
+        min_sample = settings.SURVEY_FACTOR_MIN_SAMPLE
+    first, last = factor_window(month, months)
+    row = (
+        SurveyResponse.objects.for_user(user)
+        .filter(responded_at__gte=first.start, responded_at__lt=last.end, excluded=False)
+        .aggregate(**_factor_aggregates())
+    )
+    drivers = [_factor_driver(name, row, min_sample) for name in DIMENSION_FIELDS]
+    drivers.sort(
+        key=lambda d: (
+            d.too_few or d.slope is None,
+            -(d.slope if d.slope is not None else 0),
+            -(d.r if d.r is not None else 0),
+        )
+    )
+    return drivers

@@ -9,6 +9,7 @@ urlpatterns = [
     path("board/export.<str:fmt>", views.board_export, name="board_export"),
     path("results/", views.results, name="results"),
     path("results/export.<str:fmt>", views.results_export, name="results_export"),
+    path("results/factors/export.<str:fmt>", views.factors_export, name="factors_export"),
     path("results/<str:code>/", views.dealer_results, name="dealer_results"),
     path("alerts/", views.alerts, name="alerts"),
     path("alerts/export.<str:fmt>", views.alerts_export, name="alerts_export"),

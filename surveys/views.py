@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -46,6 +47,8 @@ from .selectors import (
     dealer_responses,
     dealer_result,
     due_items,
+    factor_drivers,
+    factor_window,
     followup_calls,
     hot_alert_age_buckets,
     hot_alert_cases,
@@ -217,8 +220,73 @@ def results(request: HttpRequest) -> HttpResponse:
         "total": total,
         "dimensions": [(name, DIMENSION_LABELS[name]) for name in DIMENSION_FIELDS],
         "show_total": not request.user.is_dealer_user and len(rows) > 1,  # type: ignore[union-attr]
+        **_factor_context(request.user, month),
     }
     return render(request, "surveys/results.html", context)
+
+
+def _factor_context(user: Any, month: Month) -> dict[str, Any]:
+    """The 'what drives overall satisfaction' section: the table, its window and its chart."""
+    drivers = factor_drivers(user, month)
+    first, last = factor_window(month)
+    judged = [d for d in drivers if not d.too_few and d.slope is not None]
+    return {
+        "factors": [(d, DIMENSION_LABELS[d.name]) for d in drivers],
+        "factor_first": str(first),
+        "factor_last": str(last),
+        "factor_min_sample": settings.SURVEY_FACTOR_MIN_SAMPLE,
+        "factor_chart": {
+            "labels": [str(DIMENSION_LABELS[d.name]) for d in judged],
+            "series": [
+                {
+                    "name": _("Overall points per 10 factor points"),
+                    "values": [_round(d.slope_per_10) for d in judged],
+                }
+            ],
+        },
+    }
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def factors_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The factor table of the results page, one row per factor, same window and scope."""
+    month = _month(request, visible_periods(request.user))
+    first, last = factor_window(month)
+    header = [
+        _("From month"),
+        _("To month"),
+        _("Factor"),
+        _("Responses (n)"),
+        _("Mean factor (0–100)"),
+        _("Correlation r"),
+        _("Overall points per 10 factor points"),
+        _("Mean overall, factor 4–5"),
+        _("Responses, factor 4–5"),
+        _("Mean overall, factor 1–3"),
+        _("Responses, factor 1–3"),
+        _("Gap (4–5 minus 1–3)"),
+        _("Too few answers to judge"),
+    ]
+    data = (
+        [
+            str(first),
+            str(last),
+            str(DIMENSION_LABELS[d.name]),
+            d.n,
+            _round(d.mean),
+            _round(d.r),
+            _round(d.slope_per_10),
+            _round(d.mean_overall_high),
+            d.n_high,
+            _round(d.mean_overall_low),
+            d.n_low,
+            _round(d.gap),
+            _("Yes") if d.too_few else _("No"),
+        ]
+        for d in factor_drivers(request.user, month)
+    )
+    return _export(data, header, fmt, f"survey_factors_{month}")
 
 
 @require_GET

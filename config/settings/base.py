@@ -332,6 +332,9 @@ SURVEY_INVITATION_TTL_DAYS = int(os.environ.get("SURVEY_INVITATION_TTL_DAYS", "1
 SURVEY_INVITATION_LOOKBACK_DAYS = int(os.environ.get("SURVEY_INVITATION_LOOKBACK_DAYS", "14"))
 SURVEY_HOT_ALERT_LOOKBACK_DAYS = int(os.environ.get("SURVEY_HOT_ALERT_LOOKBACK_DAYS", "14"))
 SURVEY_LINK_BASE_URL = os.environ.get("SURVEY_LINK_BASE_URL", "")  # e.g. https://survey.example.cn
+# What drives overall satisfaction: a factor answered together with overall by fewer responses
+# than this is shown but marked "too few answers to judge".
+SURVEY_FACTOR_MIN_SAMPLE = int(os.environ.get("SURVEY_FACTOR_MIN_SAMPLE", "30"))
 CELERY_BEAT_SCHEDULE["daily-clearing-reminders"] = {
     "task": "surveys.tasks.send_daily_clearing_reminders",
     "schedule": crontab(hour=8, minute=30),

@@ -77,6 +77,7 @@ PAGES = [
     ("surveys:board_export", lambda w: ["csv"], "get", None, ANY_ROLE),
     ("surveys:results", lambda w: [], "get", None, ANY_ROLE),
     ("surveys:results_export", lambda w: ["xlsx"], "get", None, ANY_ROLE),
+    ("surveys:factors_export", lambda w: ["csv"], "get", None, ANY_ROLE),
     ("surveys:dealer_results", lambda w: ["GL0001"], "get", None, SCOPED),
     ("surveys:alerts", lambda w: [], "get", None, ANY_ROLE),
     ("surveys:alerts_export", lambda w: ["csv"], "get", None, ANY_ROLE),
