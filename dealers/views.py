@@ -23,7 +23,7 @@ from .api.tokens import api_token_issue, api_token_revoke, tokens_visible_to
 from .choices import DealerStatus, Role
 from .forms import ApiTokenForm
 from .models import ApiToken, Dealer, Notice, Region
-from .permissions import role_required
+from .permissions import ALL_ROLES, role_required
 from .services import notice_mark_all_read, notice_mark_read
 
 TOKEN_REVOKED = _("The token “%(name)s” is revoked; requests with it are refused from now on.")
@@ -57,6 +57,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@role_required(*ALL_ROLES)
 def dealer_list(request: HttpRequest) -> HttpResponse:
     """The dealers in the user's scope, searchable and filtered by region, city tier and status."""
     dealers = Dealer.objects.for_user(request.user).select_related("region").order_by("code")
@@ -90,6 +91,7 @@ def dealer_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@role_required(*ALL_ROLES)
 def dealer_detail(request: HttpRequest, code: str) -> HttpResponse:
     dealer = get_object_or_404(Dealer.objects.for_user(request.user).select_related("region"), code=code)
     scorecards = (
@@ -143,6 +145,7 @@ NOTICES_PER_PAGE = 30
 
 
 @require_GET
+@role_required(*ALL_ROLES)
 def notice_list(request: HttpRequest) -> HttpResponse:
     """The user's own notices, newest first; unread ones stand out. Filter: all or unread."""
     notices = Notice.objects.filter(user=request.user)
@@ -155,6 +158,7 @@ def notice_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@role_required(*ALL_ROLES)
 def notice_open(request: HttpRequest, pk: int) -> HttpResponse:
     """Opening a notice marks it read and follows its link (or returns to the inbox)."""
     notice = get_object_or_404(Notice, pk=pk, user=request.user)
@@ -164,6 +168,7 @@ def notice_open(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@role_required(*ALL_ROLES)
 def notice_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     notice = get_object_or_404(Notice, pk=pk, user=request.user)
     notice_mark_read(notice, read=request.POST.get("read") == "1")
@@ -171,6 +176,7 @@ def notice_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@role_required(*ALL_ROLES)
 def notice_read_all(request: HttpRequest) -> HttpResponse:
     count = notice_mark_all_read(request.user)  # type: ignore[arg-type]
     messages.success(request, _("%(n)s notices marked read.") % {"n": count})

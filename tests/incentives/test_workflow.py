@@ -251,7 +251,7 @@ def test_exports_of_the_queue_and_ledger_are_formula_safe(network, hq_manager):
     IncentiveAction.objects.update(reason="=HYPERLINK(1)")
     body = (
         client_for(hq_manager)
-        .get(reverse("incentives:queue") + "?status=&format=csv")
+        .get(reverse("incentives:queue_export", args=["csv"]) + "?status=")
         .content.decode("utf-8-sig")
     )
     assert "'=HYPERLINK(1)" in body
