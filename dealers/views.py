@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,6 +20,7 @@ from config.health import health_report
 
 from .api.tokens import api_token_issue, api_token_revoke, tokens_visible_to
 from .choices import DealerStatus, Role
+from .filtersets import DealerListFilterSet
 from .forms import ApiTokenForm
 from .models import ApiToken, Dealer, Notice, Region
 from .permissions import ALL_ROLES, role_required
@@ -65,14 +65,7 @@ def dealer_list(request: HttpRequest) -> HttpResponse:
     region = request.GET.get("region", "")
     tier = request.GET.get("city_tier", "")
     status = request.GET.get("status", "")
-    if q:
-        dealers = dealers.filter(Q(code__icontains=q) | Q(name__icontains=q) | Q(city__icontains=q))
-    if region:
-        dealers = dealers.filter(region__name=region)
-    if tier in CITY_TIERS:
-        dealers = dealers.filter(city_tier=int(tier))
-    if status in DealerStatus.values:
-        dealers = dealers.filter(status=status)
+    dealers = DealerListFilterSet(request.GET, queryset=dealers).qs
     regions = (
         Region.objects.filter(dealers__in=Dealer.objects.for_user(request.user)).distinct().order_by("name")
     )

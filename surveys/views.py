@@ -11,7 +11,6 @@ Who may do what:
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -36,6 +35,7 @@ from dealers.redirects import redirect_to_next
 from . import events
 from . import messages as msg
 from .choices import BoardItemKind, FlagStatus
+from .filtersets import InvitationFilterSet
 from .forms import CallForm, CloseForm, ContactForm, ExcludeForm, KeepFlagForm, RepairOrderLookupForm
 from .models import HotAlertCase, ResponseFlag, SurveyResponse, SurveyTemplate
 from .rules import DIMENSION_FIELDS
@@ -49,7 +49,6 @@ from .selectors import (
     followup_calls,
     hot_alert_age_buckets,
     hot_alert_cases,
-    invitation_state_filter,
     invitations,
     overnight_trend,
     review_queue,
@@ -406,16 +405,10 @@ def _invitation_rows(request: HttpRequest) -> tuple[Any, dict[str, str]]:
         "dealer": request.GET.get("dealer", "").strip(),
         "created_on": request.GET.get("created_on", "").strip(),
     }
-    qs = invitation_state_filter(invitations(request.user), filters["state"], timezone.now())
-    if filters["dealer"]:
-        qs = qs.filter(dealer__code=filters["dealer"])
-    if filters["created_on"]:
-        try:
-            day = date.fromisoformat(filters["created_on"])
-        except ValueError:
-            filters["created_on"] = ""
-        else:
-            qs = qs.filter(created_at__date=day)
+    filterset = InvitationFilterSet(request.GET, queryset=invitations(request.user))
+    qs = filterset.qs
+    if "created_on" in filterset.form.errors:
+        filters["created_on"] = ""
     return qs.order_by("-created_at", "-pk"), filters
 
 
