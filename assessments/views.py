@@ -22,9 +22,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from dealers.choices import MANAGER_ROLES, DealerStatus, Role
+from dealers.choices import DealerStatus
 from dealers.models import Dealer
-from dealers.permissions import role_required
+from dealers.permissions import ALL_ROLES, MANAGERS, role_required
 
 from . import selectors_pages as pages
 from .choices import ComplaintCategory, RepairType, ScorecardStatus, Severity
@@ -37,8 +37,6 @@ from .services.closing import period_closable
 from .templatetags.portal import period_label
 
 PAGE_SIZE = 50
-# Every signed-in role; the rows each sees are scoped by `for_user`.
-ALL_ROLES = tuple(Role.values)
 
 
 def _chart_label(code: str) -> str:
@@ -54,7 +52,7 @@ def _float(value: Decimal | float | None) -> float | None:
 
 
 @require_GET
-@role_required(*MANAGER_ROLES)
+@role_required(*MANAGERS)
 def overview(request: HttpRequest) -> HttpResponse:
     user = request.user
     periods = pages.visible_periods(user)
@@ -170,7 +168,7 @@ def _ranking_query(request: HttpRequest) -> tuple[pages.PeriodRef | None, list[p
 
 
 @require_GET
-@role_required(*MANAGER_ROLES)
+@role_required(*MANAGERS)
 def ranking(request: HttpRequest) -> HttpResponse:
     period, periods, filterset, rows = _ranking_query(request)
     context: dict[str, Any] = {
@@ -226,7 +224,7 @@ def _sort_columns(key: str, descending: bool) -> list[dict[str, Any]]:
 
 
 @require_GET
-@role_required(*MANAGER_ROLES)
+@role_required(*MANAGERS)
 def ranking_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """The ranking as shown (filters and sort applied), every page, as CSV or XLSX."""
     period, _periods, _filterset, rows = _ranking_query(request)
