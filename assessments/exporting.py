@@ -7,6 +7,10 @@ single quote. CSV is UTF-8 with a BOM so Chinese Excel opens it as UTF-8.
 the import error files (assessments.importing.service) and the admin's exports
 (`FormulaSafeResource` in assessments.resources). tests/security/test_safe_files.py walks
 them all.
+
+`export_response` is the one way a page answers an export: every export URL is
+`<list path>/export.<fmt:fmt>` (the `fmt` converter registered here accepts csv|xlsx), and
+the view hands its header (in the reader's language) and rows (numbers as numbers) to it.
 """
 
 from __future__ import annotations
@@ -14,8 +18,12 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
+from django.http import Http404, HttpResponse
+from django.urls import register_converter
+from django.utils import timezone
 from openpyxl import Workbook
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -60,3 +68,60 @@ def _xlsx_value(value: Any) -> Any:
 
         return timezone.localtime(value).replace(tzinfo=None)
     return safe_cell(value)
+
+
+# --- the one export response and URL style ------------------------------------------------
+
+EXPORT_FORMATS = ("csv", "xlsx")
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+class ExportFormatConverter:
+    """`<fmt:fmt>` in an export URL: csv or xlsx, nothing else (anything else is 404)."""
+
+    regex = "csv|xlsx"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return str(value)
+
+
+register_converter(ExportFormatConverter, "fmt")
+
+
+def _csv_value(value: Any) -> Any:
+    # XLSX cells hold datetimes; in CSV a time is Shanghai wall time to the second.
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = timezone.localtime(value)
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    return value
+
+
+def export_response(
+    rows: Iterable[Sequence[Any]],
+    header: Sequence[Any],
+    fmt: str,
+    filename: str,
+    sheet_title: str | None = None,
+) -> HttpResponse:
+    """The download of a table as CSV or XLSX; 404 for any other format.
+
+    `header` may hold lazy translations (written in the active language); `rows` should give
+    numbers as numbers (Decimal and float alike) so a spreadsheet can sum them.
+    """
+    if fmt not in CONTENT_TYPES:
+        raise Http404
+    titles = [str(h) for h in header]
+    if fmt == "csv":
+        content = write_csv(([_csv_value(v) for v in row] for row in rows), titles)
+    else:
+        content = write_xlsx(rows, titles, sheet_title or filename)
+    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    return response

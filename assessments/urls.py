@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
 
 from . import views, views_closing
+from .exporting import ExportFormatConverter  # noqa: F401  registers <fmt:fmt>
 
 
 class PeriodConverter:
@@ -15,18 +16,7 @@ class PeriodConverter:
         return str(value)
 
 
-class ExportFormatConverter:
-    regex = "csv|xlsx"
-
-    def to_python(self, value: str) -> str:
-        return value
-
-    def to_url(self, value: str) -> str:
-        return str(value)
-
-
 register_converter(PeriodConverter, "period")
-register_converter(ExportFormatConverter, "fmt")
 
 app_name = "assessments"
 urlpatterns = [

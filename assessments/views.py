@@ -7,14 +7,12 @@ dealers answer 404; a page that a role may not open answers 403.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
-from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,9 +24,10 @@ from django.views.decorators.http import require_GET
 
 from dealers.choices import DealerStatus
 from dealers.models import Dealer
+from dealers.permissions import ALL_ROLES, MANAGERS, role_required
 
 from .choices import ComplaintCategory, RepairType, ScorecardStatus, Severity
-from .exporting import write_csv, write_xlsx
+from .exporting import export_response
 from .filtersets import CITY_TIER_CHOICES, ScorecardFilterSet
 from .kpis import BY_CODE, ENTRIES, DrillDown
 from .kpis import records as kpi_records
@@ -60,29 +59,6 @@ from .services.closing import period_closable
 from .templatetags.portal import period_label
 
 PAGE_SIZE = 50
-EXPORT_FORMATS = ("csv", "xlsx")
-CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-
-
-def managers_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """HQ and regional managers; other roles get 403 (sign-in is enforced by the middleware)."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_manager:  # type: ignore[union-attr]
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _export_response(content: bytes, fmt: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
-    return response
 
 
 def _chart_label(code: str) -> str:
@@ -98,7 +74,7 @@ def _float(value: Decimal | float | None) -> float | None:
 
 
 @require_GET
-@managers_only
+@role_required(*MANAGERS)
 def overview(request: HttpRequest) -> HttpResponse:
     user = request.user
     periods = visible_periods(user)
@@ -212,7 +188,7 @@ def _ranking_query(request: HttpRequest) -> tuple[PeriodRef | None, list[PeriodR
 
 
 @require_GET
-@managers_only
+@role_required(*MANAGERS)
 def ranking(request: HttpRequest) -> HttpResponse:
     period, periods, filterset, rows = _ranking_query(request)
     context: dict[str, Any] = {
@@ -268,11 +244,9 @@ def _sort_columns(key: str, descending: bool) -> list[dict[str, Any]]:
 
 
 @require_GET
-@managers_only
+@role_required(*MANAGERS)
 def ranking_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """The ranking as shown (filters and sort applied), every page, as CSV or XLSX."""
-    if fmt not in EXPORT_FORMATS:
-        raise Http404
     period, _periods, _filterset, rows = _ranking_query(request)
     if period is None:
         raise Http404
@@ -319,16 +293,14 @@ def ranking_export(request: HttpRequest, fmt: str) -> HttpResponse:
         ]
         for row in rows.iterator(chunk_size=2000)
     )
-    content = (
-        write_csv(table, header) if fmt == "csv" else write_xlsx(table, header, f"ranking {period.code}")
-    )
-    return _export_response(content, fmt, f"ranking_{period.code}")
+    return export_response(table, header, fmt, f"ranking_{period.code}", f"ranking {period.code}")
 
 
 # --- scorecard ---------------------------------------------------------------------------
 
 
 @require_GET
+@role_required(*ALL_ROLES)
 def scorecard_latest(request: HttpRequest, code: str) -> HttpResponse:
     """A dealer's scorecard of its default month (its newest ended month with a score, else its
     newest); the dealer page when it has none yet."""
@@ -340,6 +312,7 @@ def scorecard_latest(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_GET
+@role_required(*ALL_ROLES)
 def scorecard(request: HttpRequest, code: str, period: str) -> HttpResponse:
     card = scorecard_for(request.user, code, period)
     if card is None:
@@ -437,6 +410,7 @@ def _drill_down_context(request: HttpRequest, code: str, period: str, kpi_code: 
 
 
 @require_GET
+@role_required(*ALL_ROLES)
 def kpi_drilldown(request: HttpRequest, code: str, period: str, kpi_code: str) -> HttpResponse:
     context = _drill_down_context(request, code, period, kpi_code)
     dealer = context["dealer"]
@@ -470,11 +444,10 @@ def _export_value(value: Any, kind: str, choices: dict[str, str]) -> Any:
 
 
 @require_GET
+@role_required(*ALL_ROLES)
 def kpi_drilldown_export(
     request: HttpRequest, code: str, period: str, kpi_code: str, fmt: str
 ) -> HttpResponse:
-    if fmt not in EXPORT_FORMATS:
-        raise Http404
     context = _drill_down_context(request, code, period, kpi_code)
     drill: DrillDown = context["drill"]
     choices = _choice_labels()
@@ -483,20 +456,14 @@ def kpi_drilldown_export(
         [_export_value(row.get(c.key), c.kind, choices.get(c.key, {})) for c in drill.columns]
         for row in context["rows"].iterator(chunk_size=2000)
     )
-    if fmt == "csv":
-        table = (
-            [v.strftime("%Y-%m-%d %H:%M:%S") if isinstance(v, datetime) else v for v in row] for row in table
-        )
-        content = write_csv(table, header)
-    else:
-        content = write_xlsx(table, header, kpi_code)
-    return _export_response(content, fmt, f"{context['dealer'].code}_{period}_{kpi_code}")
+    return export_response(table, header, fmt, f"{context['dealer'].code}_{period}_{kpi_code}", kpi_code)
 
 
 # --- dealer home -------------------------------------------------------------------------
 
 
 @require_GET
+@role_required(*ALL_ROLES)
 def dealer_home(request: HttpRequest) -> HttpResponse:
     """A dealer user's scorecard of a month, trend, rank, weakest KPIs and recent imports.
 

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from dealers.permissions import HQ, role_required
 from incentives.choices import ActionType
 
 from .models import Period
 from .periods import Month
-from .services.closing import CloseChecklist, close_checklist, may_close_periods, period_close_confirmed
+from .services.closing import CloseChecklist, close_checklist, period_close_confirmed
 from .services.recompute import RecomputeError
 from .templatetags.portal import period_label
 
@@ -37,10 +37,9 @@ class CloseConfirmForm(forms.Form):
 
 
 @require_http_methods(["GET", "POST"])
+@role_required(*HQ)  # may_close_periods: HQ closes months
 def period_close_page(request: HttpRequest, period: str) -> HttpResponse:
     """The month's checklist and, once it has ended and while it is open, the close button."""
-    if not may_close_periods(request.user):
-        raise PermissionDenied
     try:
         code = str(Month.parse(period))
     except ValueError as exc:

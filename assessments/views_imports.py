@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from dealers.choices import Role
+from dealers.permissions import ALL_ROLES, role_required
 
 from .choices import ImportStatus
 from .exporting import write_csv
@@ -45,6 +46,7 @@ def _jobs(request: HttpRequest) -> Any:
 
 
 @require_GET
+@role_required(*ALL_ROLES)
 def import_list(request: HttpRequest) -> HttpResponse:
     from .tasks import sweep_if_due
 
@@ -58,6 +60,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@role_required(Role.HQ_ADMIN, Role.HQ_MANAGER, Role.DEALER_USER)
 def import_upload(request: HttpRequest) -> HttpResponse:
     if not _may_upload(request.user):
         raise PermissionDenied
@@ -78,6 +81,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     return render(request, "assessments/imports/upload.html", {"form": form})
 
 
+@role_required(*ALL_ROLES)
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(_jobs(request).select_related("user"), pk=pk)
     return render(
@@ -99,6 +103,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@role_required(*ALL_ROLES)
 def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     """Import a previewed file: all of it (atomic) or only its valid rows."""
     preview = get_object_or_404(_jobs(request), pk=pk)
@@ -122,6 +127,7 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+@role_required(*ALL_ROLES)
 def import_progress(request: HttpRequest, pk: int) -> JsonResponse:
     from .tasks import sweep_if_due
 
@@ -141,6 +147,7 @@ def import_progress(request: HttpRequest, pk: int) -> JsonResponse:
 
 
 @require_GET
+@role_required(*ALL_ROLES)
 def import_errors_csv(request: HttpRequest, pk: int) -> HttpResponse:
     """The row errors as a table: row, column, reason."""
     job = get_object_or_404(_jobs(request), pk=pk)
@@ -153,6 +160,7 @@ def import_errors_csv(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+@role_required(*ALL_ROLES)
 def import_error_file(request: HttpRequest, pk: int) -> FileResponse:
     """The rejected rows, whole, each with its error."""
     job = get_object_or_404(_jobs(request), pk=pk)
@@ -167,6 +175,7 @@ def import_error_file(request: HttpRequest, pk: int) -> FileResponse:
 
 
 @require_GET
+@role_required(*ALL_ROLES)
 def import_original_file(request: HttpRequest, pk: int) -> FileResponse:
     """The file as it was uploaded, untouched (its cells are not neutralised): for its
     uploader only. Everyone else in scope gets the error file, whose cells are safe to open."""

@@ -6,16 +6,17 @@ import json
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
 
 from dealers.choices import Role
 from dealers.models import AuditEvent
 from dealers.permissions import role_required
 
-from .exporting import write_csv
+from .exporting import export_response
 from .forms_schemes import SchemeForm, SchemeKpiFormSet, initial_for, spec_from_forms
 from .kpis import BY_CODE, CATALOGUE
 from .models import Period, Scheme
@@ -121,9 +122,8 @@ def scheme_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@role_required(*ADMIN)
-def scheme_preview_page(request: HttpRequest, pk: int) -> HttpResponse:
-    scheme = get_object_or_404(Scheme, pk=pk)
+def _preview(request: HttpRequest, scheme: Scheme) -> tuple[list[Period], str | None, Any]:
+    """The months to preview on, the month chosen (?period=, else the newest) and the preview."""
     periods = list(Period.objects.filter(scorecards__isnull=False).distinct().order_by("-code")[:24])
     chosen = request.GET.get("period") or (periods[0].code if periods else None)
     try:
@@ -132,39 +132,55 @@ def scheme_preview_page(request: HttpRequest, pk: int) -> HttpResponse:
     except ValueError:
         chosen = periods[0].code if periods else None
     preview = scheme_preview(draft=scheme, period_code=chosen) if chosen else None
-    if preview is not None and request.GET.get("format") == "csv":
-        header = [
-            "dealer_code",
-            "dealer_name",
-            "region",
-            "published_total",
-            "published_grade",
-            "published_rank",
-            "draft_total",
-            "draft_grade",
-            "draft_rank",
-            "rank_change",
+    return periods, chosen, preview
+
+
+PREVIEW_EXPORT_HEADER = (
+    gettext_lazy("Dealer code"),
+    gettext_lazy("Dealer"),
+    gettext_lazy("Region"),
+    gettext_lazy("Published total"),
+    gettext_lazy("Published grade"),
+    gettext_lazy("Published rank"),
+    gettext_lazy("Draft total"),
+    gettext_lazy("Draft grade"),
+    gettext_lazy("Draft rank"),
+    gettext_lazy("Rank change"),
+)
+
+
+@role_required(*ADMIN)
+@require_GET
+def scheme_preview_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The preview's table (published against draft, per dealer) as CSV or XLSX."""
+    scheme = get_object_or_404(Scheme, pk=pk)
+    _periods, chosen, preview = _preview(request, scheme)
+    if preview is None:
+        raise Http404
+    rows = (
+        [
+            r.dealer_code,
+            r.dealer_name,
+            r.region,
+            r.published_total,
+            r.published_grade,
+            r.published_rank,
+            r.draft_total,
+            r.draft_grade,
+            r.draft_rank,
+            r.rank_change,
         ]
-        rows = [
-            [
-                r.dealer_code,
-                r.dealer_name,
-                r.region,
-                r.published_total,
-                r.published_grade,
-                r.published_rank,
-                r.draft_total,
-                r.draft_grade,
-                r.draft_rank,
-                r.rank_change,
-            ]
-            for r in preview.rows
-        ]
-        response = HttpResponse(write_csv(rows, header), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = (
-            f'attachment; filename="preview-{scheme.code}-v{scheme.version}-{chosen}.csv"'
-        )
-        return response
+        for r in preview.rows
+    )
+    return export_response(
+        rows, PREVIEW_EXPORT_HEADER, fmt, f"preview-{scheme.code}-v{scheme.version}-{chosen}", "preview"
+    )
+
+
+@role_required(*ADMIN)
+def scheme_preview_page(request: HttpRequest, pk: int) -> HttpResponse:
+    scheme = get_object_or_404(Scheme, pk=pk)
+    periods, chosen, preview = _preview(request, scheme)
     grades = [g for g, _m in scheme.grade_bands]
     return render(
         request,

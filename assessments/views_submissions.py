@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dealers.models import Dealer
+from dealers.permissions import ALL_ROLES, role_required
 
 from .choices import SubmissionStatus
 from .forms_submissions import ReviewForm, SubmissionForm
@@ -32,6 +33,7 @@ def _default_period() -> str:
     return str(Month.of(timezone.localdate()).shift(-1))
 
 
+@role_required(*ALL_ROLES)
 def submission_queue_page(request: HttpRequest) -> HttpResponse:
     user = request.user
     period = request.GET.get("period") or _default_period()
@@ -46,8 +48,6 @@ def submission_queue_page(request: HttpRequest) -> HttpResponse:
             "assessments/submissions/dealer_list.html",
             {"submissions": own, "current": _default_period(), "dealer": user.dealer},  # type: ignore[union-attr]
         )
-    if not user.is_manager:  # type: ignore[union-attr]
-        raise PermissionDenied
     rows = submission_queue(user, period)
     state = request.GET.get("state", "")
     counts: dict[str, int] = {}
@@ -72,6 +72,7 @@ def submission_queue_page(request: HttpRequest) -> HttpResponse:
     )
 
 
+@role_required(*ALL_ROLES)
 def submission_detail(request: HttpRequest, period: str, code: str) -> HttpResponse:
     user = request.user
     try:

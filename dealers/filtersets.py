@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from .choices import DealerStatus, Role
@@ -44,3 +45,24 @@ class UserFilterSet(django_filters.FilterSet):
     class Meta:
         model = User
         fields = ["username", "role", "dealer", "is_active"]
+
+
+class DealerListFilterSet(django_filters.FilterSet):
+    """The dealer registry page: ?q= (part of the code, name or city), region, city tier, status."""
+
+    q = django_filters.CharFilter(method="search", help_text=_("Part of the code, name or city."))
+    region = django_filters.CharFilter(field_name="region__name", help_text=_("Region name, exactly."))
+    city_tier = django_filters.TypedChoiceFilter(
+        choices=[(tier, str(tier)) for tier in range(1, 6)], coerce=int, help_text=_("City tier, 1–5.")
+    )
+    status = django_filters.ChoiceFilter(choices=DealerStatus.choices, help_text=_("Dealer status."))
+
+    class Meta:
+        model = Dealer
+        fields = ["q", "region", "city_tier", "status"]
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(code__icontains=value) | Q(name__icontains=value) | Q(city__icontains=value))

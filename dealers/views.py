@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,9 +20,10 @@ from config.health import health_report
 
 from .api.tokens import api_token_issue, api_token_revoke, tokens_visible_to
 from .choices import DealerStatus, Role
+from .filtersets import DealerListFilterSet
 from .forms import ApiTokenForm
 from .models import ApiToken, Dealer, Notice, Region
-from .permissions import role_required
+from .permissions import ALL_ROLES, role_required
 from .services import notice_mark_all_read, notice_mark_read
 
 TOKEN_REVOKED = _("The token “%(name)s” is revoked; requests with it are refused from now on.")
@@ -57,6 +57,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@role_required(*ALL_ROLES)
 def dealer_list(request: HttpRequest) -> HttpResponse:
     """The dealers in the user's scope, searchable and filtered by region, city tier and status."""
     dealers = Dealer.objects.for_user(request.user).select_related("region").order_by("code")
@@ -64,14 +65,7 @@ def dealer_list(request: HttpRequest) -> HttpResponse:
     region = request.GET.get("region", "")
     tier = request.GET.get("city_tier", "")
     status = request.GET.get("status", "")
-    if q:
-        dealers = dealers.filter(Q(code__icontains=q) | Q(name__icontains=q) | Q(city__icontains=q))
-    if region:
-        dealers = dealers.filter(region__name=region)
-    if tier in CITY_TIERS:
-        dealers = dealers.filter(city_tier=int(tier))
-    if status in DealerStatus.values:
-        dealers = dealers.filter(status=status)
+    dealers = DealerListFilterSet(request.GET, queryset=dealers).qs
     regions = (
         Region.objects.filter(dealers__in=Dealer.objects.for_user(request.user)).distinct().order_by("name")
     )
@@ -90,6 +84,7 @@ def dealer_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@role_required(*ALL_ROLES)
 def dealer_detail(request: HttpRequest, code: str) -> HttpResponse:
     dealer = get_object_or_404(Dealer.objects.for_user(request.user).select_related("region"), code=code)
     scorecards = (
@@ -143,6 +138,7 @@ NOTICES_PER_PAGE = 30
 
 
 @require_GET
+@role_required(*ALL_ROLES)
 def notice_list(request: HttpRequest) -> HttpResponse:
     """The user's own notices, newest first; unread ones stand out. Filter: all or unread."""
     notices = Notice.objects.filter(user=request.user)
@@ -155,6 +151,7 @@ def notice_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@role_required(*ALL_ROLES)
 def notice_open(request: HttpRequest, pk: int) -> HttpResponse:
     """Opening a notice marks it read and follows its link (or returns to the inbox)."""
     notice = get_object_or_404(Notice, pk=pk, user=request.user)
@@ -164,6 +161,7 @@ def notice_open(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@role_required(*ALL_ROLES)
 def notice_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     notice = get_object_or_404(Notice, pk=pk, user=request.user)
     notice_mark_read(notice, read=request.POST.get("read") == "1")
@@ -171,6 +169,7 @@ def notice_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@role_required(*ALL_ROLES)
 def notice_read_all(request: HttpRequest) -> HttpResponse:
     count = notice_mark_all_read(request.user)  # type: ignore[arg-type]
     messages.success(request, _("%(n)s notices marked read.") % {"n": count})

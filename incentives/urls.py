@@ -1,15 +1,19 @@
 from django.urls import path
 
+from assessments.exporting import ExportFormatConverter  # noqa: F401  registers <fmt:fmt>
+
 from . import views, views_appeals, views_rectification
 
 app_name = "incentives"
 urlpatterns = [
     path("", views.action_queue, name="queue"),
+    path("export.<fmt:fmt>", views.action_queue_export, name="queue_export"),
     path("actions/<int:pk>/decide/", views.action_decide_view, name="decide"),
     path("actions/decide/", views.actions_decide_bulk_view, name="decide_bulk"),
     path("dealers/<str:code>/veto/<str:period>/", views.veto_new, name="veto_new"),
     path("vetoes/evidence/<int:pk>/", views.veto_evidence_file, name="veto_evidence"),
     path("ledger/", views.ledger, name="ledger"),
+    path("ledger/export.<fmt:fmt>", views.ledger_export, name="ledger_export"),
     path("rules/", views.rule_list, name="rules"),
     path("dealers/<str:code>/", views.dealer_history, name="dealer"),
     path("dealers/<str:code>/lift-suspension/", views.action_lift_suspension, name="lift_suspension"),

@@ -6,23 +6,24 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from assessments.exporting import write_csv, write_xlsx
+from assessments.exporting import export_response
 from assessments.models import Scorecard
 from dealers.models import Dealer, Region, User
+from dealers.permissions import ALL_ROLES, HQ, MANAGERS, role_required
 from dealers.redirects import redirect_to_next, safe_next_url
 
 from .choices import ActionStatus, ActionType
 from .files import private_file_response
+from .filtersets import ActionQueueFilterSet, LedgerEntryFilterSet
 from .models import Appeal, IncentiveAction, IncentiveRule, LedgerEntry, RectificationOrder, VetoEvidence
 from .services import (
     IncentiveError,
@@ -32,7 +33,7 @@ from .services import (
     actions_decide_bulk,
 )
 from .services.actions import REJECT_NEEDS_REASON
-from .services.vetoes import may_record_veto, veto_record
+from .services.vetoes import veto_record
 from .views_appeals import kpi_names
 
 # The queue's filters, kept by pagination, exports and the bulk form.
@@ -54,57 +55,59 @@ def _queue_actions(user: User, values: dict[str, str]) -> QuerySet[IncentiveActi
     actions = IncentiveAction.objects.for_user(user).select_related(
         "dealer", "dealer__region", "decided_by", "rule", "owner"
     )
-    if values["status"] in ActionStatus.values:
-        actions = actions.filter(status=values["status"])
-    if values["type"] in ActionType.values:
-        actions = actions.filter(action_type=values["type"])
-    if values["period"]:
-        actions = actions.filter(period=values["period"])
-    if values["region"].isdigit():
-        actions = actions.filter(dealer__region_id=int(values["region"]))
-    if values["rule"].isdigit():
-        actions = actions.filter(rule_id=int(values["rule"]))
-    if values["dealer"]:
-        actions = actions.filter(
-            Q(dealer__code__icontains=values["dealer"]) | Q(dealer__name__icontains=values["dealer"])
-        )
-    return actions.order_by("-period", "dealer__code", "id")
+    return ActionQueueFilterSet(values, queryset=actions).qs.order_by("-period", "dealer__code", "id")
 
 
+ACTION_EXPORT_HEADER = (
+    gettext_lazy("Period"),
+    gettext_lazy("Dealer code"),
+    gettext_lazy("Dealer"),
+    gettext_lazy("Region"),
+    gettext_lazy("Action"),
+    gettext_lazy("Amount (CNY)"),
+    gettext_lazy("Status"),
+    gettext_lazy("Reason"),
+    gettext_lazy("Decided by"),
+    gettext_lazy("Comment"),
+)
+LEDGER_EXPORT_HEADER = (
+    gettext_lazy("Period"),
+    gettext_lazy("Dealer code"),
+    gettext_lazy("Dealer"),
+    gettext_lazy("Region"),
+    gettext_lazy("Amount (CNY)"),
+)
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def action_queue_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The queue as filtered (every page), as CSV or XLSX."""
+    actions = _queue_actions(request.user, _queue_params(request))  # type: ignore[arg-type]
+    rows = (
+        [
+            a.period,
+            a.dealer.code,
+            a.dealer.name,
+            a.dealer.region.name,
+            str(a.get_action_type_display()),
+            a.amount,
+            str(a.get_status_display()),
+            a.reason,
+            str(a.decided_by or ""),
+            a.decision_comment,
+        ]
+        for a in actions.iterator(chunk_size=2000)
+    )
+    return export_response(rows, ACTION_EXPORT_HEADER, fmt, "actions")
+
+
+@role_required(*ALL_ROLES)
 def action_queue(request: HttpRequest) -> HttpResponse:
     """Managers: proposals to decide (one by one or in bulk) and past decisions; dealers: their own."""
     user: User = request.user  # type: ignore[assignment]
     values = _queue_params(request)
     actions = _queue_actions(user, values)
-    if request.GET.get("format") in ("csv", "xlsx"):
-        header = [
-            "period",
-            "dealer_code",
-            "dealer_name",
-            "region",
-            "action",
-            "amount",
-            "status",
-            "reason",
-            "decided_by",
-            "comment",
-        ]
-        rows = [
-            [
-                a.period,
-                a.dealer.code,
-                a.dealer.name,
-                a.dealer.region.name,
-                a.get_action_type_display(),
-                a.amount,
-                a.get_status_display(),
-                a.reason,
-                str(a.decided_by or ""),
-                a.decision_comment,
-            ]
-            for a in actions
-        ]
-        return _download(request.GET["format"], "actions", header, rows)
     page = Paginator(actions, 50).get_page(request.GET.get("page"))
     scope = IncentiveAction.objects.for_user(user)
     filters = urlencode(values)
@@ -153,11 +156,10 @@ def _ids(raw: list[str]) -> list[int]:
 
 
 @require_POST
+@role_required(*MANAGERS)
 def actions_decide_bulk_view(request: HttpRequest) -> HttpResponse:
     """Bulk decisions: step "review" shows what will happen, step "confirm" does it."""
     user: User = request.user  # type: ignore[assignment]
-    if not user.is_manager:
-        raise PermissionDenied
     approve = request.POST.get("decision") == "approve"
     comment = request.POST.get("comment", "").strip()
     next_url = safe_next_url(request, "incentives:queue")
@@ -214,10 +216,9 @@ def actions_decide_bulk_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@role_required(*MANAGERS)
 def action_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
     action = get_object_or_404(IncentiveAction.objects.for_user(request.user), pk=pk)
-    if not request.user.is_manager:  # type: ignore[union-attr]
-        raise PermissionDenied
     approve = request.POST.get("decision") == "approve"
     if approve and action.action_type == ActionType.SUSPENSION and action.status == ActionStatus.PROPOSED:
         # No one-click suspension: the same confirmation as a bulk decision, for one.
@@ -242,10 +243,9 @@ def action_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@role_required(*MANAGERS)
 def action_lift_suspension(request: HttpRequest, code: str) -> HttpResponse:
     dealer = get_object_or_404(Dealer.objects.for_user(request.user), code=code)
-    if not request.user.is_manager:  # type: ignore[union-attr]
-        raise PermissionDenied
     from django.utils import timezone
 
     from assessments.periods import Month
@@ -261,25 +261,33 @@ def action_lift_suspension(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("incentives:dealer", code=dealer.code)
 
 
+def _ledger_entries(request: HttpRequest) -> QuerySet[LedgerEntry]:
+    entries = LedgerEntry.objects.for_user(request.user).select_related("dealer", "dealer__region", "action")
+    return LedgerEntryFilterSet(request.GET, queryset=entries).qs
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def ledger_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The ledger's entries (of the month asked for, else all), as CSV or XLSX."""
+    rows = (
+        [e.period, e.dealer.code, e.dealer.name, e.dealer.region.name, e.amount]
+        for e in _ledger_entries(request).order_by("-period", "dealer__code").iterator(chunk_size=2000)
+    )
+    return export_response(rows, LEDGER_EXPORT_HEADER, fmt, "ledger")
+
+
+@require_GET
+@role_required(*ALL_ROLES)
 def ledger(request: HttpRequest) -> HttpResponse:
     """Approved bonuses per dealer and per region, with totals per period."""
-    entries = LedgerEntry.objects.for_user(request.user).select_related("dealer", "dealer__region", "action")
+    entries = _ledger_entries(request)
     period = request.GET.get("period", "")
-    if period:
-        entries = entries.filter(period=period)
     by_region: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     by_period = dict(entries.values_list("period").annotate(total=Sum("amount")).order_by("-period"))
     rows = list(entries.order_by("-period", "dealer__code"))
     for e in rows:
         by_region[(e.period, e.dealer.region.name)] += e.amount
-    if request.GET.get("format") in ("csv", "xlsx"):
-        header = ["period", "dealer_code", "dealer_name", "region", "amount"]
-        return _download(
-            request.GET["format"],
-            "ledger",
-            header,
-            [[e.period, e.dealer.code, e.dealer.name, e.dealer.region.name, e.amount] for e in rows],
-        )
     return render(
         request,
         "incentives/ledger.html",
@@ -292,6 +300,8 @@ def ledger(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_GET
+@role_required(*ALL_ROLES)
 def dealer_history(request: HttpRequest, code: str) -> HttpResponse:
     dealer = get_object_or_404(Dealer.objects.for_user(request.user).select_related("region"), code=code)
     return render(
@@ -315,29 +325,16 @@ def dealer_history(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+@require_GET
+@role_required(*MANAGERS)
 def rule_list(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_manager:  # type: ignore[union-attr]
-        raise PermissionDenied
     return render(request, "incentives/rules.html", {"rules": IncentiveRule.objects.all()})
 
 
-def _download(fmt: str, name: str, header: list[str], rows: list[list[object]]) -> HttpResponse:
-    if fmt == "xlsx":
-        response = HttpResponse(
-            write_xlsx(rows, header, name),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    else:
-        response = HttpResponse(write_csv(rows, header), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    return response
-
-
+@role_required(*HQ)
 def veto_new(request: HttpRequest, code: str, period: str) -> HttpResponse:
     """HQ managers record a veto (一票否决) for a dealer's month, with the incident and evidence."""
     dealer = get_object_or_404(Dealer.objects.for_user(request.user).select_related("region"), code=code)
-    if not may_record_veto(request.user):  # type: ignore[arg-type]
-        raise PermissionDenied
     card = get_object_or_404(Scorecard.objects.select_related("period"), dealer=dealer, period__code=period)
     form = {"title": "", "description": ""}
     if request.method == "POST":
@@ -362,6 +359,8 @@ def veto_new(request: HttpRequest, code: str, period: str) -> HttpResponse:
     return render(request, "incentives/decide_veto.html", {"dealer": dealer, "card": card, "form": form})
 
 
+@require_GET
+@role_required(*ALL_ROLES)
 def veto_evidence_file(request: HttpRequest, pk: int) -> FileResponse:
     """One veto evidence file, for those who may see the dealer (others get 404)."""
     evidence = get_object_or_404(VetoEvidence.objects.for_user(request.user), pk=pk)

@@ -15,9 +15,12 @@ from django.utils.translation import gettext as _
 
 from assessments.choices import ComplaintCategory, RepairType, Severity
 from assessments.models import Kpi, Scorecard
+from dealers.choices import Role
+from dealers.permissions import ALL_ROLES, role_required
 
 from .choices import CorrectionKind, RecordCorrection
 from .files import private_file_response
+from .filtersets import AppealFilterSet
 from .models import Appeal, AppealEvidence
 from .services import (
     KPI_RECORD_KIND,
@@ -51,14 +54,13 @@ def _choice_labels() -> dict[str, dict[str, str]]:
     }
 
 
+@role_required(Role.DEALER_USER)
 def appeal_new(request: HttpRequest, scorecard_pk: int) -> HttpResponse:
     """File an appeal: the KPI, the records it counted that are contested, why, and evidence."""
     card = get_object_or_404(
         Scorecard.objects.for_user(request.user).select_related("period", "dealer"), pk=scorecard_pk
     )
     user = request.user
-    if not user.is_dealer_user:  # type: ignore[union-attr]
-        raise PermissionDenied
     names = kpi_names()
     kpis = [(code, names.get(code, code)) for code in card.kpi_results.values_list("kpi_code", flat=True)]
     data = request.POST if request.method == "POST" else request.GET
@@ -168,6 +170,7 @@ def _fixes(request: HttpRequest, appeal: Appeal) -> dict[int, RecordFix]:
     return fixes
 
 
+@role_required(*ALL_ROLES)
 def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     appeal = get_object_or_404(
         Appeal.objects.for_user(request.user).select_related(
@@ -225,12 +228,14 @@ def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@role_required(*ALL_ROLES)
 def appeal_evidence(request: HttpRequest, pk: int, file_pk: int) -> FileResponse:
     """An evidence file, only to those who may see the appeal (else 404); never a public URL."""
     found = get_object_or_404(AppealEvidence.objects.for_user(request.user), pk=file_pk, appeal_id=pk)
     return private_file_response(found.file, found.name)
 
 
+@role_required(*ALL_ROLES)
 def appeal_evidence_legacy(request: HttpRequest, pk: int) -> FileResponse:
     """The single evidence file an appeal filed through the API carries."""
     appeal = get_object_or_404(Appeal.objects.for_user(request.user), pk=pk)
@@ -239,7 +244,9 @@ def appeal_evidence_legacy(request: HttpRequest, pk: int) -> FileResponse:
     return private_file_response(appeal.evidence, appeal.evidence.name.rsplit("/", 1)[-1])
 
 
+@role_required(*ALL_ROLES)
 def appeal_list(request: HttpRequest) -> HttpResponse:
-    appeals = Appeal.objects.for_user(request.user).select_related("dealer").order_by("status", "-filed_at")
+    appeals = Appeal.objects.for_user(request.user).select_related("dealer")
+    appeals = AppealFilterSet(request.GET, queryset=appeals).qs.order_by("status", "-filed_at")
     page = Paginator(appeals, 50).get_page(request.GET.get("page"))
     return render(request, "incentives/appeals.html", {"page": page, "kpi_names": kpi_names()})

@@ -19,10 +19,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from assessments.kpis import BY_CODE
 from assessments.pages.scorecard import unit_label
+from dealers.permissions import ALL_ROLES, role_required
 
 from . import events
-from .choices import RectificationStatus
 from .files import private_file_response
+from .filtersets import RECTIFICATION_TABS, RectificationListFilterSet
 from .models import InterviewRecord, RectificationEvidence, RectificationOrder, RectificationTask
 from .rectification_templates import kpi_name
 from .services import (
@@ -78,6 +79,7 @@ def remeasure_lines(data: dict[str, Any] | None) -> list[dict[str, Any]]:
     return lines
 
 
+@role_required(*ALL_ROLES)
 def rectification_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The order: why, deadline, the tasks, the evidence; the dealer answers, a manager verifies."""
     order = get_object_or_404(_orders(request), pk=pk)
@@ -138,6 +140,7 @@ def rectification_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@role_required(*ALL_ROLES)
 def rectification_task_new(request: HttpRequest, pk: int) -> HttpResponse:
     order = get_object_or_404(_orders(request), pk=pk)
     due = _date(request.POST.get("due_date"))
@@ -158,6 +161,7 @@ def rectification_task_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@role_required(*ALL_ROLES)
 def rectification_task_update(request: HttpRequest, pk: int, task_pk: int) -> HttpResponse:
     """Edit a task (title, owner, due date), or tick it done / open it again."""
     order = get_object_or_404(_orders(request), pk=pk)
@@ -187,6 +191,7 @@ def order_url(order: RectificationOrder) -> str:
 
 
 @require_POST
+@role_required(*ALL_ROLES)
 def rectification_evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
     order = get_object_or_404(_orders(request), pk=pk)
     task = None
@@ -209,6 +214,7 @@ def rectification_evidence_upload(request: HttpRequest, pk: int) -> HttpResponse
 
 
 @require_GET
+@role_required(*ALL_ROLES)
 def rectification_evidence_file(request: HttpRequest, pk: int) -> FileResponse:
     """One evidence file, for the users who may see its order; 404 for everyone else.
 
@@ -223,6 +229,7 @@ def rectification_evidence_file(request: HttpRequest, pk: int) -> FileResponse:
     return response
 
 
+@role_required(*ALL_ROLES)
 def interview_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The interview record (约谈): managers of the dealer fill it, the dealer reads it."""
     interview = get_object_or_404(
@@ -252,20 +259,16 @@ def interview_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-LIST_STATUSES = {
-    "to_verify": [RectificationStatus.PLAN_SUBMITTED],
-    "open": [RectificationStatus.OPEN],
-    "closed": [RectificationStatus.PASSED, RectificationStatus.FAILED],
-}
+LIST_STATUSES = RECTIFICATION_TABS  # the list's tabs, defined with its filters
 
 
 @require_GET
+@role_required(*ALL_ROLES)
 def rectification_list(request: HttpRequest) -> HttpResponse:
     """The orders in the user's scope: plans to verify first (HQ's job), then open, then closed."""
     status = request.GET.get("status", "to_verify" if request.user.is_manager else "open")  # type: ignore[union-attr]
     orders = RectificationOrder.objects.for_user(request.user).select_related("dealer", "action", "owner")
-    if status in LIST_STATUSES:
-        orders = orders.filter(status__in=LIST_STATUSES[status])
+    orders = RectificationListFilterSet({"status": status}, queryset=orders).qs
     page = Paginator(orders.order_by("deadline", "pk"), 50).get_page(request.GET.get("page"))
     return render(
         request,

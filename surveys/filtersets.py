@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import django_filters
+from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assessments.api.filters import MonthFilter
 
-from .models import SurveyResponse
+from .models import SurveyInvitation, SurveyResponse
+from .selectors import invitation_state_filter
 
 
 class SurveyResponseFilterSet(django_filters.FilterSet):
@@ -25,3 +28,23 @@ class SurveyResponseFilterSet(django_filters.FilterSet):
     class Meta:
         model = SurveyResponse
         fields = ["dealer", "region", "response_id", "responded_in", "source", "excluded"]
+
+
+INVITATION_STATES = ("waiting", "answered", "expired")
+
+
+class InvitationFilterSet(django_filters.FilterSet):
+    """The invitations page and its export: ?state=waiting|answered|expired, dealer, created_on."""
+
+    state = django_filters.ChoiceFilter(
+        choices=[(state, state) for state in INVITATION_STATES], method="filter_state"
+    )
+    dealer = django_filters.CharFilter(field_name="dealer__code", help_text=_("Dealer code, exactly."))
+    created_on = django_filters.DateFilter(field_name="created_at", lookup_expr="date")
+
+    class Meta:
+        model = SurveyInvitation
+        fields = ["state", "dealer", "created_on"]
+
+    def filter_state(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return invitation_state_filter(queryset, value, timezone.now())

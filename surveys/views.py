@@ -11,7 +11,6 @@ Who may do what:
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -25,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessments.exporting import write_csv, write_xlsx
+from assessments.exporting import export_response
 from assessments.models import RepairOrder
 from assessments.pages.periods import PeriodRef, default_period, month_choices, visible_periods
 from assessments.periods import Month
@@ -37,6 +36,7 @@ from dealers.redirects import redirect_to_next
 from . import events
 from . import messages as msg
 from .choices import BoardItemKind, FlagStatus
+from .filtersets import InvitationFilterSet
 from .forms import CallForm, CloseForm, ContactForm, ExcludeForm, KeepFlagForm, RepairOrderLookupForm
 from .models import HotAlertCase, ResponseFlag, SurveyResponse, SurveyTemplate
 from .rules import DIMENSION_FIELDS
@@ -52,7 +52,6 @@ from .selectors import (
     followup_calls,
     hot_alert_age_buckets,
     hot_alert_cases,
-    invitation_state_filter,
     invitations,
     overnight_trend,
     review_queue,
@@ -72,10 +71,6 @@ HQ = (Role.HQ_ADMIN, Role.HQ_MANAGER)
 CASE_ACTORS = (Role.HQ_ADMIN, Role.HQ_MANAGER, Role.REGIONAL_MANAGER, Role.DEALER_USER)
 PAGE_SIZE = 50
 EXPORT_MAX_ROWS = 200_000
-CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 INVITATION_STATES = {
     "waiting": gettext_lazy("Not answered yet"),
     "answered": gettext_lazy("Answered"),
@@ -88,25 +83,6 @@ DIMENSION_LABELS = {
     "attitude": gettext_lazy("Attitude"),
     "timeliness": gettext_lazy("Timeliness"),
 }
-
-
-def _csv_cell(value: Any) -> Any:
-    # XLSX cells hold datetimes; in CSV a time is written as Shanghai wall time to the second.
-    if isinstance(value, datetime):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
-    return value
-
-
-def _export(rows: Any, header: list[str], fmt: str, filename: str) -> HttpResponse:
-    if fmt == "xlsx":
-        content = write_xlsx(rows, header, sheet_title=filename)
-    elif fmt == "csv":
-        content = write_csv(([_csv_cell(v) for v in row] for row in rows), header)
-    else:
-        raise Http404
-    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
-    return response
 
 
 def _month(request: HttpRequest, periods: list[PeriodRef]) -> Month:
@@ -203,7 +179,7 @@ def board_export(request: HttpRequest, fmt: str) -> HttpResponse:
         _("Summary"),
         _("Owners"),
     ]
-    return _export(rows, header, fmt, f"daily_clearing_{timezone.localdate():%Y%m%d}")
+    return export_response(rows, header, fmt, f"daily_clearing_{timezone.localdate():%Y%m%d}")
 
 
 # --- survey results ---------------------------------------------------------------------
@@ -286,7 +262,7 @@ def factors_export(request: HttpRequest, fmt: str) -> HttpResponse:
         ]
         for d in factor_drivers(request.user, month)
     )
-    return _export(data, header, fmt, f"survey_factors_{month}")
+    return export_response(data, header, fmt, f"survey_factors_{month}")
 
 
 @require_GET
@@ -330,7 +306,7 @@ def results_export(request: HttpRequest, fmt: str) -> HttpResponse:
         for r in rows
         if r.dealer is not None
     )
-    return _export(data, header, fmt, f"survey_results_{month}")
+    return export_response(data, header, fmt, f"survey_results_{month}")
 
 
 @require_GET
@@ -485,7 +461,7 @@ def alerts_export(request: HttpRequest, fmt: str) -> HttpResponse:
         ]
         for c in hot_alert_cases(request.user, state).iterator(chunk_size=2000)
     )
-    return _export(rows, header, fmt, f"hot_alerts_{state}")
+    return export_response(rows, header, fmt, f"hot_alerts_{state}")
 
 
 # --- invitations (HQ) -------------------------------------------------------------------
@@ -497,16 +473,10 @@ def _invitation_rows(request: HttpRequest) -> tuple[Any, dict[str, str]]:
         "dealer": request.GET.get("dealer", "").strip(),
         "created_on": request.GET.get("created_on", "").strip(),
     }
-    qs = invitation_state_filter(invitations(request.user), filters["state"], timezone.now())
-    if filters["dealer"]:
-        qs = qs.filter(dealer__code=filters["dealer"])
-    if filters["created_on"]:
-        try:
-            day = date.fromisoformat(filters["created_on"])
-        except ValueError:
-            filters["created_on"] = ""
-        else:
-            qs = qs.filter(created_at__date=day)
+    filterset = InvitationFilterSet(request.GET, queryset=invitations(request.user))
+    qs = filterset.qs
+    if "created_on" in filterset.form.errors:
+        filters["created_on"] = ""
     return qs.order_by("-created_at", "-pk"), filters
 
 
@@ -537,8 +507,6 @@ def invitation_list(request: HttpRequest) -> HttpResponse:
 @role_required(*HQ)
 def invitation_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """The invitations with their links, for the SMS vendor. Audited: the links open surveys."""
-    if fmt not in CONTENT_TYPES:
-        raise Http404
     qs, _filters = _invitation_rows(request)
     count = qs.count()
     if count > EXPORT_MAX_ROWS:
@@ -574,7 +542,7 @@ def invitation_export(request: HttpRequest, fmt: str) -> HttpResponse:
         ]
         for inv in qs.iterator(chunk_size=2000)
     )
-    response = _export(rows, header, fmt, f"survey_invitations_{timezone.localdate():%Y%m%d}")
+    response = export_response(rows, header, fmt, f"survey_invitations_{timezone.localdate():%Y%m%d}")
     events.invitations_exported(actor=request.user, count=count, query=request.GET.urlencode())  # type: ignore[arg-type]
     return response
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from dealers.models import Notice, User
+from dealers.permissions import ALL_ROLES, role_required
 from dealers.redirects import redirect_to_next, safe_next_url
 
 from .owners import KIND_LABELS, OWNED_MODELS, item_ref, item_url, may_assign, open_items
@@ -25,9 +26,9 @@ def _require_role(request: HttpRequest) -> None:
 
 
 @require_GET
+@role_required(*ALL_ROLES)
 def workbench(request: HttpRequest) -> HttpResponse:
     """待办: what is due, overdue or waiting for the signed-in user, oldest deadline first."""
-    _require_role(request)
     now = timezone.now()
     todos = workbench_todos(request.user, now)
     request.workbench_todos = todos  # type: ignore[attr-defined]  # the nav badge reuses them
@@ -65,9 +66,9 @@ def counts(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
+@role_required(*ALL_ROLES)
 def unowned(request: HttpRequest) -> HttpResponse:
     """Open items of the user's dealer(s) without an owner, each with the form that names one."""
-    _require_role(request)
     rows = [
         {
             "kind": kind,
@@ -90,9 +91,9 @@ def _item_or_404(request: HttpRequest, kind: str, pk: int):  # noqa: ANN202
     return item
 
 
+@role_required(*ALL_ROLES)
 def owner_page(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     """Who owns one open item; those allowed hand it on here (GET shows, POST assigns)."""
-    _require_role(request)
     item = _item_or_404(request, kind, pk)
     if request.method == "POST":
         if not may_assign(request.user, kind, item):

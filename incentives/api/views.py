@@ -30,6 +30,7 @@ from assessments.periods import Month
 from config.api_base import Conflict, ScopedViewSet
 from dealers.choices import MANAGER_ROLES, Role
 
+from .. import filtersets as filters
 from ..choices import ActionType
 from ..models import Appeal, IncentiveAction, IncentiveRule, LedgerEntry, RectificationOrder
 from ..services import (
@@ -41,7 +42,6 @@ from ..services import (
     rectification_submit_plan,
     rectification_verify,
 )
-from . import filters
 from .serializers import (
     ActionDecisionSerializer,
     ActionRejectionSerializer,

@@ -210,7 +210,23 @@
     };
   }
 
-  var BUILDERS = { bars: barsOption, trend: trendOption, radar: radarOption };
+  // Whole counts per day as lines (the daily-clearing board's overnight items): the axis
+  // starts at 0 and steps by whole numbers.
+  function countsOption(data, phone) {
+    return {
+      color: data.colors || ["#f59e0b", "#dc2626"].concat(PALETTE),
+      grid: baseGrid(phone),
+      legend: { top: 0, itemWidth: 14, itemHeight: 8 },
+      tooltip: { trigger: "axis" },
+      xAxis: { type: "category", data: data.labels, boundaryGap: false, axisLabel: { fontSize: 11 } },
+      yAxis: { type: "value", min: 0, minInterval: 1, splitLine: { lineStyle: { color: "#eef2f7" } } },
+      series: data.series.map(function (s) {
+        return { name: s.name, type: "line", data: s.values, showSymbol: false, lineStyle: { width: 2.5 } };
+      }),
+    };
+  }
+
+  var BUILDERS = { bars: barsOption, trend: trendOption, radar: radarOption, counts: countsOption };
 
   function drawCharts() {
     if (typeof window.echarts === "undefined") return;
@@ -303,27 +319,6 @@
     refresh();
   }
 
-  // The daily-clearing board: new and overdue cases per night, as lines.
-  function drawOvernightTrend() {
-    var el = document.getElementById("overnight-trend");
-    var data = readJson("overnight-trend-data");
-    if (!el || !data || typeof window.echarts === "undefined") return;
-    var chart = window.echarts.init(el, null, { renderer: "canvas" });
-    chart.setOption({
-      color: ["#f59e0b", "#dc2626"],
-      grid: { left: 36, right: 16, top: 36, bottom: 28, containLabel: true },
-      legend: { top: 0, itemWidth: 14, itemHeight: 8 },
-      tooltip: { trigger: "axis" },
-      xAxis: { type: "category", data: data.labels, boundaryGap: false, axisLabel: { fontSize: 11 } },
-      yAxis: { type: "value", minInterval: 1, splitLine: { lineStyle: { color: "#eef2f7" } } },
-      series: data.series.map(function (s) {
-        return { name: s.name, type: "line", data: s.values, showSymbol: false, lineStyle: { width: 2.5 } };
-      }),
-    });
-    el.setAttribute("data-chart-ready", "true");
-    window.addEventListener("resize", function () { chart.resize(); });
-  }
-
   ready(function () {
     setUpMenu();
     setUpAutoSubmit();
@@ -332,7 +327,6 @@
     setUpImportProgress();
     setUpSchemeTotals();
     drawCharts();
-    drawOvernightTrend();
     fillCountBadges();
   });
 

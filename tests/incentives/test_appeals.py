@@ -400,7 +400,8 @@ def test_evidence_opens_only_through_the_scoped_view(october, cast, dealer_user)
 def test_another_dealers_user_cannot_open_the_filing_form(october, other_dealer_user, other_regional_manager):
     url = reverse("incentives:appeal_new", args=[october.pk])
     assert client_for(other_dealer_user).get(url).status_code == 404
-    assert client_for(other_regional_manager).get(url).status_code == 404
+    # Managers never file: the role is checked first, the same for every scorecard.
+    assert client_for(other_regional_manager).get(url).status_code == 403
 
 
 @pytest.mark.django_db

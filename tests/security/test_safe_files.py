@@ -182,14 +182,18 @@ PAGE_EXPORTS: dict[str, tuple[str, Callable[[], str], str]] = {
         lambda: "/assessments/dealers/GL0001/2026-10/kpi/repair_count/export.xlsx",
         "hq_admin",
     ),
-    "incentive queue csv": ("csv", lambda: reverse("incentives:queue") + "?status=&format=csv", "hq_admin"),
-    "incentive queue xlsx": (
-        "xlsx",
-        lambda: reverse("incentives:queue") + "?status=&format=xlsx",
+    "incentive queue csv": (
+        "csv",
+        lambda: reverse("incentives:queue_export", args=["csv"]) + "?status=",
         "hq_admin",
     ),
-    "ledger csv": ("csv", lambda: reverse("incentives:ledger") + "?format=csv", "hq_admin"),
-    "ledger xlsx": ("xlsx", lambda: reverse("incentives:ledger") + "?format=xlsx", "hq_admin"),
+    "incentive queue xlsx": (
+        "xlsx",
+        lambda: reverse("incentives:queue_export", args=["xlsx"]) + "?status=",
+        "hq_admin",
+    ),
+    "ledger csv": ("csv", lambda: reverse("incentives:ledger_export", args=["csv"]), "hq_admin"),
+    "ledger xlsx": ("xlsx", lambda: reverse("incentives:ledger_export", args=["xlsx"]), "hq_admin"),
     "daily clearing csv": ("csv", lambda: reverse("surveys:board_export", args=["csv"]), "hq_admin"),
     "daily clearing xlsx": ("xlsx", lambda: reverse("surveys:board_export", args=["xlsx"]), "hq_admin"),
     "survey results csv": ("csv", lambda: reverse("surveys:results_export", args=["csv"]), "hq_admin"),
@@ -201,8 +205,20 @@ PAGE_EXPORTS: dict[str, tuple[str, Callable[[], str], str]] = {
     "scheme preview csv": (
         "csv",
         lambda: (
-            reverse("schemes:preview", args=[scheme_draft_from(source=Scheme.objects.first()).pk])
-            + "?period=2026-10&format=csv"
+            reverse(
+                "schemes:preview_export", args=[scheme_draft_from(source=Scheme.objects.first()).pk, "csv"]
+            )
+            + "?period=2026-10"
+        ),
+        "hq_admin",
+    ),
+    "scheme preview xlsx": (
+        "xlsx",
+        lambda: (
+            reverse(
+                "schemes:preview_export", args=[scheme_draft_from(source=Scheme.objects.first()).pk, "xlsx"]
+            )
+            + "?period=2026-10"
         ),
         "hq_admin",
     ),
@@ -360,20 +376,25 @@ TABLE_WRITERS = {
     "DictWriter",
     "Workbook",
     "scorecards_table",
+    "export_response",
 }
 #: The functions that write tables, and the cases above that open what they write.
 WALKED = {
     "assessments.views.ranking_export": "ranking csv/xlsx",
     "assessments.views.kpi_drilldown_export": "drill-down csv/xlsx",
     "assessments.views_imports.import_errors_csv": "error file test",
-    "assessments.views_schemes.scheme_preview_page": "scheme preview csv",
+    "assessments.views_schemes.scheme_preview_export": "scheme preview csv/xlsx",
     "assessments.exports.scorecards_table": "export_scorecards command",
     "assessments.management.commands.export_scorecards.Command.handle": "export_scorecards command",
     "assessments.importing.service.import_file": "error file test",
     "assessments.importing.service._reject": "error file test",
     "assessments.importing.service._read_and_run": "error file test",
-    "incentives.views._download": "incentive queue and ledger",
-    "surveys.views._export": "daily clearing, survey results, hot alerts, invitations",
+    "incentives.views.action_queue_export": "incentive queue csv/xlsx",
+    "incentives.views.ledger_export": "ledger csv/xlsx",
+    "surveys.views.board_export": "daily clearing csv/xlsx",
+    "surveys.views.results_export": "survey results csv/xlsx",
+    "surveys.views.alerts_export": "hot alerts csv/xlsx",
+    "surveys.views.invitation_export": "invitations csv/xlsx",
 }
 #: The helper itself.
 HELPER = "assessments.exporting"
