@@ -393,6 +393,9 @@ WALKED = {
     "incentives.views.ledger_export": "ledger csv/xlsx",
     "surveys.views.board_export": "daily clearing csv/xlsx",
     "surveys.views.results_export": "survey results csv/xlsx",
+    # No typed text reaches it (factor labels from the code, figures) and it goes through
+    # export_response like the others, so there is no payload to walk.
+    "surveys.views.factors_export": "survey factors csv/xlsx (no user text)",
     "surveys.views.alerts_export": "hot alerts csv/xlsx",
     "surveys.views.invitation_export": "invitations csv/xlsx",
 }
