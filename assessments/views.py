@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -31,7 +31,7 @@ from . import selectors_pages as pages
 from .choices import ComplaintCategory, RepairType, ScorecardStatus, Severity
 from .exporting import write_csv, write_xlsx
 from .filtersets import CITY_TIER_CHOICES, ScorecardFilterSet
-from .models import ImportJob, Kpi
+from .models import Kpi
 from .periods import Month
 from .scoring.catalogue import BY_CODE
 from .services.closing import period_closable
@@ -521,25 +521,7 @@ def dealer_home(request: HttpRequest) -> HttpResponse:
                     "newer": [s for s in states if s.period.code != period.code],
                 }
             )
-    try:
-        context["imports_url"] = reverse("imports:list")
-    except NoReverseMatch:
-        context["imports_url"] = reverse("assessments:import_list")
+    context["imports_url"] = reverse("imports:list")
     return render(request, "assessments/dealer_home.html", context)
 
 
-# --- imports -----------------------------------------------------------------------------
-
-
-@require_GET
-def import_list(request: HttpRequest) -> HttpResponse:
-    """The import pages when installed (namespace "imports"); until then, a plain list."""
-    try:
-        url = reverse("imports:list")
-    except NoReverseMatch:
-        url = None
-    if url and url != request.path:
-        return redirect(url)
-    jobs = ImportJob.objects.for_user(request.user).select_related("user", "dealer")
-    page = Paginator(jobs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "assessments/import_list.html", {"page": page})

@@ -18,7 +18,7 @@ from tests.conftest import client_for
 
 from .import_helpers import ro_rows
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.assessments.urls_with_imports")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
