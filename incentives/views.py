@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from assessments.exporting import write_csv, write_xlsx
 from assessments.models import Scorecard
+from dealers.http import AuthenticatedHttpRequest
 from dealers.models import Dealer, Region, User
 from dealers.redirects import redirect_to_next, safe_next_url
 
@@ -40,11 +41,11 @@ QUEUE_FILTERS = ("status", "period", "region", "dealer", "type", "rule")
 NOTHING_SELECTED = gettext_lazy("Select at least one proposal (or all that match the filter).")
 
 
-def _queue_params(request: HttpRequest, source: QueryDict | None = None) -> dict[str, str]:
+def _queue_params(request: AuthenticatedHttpRequest, source: QueryDict | None = None) -> dict[str, str]:
     """The filter values of a request; the status defaults to "proposed" for managers."""
     params = source if source is not None else request.GET
     values = {name: params.get(name, "").strip() for name in QUEUE_FILTERS}
-    if "status" not in params and request.user.is_manager:  # type: ignore[union-attr]
+    if "status" not in params and request.user.is_manager:
         values["status"] = ActionStatus.PROPOSED
     return values
 
@@ -71,9 +72,9 @@ def _queue_actions(user: User, values: dict[str, str]) -> QuerySet[IncentiveActi
     return actions.order_by("-period", "dealer__code", "id")
 
 
-def action_queue(request: HttpRequest) -> HttpResponse:
+def action_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Managers: proposals to decide (one by one or in bulk) and past decisions; dealers: their own."""
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     values = _queue_params(request)
     actions = _queue_actions(user, values)
     if request.GET.get("format") in ("csv", "xlsx"):
@@ -153,9 +154,9 @@ def _ids(raw: list[str]) -> list[int]:
 
 
 @require_POST
-def actions_decide_bulk_view(request: HttpRequest) -> HttpResponse:
+def actions_decide_bulk_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Bulk decisions: step "review" shows what will happen, step "confirm" does it."""
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     if not user.is_manager:
         raise PermissionDenied
     approve = request.POST.get("decision") == "approve"
@@ -214,9 +215,9 @@ def actions_decide_bulk_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def action_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
+def action_decide_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     action = get_object_or_404(IncentiveAction.objects.for_user(request.user), pk=pk)
-    if not request.user.is_manager:  # type: ignore[union-attr]
+    if not request.user.is_manager:
         raise PermissionDenied
     approve = request.POST.get("decision") == "approve"
     if approve and action.action_type == ActionType.SUSPENSION and action.status == ActionStatus.PROPOSED:
@@ -231,7 +232,7 @@ def action_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         action_decide(
             action=action,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             approve=approve,
             comment=request.POST.get("comment", ""),
         )
@@ -242,9 +243,9 @@ def action_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def action_lift_suspension(request: HttpRequest, code: str) -> HttpResponse:
+def action_lift_suspension(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     dealer = get_object_or_404(Dealer.objects.for_user(request.user), code=code)
-    if not request.user.is_manager:  # type: ignore[union-attr]
+    if not request.user.is_manager:
         raise PermissionDenied
     from django.utils import timezone
 
@@ -256,12 +257,12 @@ def action_lift_suspension(request: HttpRequest, code: str) -> HttpResponse:
         action_type=ActionType.LIFT_SUSPENSION,
         reason=request.POST.get("reason", "") or _("Lift the suspension"),
         actor=request.user,
-    )  # type: ignore[arg-type]
+    )
     messages.success(request, _("Proposed: lift the suspension. It takes effect when approved."))
     return redirect("incentives:dealer", code=dealer.code)
 
 
-def ledger(request: HttpRequest) -> HttpResponse:
+def ledger(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Approved bonuses per dealer and per region, with totals per period."""
     entries = LedgerEntry.objects.for_user(request.user).select_related("dealer", "dealer__region", "action")
     period = request.GET.get("period", "")
@@ -292,7 +293,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
     )
 
 
-def dealer_history(request: HttpRequest, code: str) -> HttpResponse:
+def dealer_history(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     dealer = get_object_or_404(Dealer.objects.for_user(request.user).select_related("region"), code=code)
     return render(
         request,
@@ -315,8 +316,8 @@ def dealer_history(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-def rule_list(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_manager:  # type: ignore[union-attr]
+def rule_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    if not request.user.is_manager:
         raise PermissionDenied
     return render(request, "incentives/rules.html", {"rules": IncentiveRule.objects.all()})
 
@@ -333,10 +334,10 @@ def _download(fmt: str, name: str, header: list[str], rows: list[list[object]]) 
     return response
 
 
-def veto_new(request: HttpRequest, code: str, period: str) -> HttpResponse:
+def veto_new(request: AuthenticatedHttpRequest, code: str, period: str) -> HttpResponse:
     """HQ managers record a veto (一票否决) for a dealer's month, with the incident and evidence."""
     dealer = get_object_or_404(Dealer.objects.for_user(request.user).select_related("region"), code=code)
-    if not may_record_veto(request.user):  # type: ignore[arg-type]
+    if not may_record_veto(request.user):
         raise PermissionDenied
     card = get_object_or_404(Scorecard.objects.select_related("period"), dealer=dealer, period__code=period)
     form = {"title": "", "description": ""}
@@ -349,7 +350,7 @@ def veto_new(request: HttpRequest, code: str, period: str) -> HttpResponse:
                 title=form["title"],
                 description=form["description"],
                 files=request.FILES.getlist("evidence"),
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
             )
         except IncentiveError as exc:
             messages.error(request, str(exc))
@@ -362,7 +363,7 @@ def veto_new(request: HttpRequest, code: str, period: str) -> HttpResponse:
     return render(request, "incentives/decide_veto.html", {"dealer": dealer, "card": card, "form": form})
 
 
-def veto_evidence_file(request: HttpRequest, pk: int) -> FileResponse:
+def veto_evidence_file(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     """One veto evidence file, for those who may see the dealer (others get 404)."""
     evidence = get_object_or_404(VetoEvidence.objects.for_user(request.user), pk=pk)
     return private_file_response(evidence.file, evidence.original_name)
