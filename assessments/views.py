@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from dealers.choices import DealerStatus
+from dealers.http import AuthenticatedHttpRequest
 from dealers.models import Dealer
 
 from . import selectors_pages as pages
@@ -49,8 +50,8 @@ def managers_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
     """HQ and regional managers; other roles get 403 (sign-in is enforced by the middleware)."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_manager:  # type: ignore[union-attr]
+    def wrapper(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_manager:
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
@@ -77,7 +78,7 @@ def _float(value: Decimal | float | None) -> float | None:
 
 @require_GET
 @managers_only
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     periods = pages.visible_periods(user)
     period = pages.pick_period(periods, request.GET.get("period"))
@@ -174,7 +175,9 @@ RANKING_COLUMNS: tuple[tuple[str, Any, bool], ...] = (
 FIRST_CLICK_DESCENDING = {"total", "base", "process", "result", "change"}
 
 
-def _ranking_query(request: HttpRequest) -> tuple[pages.PeriodRef | None, list[pages.PeriodRef], Any, Any]:
+def _ranking_query(
+    request: AuthenticatedHttpRequest,
+) -> tuple[pages.PeriodRef | None, list[pages.PeriodRef], Any, Any]:
     """The period, the filter set and the ordered rows for the ranking page and its export."""
     user = request.user
     periods = pages.visible_periods(user)
@@ -193,7 +196,7 @@ def _ranking_query(request: HttpRequest) -> tuple[pages.PeriodRef | None, list[p
 
 @require_GET
 @managers_only
-def ranking(request: HttpRequest) -> HttpResponse:
+def ranking(request: AuthenticatedHttpRequest) -> HttpResponse:
     period, periods, filterset, rows = _ranking_query(request)
     context: dict[str, Any] = {
         "periods": periods,
@@ -249,7 +252,7 @@ def _sort_columns(key: str, descending: bool) -> list[dict[str, Any]]:
 
 @require_GET
 @managers_only
-def ranking_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def ranking_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
     """The ranking as shown (filters and sort applied), every page, as CSV or XLSX."""
     if fmt not in EXPORT_FORMATS:
         raise Http404
@@ -309,7 +312,7 @@ def ranking_export(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 @require_GET
-def scorecard_latest(request: HttpRequest, code: str) -> HttpResponse:
+def scorecard_latest(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """A dealer's scorecard of its default month (its newest ended month with a score, else its
     newest); the dealer page when it has none yet."""
     period_code = pages.default_period_code(request.user, code)
@@ -320,7 +323,7 @@ def scorecard_latest(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_GET
-def scorecard(request: HttpRequest, code: str, period: str) -> HttpResponse:
+def scorecard(request: AuthenticatedHttpRequest, code: str, period: str) -> HttpResponse:
     card = pages.scorecard_for(request.user, code, period)
     if card is None:
         raise Http404
@@ -394,7 +397,9 @@ def _choice_labels() -> dict[str, dict[str, str]]:
     }
 
 
-def _drill_down_context(request: HttpRequest, code: str, period: str, kpi_code: str) -> dict[str, Any]:
+def _drill_down_context(
+    request: AuthenticatedHttpRequest, code: str, period: str, kpi_code: str
+) -> dict[str, Any]:
     if kpi_code not in pages.DRILL_DOWNS:
         raise Http404
     try:
@@ -417,7 +422,7 @@ def _drill_down_context(request: HttpRequest, code: str, period: str, kpi_code: 
 
 
 @require_GET
-def kpi_drilldown(request: HttpRequest, code: str, period: str, kpi_code: str) -> HttpResponse:
+def kpi_drilldown(request: AuthenticatedHttpRequest, code: str, period: str, kpi_code: str) -> HttpResponse:
     context = _drill_down_context(request, code, period, kpi_code)
     dealer = context["dealer"]
     context.update(
@@ -451,7 +456,7 @@ def _export_value(value: Any, kind: str, choices: dict[str, str]) -> Any:
 
 @require_GET
 def kpi_drilldown_export(
-    request: HttpRequest, code: str, period: str, kpi_code: str, fmt: str
+    request: AuthenticatedHttpRequest, code: str, period: str, kpi_code: str, fmt: str
 ) -> HttpResponse:
     if fmt not in EXPORT_FORMATS:
         raise Http404
@@ -477,7 +482,7 @@ def kpi_drilldown_export(
 
 
 @require_GET
-def dealer_home(request: HttpRequest) -> HttpResponse:
+def dealer_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A dealer user's scorecard of a month, trend, rank, weakest KPIs and recent imports.
 
     Opens on the dealer's default month (its newest ended month with a score; its newest
@@ -485,9 +490,9 @@ def dealer_home(request: HttpRequest) -> HttpResponse:
     and every newer month, says why: in progress, monthly report not approved, too few records.
     """
     user = request.user
-    if not (user.is_dealer_user and user.dealer_id):  # type: ignore[union-attr]
+    if not (user.is_dealer_user and user.dealer_id):
         return redirect("home")
-    dealer = get_object_or_404(Dealer.objects.for_user(user).select_related("region"), pk=user.dealer_id)  # type: ignore[union-attr]
+    dealer = get_object_or_404(Dealer.objects.for_user(user).select_related("region"), pk=user.dealer_id)
     today = timezone.localdate()
     periods = pages.visible_periods(user, today)
     asked = request.GET.get("period")
@@ -523,5 +528,3 @@ def dealer_home(request: HttpRequest) -> HttpResponse:
             )
     context["imports_url"] = reverse("imports:list")
     return render(request, "assessments/dealer_home.html", context)
-
-
