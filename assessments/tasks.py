@@ -1,10 +1,11 @@
 """Celery tasks of the assessments app. Thin: they take periods or ids and call one service.
 
-A recompute is asked for durably: `queue_recompute` writes a request row in the caller's
-transaction (the import, the approval, the upheld appeal) and, once that commits, nudges
-a worker. The worker's run claims every waiting request of its period, fans out as a
-chord (one task per slice of dealers computes KPI values, one task scores, ranks and
-swaps the scorecards in) and deletes the requests when its cards are in. Nothing is lost
+A recompute is asked for durably: `services.queueing.queue_recompute` writes a request row
+in the caller's transaction (the import, the approval, the upheld appeal) and, once that
+commits, nudges a worker by this module's task name (the services never import the tasks).
+The worker's run claims every waiting request of its period, fans out as a chord (one task
+per slice of dealers computes KPI values, one task scores, ranks and swaps the scorecards
+in) and deletes the requests when its cards are in. Nothing is lost
 when the broker is down or a worker dies: `sweep_background_work` (every minute) expires
 runs whose lease ran out and queues every period whose requests wait, and fails imports
 whose worker was lost.
@@ -23,14 +24,14 @@ from celery import chord, shared_task
 from django.conf import settings
 from django.db import transaction
 
-from .models import RecomputeRequest
+from .models import RecomputeRequest, ScoreRun
+from .services.queueing import nudge
 from .services.recompute import (
     RecomputeBusy,
     RecomputeRefused,
     RecomputeSuperseded,
     months_with_data_without_period,
     open_period_codes,
-    period_recompute_pending,
     periods_waiting,
     recompute_fail,
     recompute_finish,
@@ -44,49 +45,6 @@ from .tasks_imports import imports_sweep, run_import  # noqa: F401 - registered 
 from .tasks_submissions import send_submission_reminders  # noqa: F401 - registered for the workers
 
 logger = logging.getLogger(__name__)
-
-
-def queue_recompute(periods: list[str], reason: str = "change") -> list[str]:
-    """Ask for a recompute of these months: a durable request now, a worker nudged after commit.
-
-    Call it inside the transaction that changes the data. Returns the months asked for
-    (closed months are frozen and never recomputed).
-    """
-    wanted = recompute_request(periods, reason)
-    for code in wanted:
-        transaction.on_commit(lambda code=code: nudge(code))
-    return wanted
-
-
-def nudge(period_code: str) -> bool:
-    """Get the period's waiting requests run: in-process without a broker, else by a worker.
-
-    Never raises: with the broker down the requests wait in the database for the sweep,
-    and the user is told the recompute is delayed. Returns whether the nudge went out.
-    """
-    if recompute_period.app.conf.task_always_eager:
-        try:
-            period_recompute_pending(period_code)
-        except Exception:
-            logger.exception("in-process recompute of %s failed; its requests wait", period_code)
-            _note_delay(period_code)
-            return False
-        return True
-    try:
-        recompute_period.apply_async(
-            args=[period_code], countdown=settings.RECOMPUTE_COALESCE_SECONDS, retry=False
-        )
-    except Exception as exc:
-        logger.warning("could not queue the recompute of %s (%s); the sweep will", period_code, exc)
-        _note_delay(period_code)
-        return False
-    return True
-
-
-def _note_delay(period_code: str) -> None:
-    from config.delays import note_delay
-
-    note_delay("recompute", period_code)
 
 
 @shared_task
@@ -127,8 +85,6 @@ def compute_part(run_id: int, index: int, dealer_ids: list[int]) -> int:
 
 @shared_task
 def finish_run(run_id: int) -> int:
-    from .models import ScoreRun
-
     period_code = ScoreRun.objects.values_list("period__code", flat=True).get(pk=run_id)
     try:
         scorecards = recompute_finish(run_id).scorecards

@@ -25,9 +25,6 @@ urlpatterns = [
     path("ranking/export.<fmt:fmt>", views.ranking_export, name="ranking_export"),
     path("periods/<period:period>/close/", views_closing.period_close_page, name="period_close"),
     path("my/", views.dealer_home, name="dealer_home"),
-    # The import pages live in the "imports" namespace (urls_imports); this name stays for
-    # links written before them and redirects there.
-    path("import-history/", views.import_list, name="import_list"),
     path("dealers/<str:code>/", views.scorecard_latest, name="scorecard_latest"),
     path("dealers/<str:code>/<period:period>/", views.scorecard, name="scorecard"),
     path("dealers/<str:code>/<period:period>/kpi/<str:kpi_code>/", views.kpi_drilldown, name="kpi_drilldown"),

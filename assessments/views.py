@@ -14,15 +14,16 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from dealers.choices import DealerStatus
+from dealers.http import AuthenticatedHttpRequest
 from dealers.models import Dealer
 from dealers.permissions import ALL_ROLES, MANAGERS, role_required
 
@@ -31,7 +32,7 @@ from .exporting import export_response
 from .filtersets import CITY_TIER_CHOICES, ScorecardFilterSet
 from .kpis import BY_CODE, ENTRIES, DrillDown
 from .kpis import records as kpi_records
-from .models import ImportJob, Kpi
+from .models import Kpi
 from .pages.dealer_home import month_states, recent_imports
 from .pages.overview import GroupStats, Overview, overview_page
 from .pages.periods import (
@@ -75,7 +76,7 @@ def _float(value: Decimal | float | None) -> float | None:
 
 @require_GET
 @role_required(*MANAGERS)
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     periods = visible_periods(user)
     period = pick_period(periods, request.GET.get("period"))
@@ -170,7 +171,7 @@ RANKING_COLUMNS: tuple[tuple[str, Any, bool], ...] = (
 FIRST_CLICK_DESCENDING = {"total", "base", "process", "result", "change"}
 
 
-def _ranking_query(request: HttpRequest) -> tuple[PeriodRef | None, list[PeriodRef], Any, Any]:
+def _ranking_query(request: AuthenticatedHttpRequest) -> tuple[PeriodRef | None, list[PeriodRef], Any, Any]:
     """The period, the filter set and the ordered rows for the ranking page and its export."""
     user = request.user
     periods = visible_periods(user)
@@ -189,7 +190,7 @@ def _ranking_query(request: HttpRequest) -> tuple[PeriodRef | None, list[PeriodR
 
 @require_GET
 @role_required(*MANAGERS)
-def ranking(request: HttpRequest) -> HttpResponse:
+def ranking(request: AuthenticatedHttpRequest) -> HttpResponse:
     period, periods, filterset, rows = _ranking_query(request)
     context: dict[str, Any] = {
         "periods": periods,
@@ -245,7 +246,7 @@ def _sort_columns(key: str, descending: bool) -> list[dict[str, Any]]:
 
 @require_GET
 @role_required(*MANAGERS)
-def ranking_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def ranking_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
     """The ranking as shown (filters and sort applied), every page, as CSV or XLSX."""
     period, _periods, _filterset, rows = _ranking_query(request)
     if period is None:
@@ -301,7 +302,7 @@ def ranking_export(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @require_GET
 @role_required(*ALL_ROLES)
-def scorecard_latest(request: HttpRequest, code: str) -> HttpResponse:
+def scorecard_latest(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """A dealer's scorecard of its default month (its newest ended month with a score, else its
     newest); the dealer page when it has none yet."""
     period_code = default_period_code(request.user, code)
@@ -313,7 +314,7 @@ def scorecard_latest(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_GET
 @role_required(*ALL_ROLES)
-def scorecard(request: HttpRequest, code: str, period: str) -> HttpResponse:
+def scorecard(request: AuthenticatedHttpRequest, code: str, period: str) -> HttpResponse:
     card = scorecard_for(request.user, code, period)
     if card is None:
         raise Http404
@@ -387,7 +388,9 @@ def _choice_labels() -> dict[str, dict[str, str]]:
     }
 
 
-def _drill_down_context(request: HttpRequest, code: str, period: str, kpi_code: str) -> dict[str, Any]:
+def _drill_down_context(
+    request: AuthenticatedHttpRequest, code: str, period: str, kpi_code: str
+) -> dict[str, Any]:
     if kpi_code not in ENTRIES:
         raise Http404
     try:
@@ -411,7 +414,7 @@ def _drill_down_context(request: HttpRequest, code: str, period: str, kpi_code: 
 
 @require_GET
 @role_required(*ALL_ROLES)
-def kpi_drilldown(request: HttpRequest, code: str, period: str, kpi_code: str) -> HttpResponse:
+def kpi_drilldown(request: AuthenticatedHttpRequest, code: str, period: str, kpi_code: str) -> HttpResponse:
     context = _drill_down_context(request, code, period, kpi_code)
     dealer = context["dealer"]
     context.update(
@@ -446,7 +449,7 @@ def _export_value(value: Any, kind: str, choices: dict[str, str]) -> Any:
 @require_GET
 @role_required(*ALL_ROLES)
 def kpi_drilldown_export(
-    request: HttpRequest, code: str, period: str, kpi_code: str, fmt: str
+    request: AuthenticatedHttpRequest, code: str, period: str, kpi_code: str, fmt: str
 ) -> HttpResponse:
     context = _drill_down_context(request, code, period, kpi_code)
     drill: DrillDown = context["drill"]
@@ -464,7 +467,7 @@ def kpi_drilldown_export(
 
 @require_GET
 @role_required(*ALL_ROLES)
-def dealer_home(request: HttpRequest) -> HttpResponse:
+def dealer_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A dealer user's scorecard of a month, trend, rank, weakest KPIs and recent imports.
 
     Opens on the dealer's default month (its newest ended month with a score; its newest
@@ -472,9 +475,9 @@ def dealer_home(request: HttpRequest) -> HttpResponse:
     and every newer month, says why: in progress, monthly report not approved, too few records.
     """
     user = request.user
-    if not (user.is_dealer_user and user.dealer_id):  # type: ignore[union-attr]
+    if not (user.is_dealer_user and user.dealer_id):
         return redirect("home")
-    dealer = get_object_or_404(Dealer.objects.for_user(user).select_related("region"), pk=user.dealer_id)  # type: ignore[union-attr]
+    dealer = get_object_or_404(Dealer.objects.for_user(user).select_related("region"), pk=user.dealer_id)
     today = timezone.localdate()
     periods = visible_periods(user, today)
     asked = request.GET.get("period")
@@ -508,25 +511,5 @@ def dealer_home(request: HttpRequest) -> HttpResponse:
                     "newer": [s for s in states if s.period.code != period.code],
                 }
             )
-    try:
-        context["imports_url"] = reverse("imports:list")
-    except NoReverseMatch:
-        context["imports_url"] = reverse("assessments:import_list")
+    context["imports_url"] = reverse("imports:list")
     return render(request, "assessments/dealer_home.html", context)
-
-
-# --- imports -----------------------------------------------------------------------------
-
-
-@require_GET
-def import_list(request: HttpRequest) -> HttpResponse:
-    """The import pages when installed (namespace "imports"); until then, a plain list."""
-    try:
-        url = reverse("imports:list")
-    except NoReverseMatch:
-        url = None
-    if url and url != request.path:
-        return redirect(url)
-    jobs = ImportJob.objects.for_user(request.user).select_related("user", "dealer")
-    page = Paginator(jobs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "assessments/import_list.html", {"page": page})

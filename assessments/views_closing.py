@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from dealers.http import AuthenticatedHttpRequest
 from dealers.permissions import HQ, role_required
 from incentives.choices import ActionType
 
@@ -38,7 +39,7 @@ class CloseConfirmForm(forms.Form):
 
 @require_http_methods(["GET", "POST"])
 @role_required(*HQ)  # may_close_periods: HQ closes months
-def period_close_page(request: HttpRequest, period: str) -> HttpResponse:
+def period_close_page(request: AuthenticatedHttpRequest, period: str) -> HttpResponse:
     """The month's checklist and, once it has ended and while it is open, the close button."""
     try:
         code = str(Month.parse(period))
@@ -51,7 +52,7 @@ def period_close_page(request: HttpRequest, period: str) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                period_close_confirmed(code, actor=request.user)  # type: ignore[arg-type]
+                period_close_confirmed(code, actor=request.user)
             except RecomputeError as exc:
                 messages.error(request, str(exc))
             else:
@@ -64,7 +65,7 @@ def period_close_page(request: HttpRequest, period: str) -> HttpResponse:
                 )
                 return redirect("assessments:period_close", period=code)
         record.refresh_from_db()
-    checklist = close_checklist(request.user, record)  # type: ignore[arg-type]
+    checklist = close_checklist(request.user, record)
     return render(
         request,
         "assessments/period_close.html",

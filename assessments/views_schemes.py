@@ -6,13 +6,14 @@ import json
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from dealers.choices import Role
+from dealers.http import AuthenticatedHttpRequest
 from dealers.models import AuditEvent
 from dealers.permissions import role_required
 
@@ -23,14 +24,13 @@ from .models import Period, Scheme
 from .periods import Month
 from .scoring.scheme_file import SchemeFileError
 from .services.preview import scheme_preview
+from .services.publishing import scheme_load, scheme_publish
 from .services.schemes import (
     SchemeError,
     scheme_as_file,
     scheme_delete_draft,
     scheme_diff,
     scheme_draft_from,
-    scheme_load,
-    scheme_publish,
     scheme_update_draft,
 )
 
@@ -39,13 +39,13 @@ ADMIN = (Role.HQ_ADMIN,)
 
 
 @role_required(*READERS)
-def scheme_list(request: HttpRequest) -> HttpResponse:
+def scheme_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     schemes = Scheme.objects.select_related("published_by").order_by("code", "-version")
     return render(request, "assessments/schemes/list.html", {"schemes": schemes})
 
 
 @role_required(*READERS)
-def scheme_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def scheme_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     scheme = get_object_or_404(Scheme, pk=pk)
     entries = list(scheme.kpis.select_related("kpi").order_by("kpi__sort_order"))
     previous = (
@@ -84,9 +84,9 @@ def scheme_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*ADMIN)
 @require_POST
-def scheme_new_draft(request: HttpRequest, pk: int) -> HttpResponse:
+def scheme_new_draft(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     source = get_object_or_404(Scheme, pk=pk)
-    draft = scheme_draft_from(source=source, actor=request.user)  # type: ignore[arg-type]
+    draft = scheme_draft_from(source=source, actor=request.user)
     messages.success(
         request,
         _("Draft version %(v)s created from version %(s)s.") % {"v": draft.version, "s": source.version},
@@ -95,7 +95,7 @@ def scheme_new_draft(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(*ADMIN)
-def scheme_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def scheme_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     scheme = get_object_or_404(Scheme, pk=pk)
     if scheme.is_published:
         messages.error(request, _("A published scheme version never changes; start a new draft."))
@@ -106,7 +106,7 @@ def scheme_edit(request: HttpRequest, pk: int) -> HttpResponse:
         formset = SchemeKpiFormSet(request.POST, prefix="kpi")
         spec = spec_from_forms(scheme, form, formset)
         if spec is not None:
-            scheme_update_draft(scheme=scheme, spec=spec, actor=request.user)  # type: ignore[arg-type]
+            scheme_update_draft(scheme=scheme, spec=spec, actor=request.user)
             messages.success(request, _("Draft saved."))
             if "preview" in request.POST:
                 return redirect("schemes:preview", pk=scheme.pk)
@@ -122,7 +122,7 @@ def scheme_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _preview(request: HttpRequest, scheme: Scheme) -> tuple[list[Period], str | None, Any]:
+def _preview(request: AuthenticatedHttpRequest, scheme: Scheme) -> tuple[list[Period], str | None, Any]:
     """The months to preview on, the month chosen (?period=, else the newest) and the preview."""
     periods = list(Period.objects.filter(scorecards__isnull=False).distinct().order_by("-code")[:24])
     chosen = request.GET.get("period") or (periods[0].code if periods else None)
@@ -151,7 +151,7 @@ PREVIEW_EXPORT_HEADER = (
 
 @role_required(*ADMIN)
 @require_GET
-def scheme_preview_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+def scheme_preview_export(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> HttpResponse:
     """The preview's table (published against draft, per dealer) as CSV or XLSX."""
     scheme = get_object_or_404(Scheme, pk=pk)
     _periods, chosen, preview = _preview(request, scheme)
@@ -178,7 +178,7 @@ def scheme_preview_export(request: HttpRequest, pk: int, fmt: str) -> HttpRespon
 
 
 @role_required(*ADMIN)
-def scheme_preview_page(request: HttpRequest, pk: int) -> HttpResponse:
+def scheme_preview_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     scheme = get_object_or_404(Scheme, pk=pk)
     periods, chosen, preview = _preview(request, scheme)
     grades = [g for g, _m in scheme.grade_bands]
@@ -191,7 +191,7 @@ def scheme_preview_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*ADMIN)
 @require_POST
-def scheme_publish_page(request: HttpRequest, pk: int) -> HttpResponse:
+def scheme_publish_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     scheme = get_object_or_404(Scheme, pk=pk)
     effective_from = request.POST.get("effective_from") or scheme.effective_from
     try:
@@ -199,7 +199,7 @@ def scheme_publish_page(request: HttpRequest, pk: int) -> HttpResponse:
         scheme = scheme_publish(
             scheme=scheme,
             actor=request.user,
-            effective_from=effective_from,  # type: ignore[arg-type]
+            effective_from=effective_from,
             recompute_open=request.POST.get("recompute_open") == "on",
         )
     except ValueError:
@@ -218,10 +218,10 @@ def scheme_publish_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*ADMIN)
 @require_POST
-def scheme_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def scheme_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     scheme = get_object_or_404(Scheme, pk=pk)
     try:
-        scheme_delete_draft(scheme=scheme, actor=request.user)  # type: ignore[arg-type]
+        scheme_delete_draft(scheme=scheme, actor=request.user)
     except SchemeError as exc:
         messages.error(request, str(exc))
         return redirect("schemes:detail", pk=scheme.pk)
@@ -230,7 +230,7 @@ def scheme_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(*READERS)
-def scheme_export(request: HttpRequest, pk: int) -> HttpResponse:
+def scheme_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     scheme = get_object_or_404(Scheme, pk=pk)
     response = JsonResponse(scheme_as_file(scheme), json_dumps_params={"ensure_ascii": False, "indent": 2})
     response["Content-Disposition"] = f'attachment; filename="{scheme.code}-v{scheme.version}.json"'
@@ -238,14 +238,14 @@ def scheme_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(*ADMIN)
-def scheme_import(request: HttpRequest) -> HttpResponse:
+def scheme_import(request: AuthenticatedHttpRequest) -> HttpResponse:
     problems: list[str] = []
     if request.method == "POST":
         upload = request.FILES.get("file")
         data: Any = None
         if upload is None:
             problems = [_("Choose a scheme file (JSON).")]
-        elif upload.size > 1024 * 1024:
+        elif (upload.size or 0) > 1024 * 1024:
             problems = [_("A scheme file is at most 1 MB.")]
         else:
             try:
@@ -256,7 +256,7 @@ def scheme_import(request: HttpRequest) -> HttpResponse:
                 problems = [_("The file's JSON is nested too deeply to be a scheme file.")]
         if data is not None:
             try:
-                scheme = scheme_load(data=data, publish=False, actor=request.user)  # type: ignore[arg-type]
+                scheme = scheme_load(data=data, publish=False, actor=request.user)
             except SchemeFileError as exc:
                 problems = exc.problems
             else:

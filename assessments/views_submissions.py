@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dealers.http import AuthenticatedHttpRequest
 from dealers.models import Dealer
 from dealers.permissions import ALL_ROLES, role_required
 
@@ -34,19 +35,19 @@ def _default_period() -> str:
 
 
 @role_required(*ALL_ROLES)
-def submission_queue_page(request: HttpRequest) -> HttpResponse:
+def submission_queue_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     period = request.GET.get("period") or _default_period()
     try:
         period = str(Month.parse(period))
     except ValueError as exc:
         raise Http404 from exc
-    if user.is_dealer_user:  # type: ignore[union-attr]
+    if user.is_dealer_user:
         own = MonthlySubmission.objects.for_user(user).order_by("-period")[:24]
         return render(
             request,
             "assessments/submissions/dealer_list.html",
-            {"submissions": own, "current": _default_period(), "dealer": user.dealer},  # type: ignore[union-attr]
+            {"submissions": own, "current": _default_period(), "dealer": user.dealer},
         )
     rows = submission_queue(user, period)
     state = request.GET.get("state", "")
@@ -73,7 +74,7 @@ def submission_queue_page(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*ALL_ROLES)
-def submission_detail(request: HttpRequest, period: str, code: str) -> HttpResponse:
+def submission_detail(request: AuthenticatedHttpRequest, period: str, code: str) -> HttpResponse:
     user = request.user
     try:
         period = str(Month.parse(period))
@@ -82,13 +83,13 @@ def submission_detail(request: HttpRequest, period: str, code: str) -> HttpRespo
     dealer = get_object_or_404(Dealer.objects.for_user(user), code=code)
     submission = MonthlySubmission.objects.for_user(user).filter(dealer=dealer, period=period).first()
     closed = Period.objects.filter(code=period, status="closed").exists()
-    may_edit = user.is_dealer_user and not closed and (submission is None or submission.status in EDITABLE)  # type: ignore[union-attr]
+    may_edit = user.is_dealer_user and not closed and (submission is None or submission.status in EDITABLE)
     may_review = (
         user.is_manager
         and submission is not None
         and submission.status == SubmissionStatus.SUBMITTED
         and not closed
-    )  # type: ignore[union-attr]
+    )
     form = SubmissionForm(initial=_initial(submission)) if may_edit else None
     review = ReviewForm() if may_review else None
     if request.method == "POST":
@@ -99,9 +100,9 @@ def submission_detail(request: HttpRequest, period: str, code: str) -> HttpRespo
                 if form.is_valid():
                     submission = submission_save_draft(
                         dealer=dealer, period_code=period, data=form.to_data(), actor=user
-                    )  # type: ignore[arg-type]
+                    )
                     if action == "submit":
-                        submission_submit(submission=submission, actor=user)  # type: ignore[arg-type]
+                        submission_submit(submission=submission, actor=user)
                         messages.success(request, _("Submitted. HQ will review it."))
                     else:
                         messages.success(request, _("Draft saved."))
@@ -111,10 +112,10 @@ def submission_detail(request: HttpRequest, period: str, code: str) -> HttpRespo
                 if review.is_valid():
                     comment = review.cleaned_data["comment"]
                     if action == "approve":
-                        submission_approve(submission=submission, actor=user, comment=comment)  # type: ignore[arg-type]
+                        submission_approve(submission=submission, actor=user, comment=comment)
                         messages.success(request, _("Approved. The period's scores will be recomputed."))
                     else:
-                        submission_return(submission=submission, actor=user, comment=comment)  # type: ignore[arg-type]
+                        submission_return(submission=submission, actor=user, comment=comment)
                         messages.success(request, _("Returned to the dealer with your comment."))
                     return redirect("submissions:detail", period=period, code=code)
             else:

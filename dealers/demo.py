@@ -40,8 +40,9 @@ from assessments.models import (
     VetoIncident,
 )
 from assessments.periods import SHANGHAI, Month
+from assessments.services.publishing import scheme_load
 from assessments.services.recompute import period_close, period_recompute
-from assessments.services.schemes import SchemeError, scheme_for_period, scheme_load
+from assessments.services.schemes import SchemeError, scheme_for_period
 from surveys.demo import seed_customer_voice
 from surveys.models import SurveyResponse
 

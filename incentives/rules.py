@@ -11,7 +11,7 @@ import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 OPS: dict[str, Callable[[Any, Any], bool]] = {
     ">": operator.gt,
@@ -76,8 +76,8 @@ def evaluate(condition: str, params: Mapping[str, Any], history: History) -> dic
                 if c.region_rank is not None
                 and c.region_rank <= top_count(sizes[c.region], float(params["percent"]))
             }
-        limit = top_count(len(scored), float(params["percent"]))
-        return {c.dealer_id: [c] for c in scored if c.rank is not None and c.rank <= limit}
+        top = top_count(len(scored), float(params["percent"]))
+        return {c.dealer_id: [c] for c in scored if c.rank is not None and c.rank <= top}
     if condition == "rank_at_most":
         key = "region_rank" if regional else "rank"
         return {
@@ -143,9 +143,13 @@ def blocked_by_precedence(types: Iterable[str], precedence: Sequence[Sequence[st
     return blocked
 
 
+# A candidate's rule id; None for a proposal no rule made (a failed rectification's escalation).
+RuleId = TypeVar("RuleId", int, int | None)
+
+
 def screen(
-    candidates: Sequence[tuple[int, str]], state: DealerState, precedence: Sequence[Sequence[str]]
-) -> list[tuple[int, str]]:
+    candidates: Sequence[tuple[RuleId, str]], state: DealerState, precedence: Sequence[Sequence[str]]
+) -> list[tuple[RuleId, str]]:
     """The (rule id, action type) candidates of one dealer and month that become proposals.
 
     In this order: a veto blocks every reward; precedence blocks weaker tiers; a sanction rule
@@ -162,7 +166,7 @@ def screen(
         in_force.add("suspension")
     if state.under_rectification:
         in_force.add("rectification")
-    out = []
+    out: list[tuple[RuleId, str]] = []
     for rule_id, action_type in candidates:
         if action_type in blocked:
             continue

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet, Sum
-from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
+from django.http import FileResponse, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from assessments.exporting import export_response
 from assessments.models import Scorecard
+from dealers.http import AuthenticatedHttpRequest
 from dealers.models import Dealer, Region, User
 from dealers.permissions import ALL_ROLES, HQ, MANAGERS, role_required
 from dealers.redirects import redirect_to_next, safe_next_url
@@ -41,11 +42,11 @@ QUEUE_FILTERS = ("status", "period", "region", "dealer", "type", "rule")
 NOTHING_SELECTED = gettext_lazy("Select at least one proposal (or all that match the filter).")
 
 
-def _queue_params(request: HttpRequest, source: QueryDict | None = None) -> dict[str, str]:
+def _queue_params(request: AuthenticatedHttpRequest, source: QueryDict | None = None) -> dict[str, str]:
     """The filter values of a request; the status defaults to "proposed" for managers."""
     params = source if source is not None else request.GET
     values = {name: params.get(name, "").strip() for name in QUEUE_FILTERS}
-    if "status" not in params and request.user.is_manager:  # type: ignore[union-attr]
+    if "status" not in params and request.user.is_manager:
         values["status"] = ActionStatus.PROPOSED
     return values
 
@@ -81,7 +82,7 @@ LEDGER_EXPORT_HEADER = (
 
 @require_GET
 @role_required(*ALL_ROLES)
-def action_queue_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def action_queue_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
     """The queue as filtered (every page), as CSV or XLSX."""
     actions = _queue_actions(request.user, _queue_params(request))  # type: ignore[arg-type]
     rows = (
@@ -103,9 +104,9 @@ def action_queue_export(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 @role_required(*ALL_ROLES)
-def action_queue(request: HttpRequest) -> HttpResponse:
+def action_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Managers: proposals to decide (one by one or in bulk) and past decisions; dealers: their own."""
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     values = _queue_params(request)
     actions = _queue_actions(user, values)
     page = Paginator(actions, 50).get_page(request.GET.get("page"))
@@ -132,7 +133,7 @@ def action_queue(request: HttpRequest) -> HttpResponse:
 
 
 def _confirmation(
-    request: HttpRequest, ids: list[int], approve: bool, comment: str, next_url: str
+    request: AuthenticatedHttpRequest, ids: list[int], approve: bool, comment: str, next_url: str
 ) -> HttpResponse:
     """The step before a decision: what approving or rejecting these proposals will do."""
     summary = actions_bulk_summary(request.user, ids)  # type: ignore[arg-type]
@@ -157,7 +158,7 @@ def _ids(raw: list[str]) -> list[int]:
 
 @require_POST
 @role_required(*MANAGERS)
-def actions_decide_bulk_view(request: HttpRequest) -> HttpResponse:
+def actions_decide_bulk_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Bulk decisions: step "review" shows what will happen, step "confirm" does it."""
     user: User = request.user  # type: ignore[assignment]
     approve = request.POST.get("decision") == "approve"
@@ -217,7 +218,7 @@ def actions_decide_bulk_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @role_required(*MANAGERS)
-def action_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
+def action_decide_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     action = get_object_or_404(IncentiveAction.objects.for_user(request.user), pk=pk)
     approve = request.POST.get("decision") == "approve"
     if approve and action.action_type == ActionType.SUSPENSION and action.status == ActionStatus.PROPOSED:
@@ -232,7 +233,7 @@ def action_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         action_decide(
             action=action,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             approve=approve,
             comment=request.POST.get("comment", ""),
         )
@@ -244,7 +245,7 @@ def action_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(*MANAGERS)
-def action_lift_suspension(request: HttpRequest, code: str) -> HttpResponse:
+def action_lift_suspension(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     dealer = get_object_or_404(Dealer.objects.for_user(request.user), code=code)
     from django.utils import timezone
 
@@ -256,19 +257,19 @@ def action_lift_suspension(request: HttpRequest, code: str) -> HttpResponse:
         action_type=ActionType.LIFT_SUSPENSION,
         reason=request.POST.get("reason", "") or _("Lift the suspension"),
         actor=request.user,
-    )  # type: ignore[arg-type]
+    )
     messages.success(request, _("Proposed: lift the suspension. It takes effect when approved."))
     return redirect("incentives:dealer", code=dealer.code)
 
 
-def _ledger_entries(request: HttpRequest) -> QuerySet[LedgerEntry]:
+def _ledger_entries(request: AuthenticatedHttpRequest) -> QuerySet[LedgerEntry]:
     entries = LedgerEntry.objects.for_user(request.user).select_related("dealer", "dealer__region", "action")
     return LedgerEntryFilterSet(request.GET, queryset=entries).qs
 
 
 @require_GET
 @role_required(*ALL_ROLES)
-def ledger_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def ledger_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
     """The ledger's entries (of the month asked for, else all), as CSV or XLSX."""
     rows = (
         [e.period, e.dealer.code, e.dealer.name, e.dealer.region.name, e.amount]
@@ -279,7 +280,7 @@ def ledger_export(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @require_GET
 @role_required(*ALL_ROLES)
-def ledger(request: HttpRequest) -> HttpResponse:
+def ledger(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Approved bonuses per dealer and per region, with totals per period."""
     entries = _ledger_entries(request)
     period = request.GET.get("period", "")
@@ -302,7 +303,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @role_required(*ALL_ROLES)
-def dealer_history(request: HttpRequest, code: str) -> HttpResponse:
+def dealer_history(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     dealer = get_object_or_404(Dealer.objects.for_user(request.user).select_related("region"), code=code)
     return render(
         request,
@@ -327,12 +328,12 @@ def dealer_history(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_GET
 @role_required(*MANAGERS)
-def rule_list(request: HttpRequest) -> HttpResponse:
+def rule_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "incentives/rules.html", {"rules": IncentiveRule.objects.all()})
 
 
 @role_required(*HQ)
-def veto_new(request: HttpRequest, code: str, period: str) -> HttpResponse:
+def veto_new(request: AuthenticatedHttpRequest, code: str, period: str) -> HttpResponse:
     """HQ managers record a veto (一票否决) for a dealer's month, with the incident and evidence."""
     dealer = get_object_or_404(Dealer.objects.for_user(request.user).select_related("region"), code=code)
     card = get_object_or_404(Scorecard.objects.select_related("period"), dealer=dealer, period__code=period)
@@ -346,7 +347,7 @@ def veto_new(request: HttpRequest, code: str, period: str) -> HttpResponse:
                 title=form["title"],
                 description=form["description"],
                 files=request.FILES.getlist("evidence"),
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
             )
         except IncentiveError as exc:
             messages.error(request, str(exc))
@@ -361,7 +362,7 @@ def veto_new(request: HttpRequest, code: str, period: str) -> HttpResponse:
 
 @require_GET
 @role_required(*ALL_ROLES)
-def veto_evidence_file(request: HttpRequest, pk: int) -> FileResponse:
+def veto_evidence_file(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     """One veto evidence file, for those who may see the dealer (others get 404)."""
     evidence = get_object_or_404(VetoEvidence.objects.for_user(request.user), pk=pk)
     return private_file_response(evidence.file, evidence.original_name)

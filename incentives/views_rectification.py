@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from assessments.kpis import BY_CODE
 from assessments.pages.scorecard import unit_label
+from dealers.http import AuthenticatedHttpRequest
 from dealers.permissions import ALL_ROLES, role_required
 
 from . import events
@@ -41,7 +42,7 @@ from .services import (
 from .services.rectification import ANSWERABLE
 
 
-def _orders(request: HttpRequest) -> Any:
+def _orders(request: AuthenticatedHttpRequest) -> Any:
     return RectificationOrder.objects.for_user(request.user).select_related("dealer", "action", "owner")
 
 
@@ -80,7 +81,7 @@ def remeasure_lines(data: dict[str, Any] | None) -> list[dict[str, Any]]:
 
 
 @role_required(*ALL_ROLES)
-def rectification_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def rectification_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The order: why, deadline, the tasks, the evidence; the dealer answers, a manager verifies."""
     order = get_object_or_404(_orders(request), pk=pk)
     if request.method == "POST":
@@ -88,7 +89,7 @@ def rectification_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if request.POST.get("step") == "plan":
                 rectification_submit_plan(
                     order=order,
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request.user,
                     plan=request.POST.get("plan", ""),
                     files=request.FILES.getlist("evidence")[:10],
                 )
@@ -96,7 +97,7 @@ def rectification_detail(request: HttpRequest, pk: int) -> HttpResponse:
             elif request.POST.get("step") in ("pass", "fail"):
                 rectification_verify(
                     order=order,
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request.user,
                     passed=request.POST["step"] == "pass",
                     comment=request.POST.get("comment", ""),
                 )
@@ -141,7 +142,7 @@ def rectification_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(*ALL_ROLES)
-def rectification_task_new(request: HttpRequest, pk: int) -> HttpResponse:
+def rectification_task_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     order = get_object_or_404(_orders(request), pk=pk)
     due = _date(request.POST.get("due_date"))
     try:
@@ -149,7 +150,7 @@ def rectification_task_new(request: HttpRequest, pk: int) -> HttpResponse:
             raise IncentiveError(_("Give the task's due date."))
         rectification_task_add(
             order=order,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             title=request.POST.get("title", ""),
             owner=request.POST.get("owner", ""),
             due_date=due,
@@ -162,20 +163,20 @@ def rectification_task_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(*ALL_ROLES)
-def rectification_task_update(request: HttpRequest, pk: int, task_pk: int) -> HttpResponse:
+def rectification_task_update(request: AuthenticatedHttpRequest, pk: int, task_pk: int) -> HttpResponse:
     """Edit a task (title, owner, due date), or tick it done / open it again."""
     order = get_object_or_404(_orders(request), pk=pk)
     task = get_object_or_404(RectificationTask.objects.for_user(request.user), pk=task_pk, order=order)
     try:
         if "done" in request.POST:
-            rectification_task_mark(task=task, actor=request.user, done=request.POST["done"] == "1")  # type: ignore[arg-type]
+            rectification_task_mark(task=task, actor=request.user, done=request.POST["done"] == "1")
         else:
             due = _date(request.POST.get("due_date"))
             if due is None:
                 raise IncentiveError(_("Give the task's due date."))
             rectification_task_edit(
                 task=task,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 title=request.POST.get("title", ""),
                 owner=request.POST.get("owner", ""),
                 due_date=due,
@@ -192,7 +193,7 @@ def order_url(order: RectificationOrder) -> str:
 
 @require_POST
 @role_required(*ALL_ROLES)
-def rectification_evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
+def rectification_evidence_upload(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     order = get_object_or_404(_orders(request), pk=pk)
     task = None
     raw_task = request.POST.get("task", "")
@@ -206,7 +207,7 @@ def rectification_evidence_upload(request: HttpRequest, pk: int) -> HttpResponse
     try:
         if not files:
             raise IncentiveError(_("Choose a file to upload."))
-        rectification_evidence_attach(order=order, actor=request.user, files=files, task=task)  # type: ignore[arg-type]
+        rectification_evidence_attach(order=order, actor=request.user, files=files, task=task)
         messages.success(request, _("Evidence uploaded."))
     except IncentiveError as exc:
         messages.error(request, str(exc))
@@ -215,7 +216,7 @@ def rectification_evidence_upload(request: HttpRequest, pk: int) -> HttpResponse
 
 @require_GET
 @role_required(*ALL_ROLES)
-def rectification_evidence_file(request: HttpRequest, pk: int) -> FileResponse:
+def rectification_evidence_file(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     """One evidence file, for the users who may see its order; 404 for everyone else.
 
     Always an attachment under its original name (Django encodes it safely) and never
@@ -224,13 +225,13 @@ def rectification_evidence_file(request: HttpRequest, pk: int) -> FileResponse:
         RectificationEvidence.objects.for_user(request.user).select_related("order__dealer"), pk=pk
     )
     response = private_file_response(evidence.file, evidence.name)
-    if request.user.is_manager:  # type: ignore[union-attr]
-        events.rectification_evidence_opened(actor=request.user, evidence=evidence)  # type: ignore[arg-type]
+    if request.user.is_manager:
+        events.rectification_evidence_opened(actor=request.user, evidence=evidence)
     return response
 
 
 @role_required(*ALL_ROLES)
-def interview_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def interview_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The interview record (约谈): managers of the dealer fill it, the dealer reads it."""
     interview = get_object_or_404(
         InterviewRecord.objects.for_user(request.user).select_related("dealer", "action", "recorded_by"),
@@ -264,9 +265,9 @@ LIST_STATUSES = RECTIFICATION_TABS  # the list's tabs, defined with its filters
 
 @require_GET
 @role_required(*ALL_ROLES)
-def rectification_list(request: HttpRequest) -> HttpResponse:
+def rectification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The orders in the user's scope: plans to verify first (HQ's job), then open, then closed."""
-    status = request.GET.get("status", "to_verify" if request.user.is_manager else "open")  # type: ignore[union-attr]
+    status = request.GET.get("status", "to_verify" if request.user.is_manager else "open")
     orders = RectificationOrder.objects.for_user(request.user).select_related("dealer", "action", "owner")
     orders = RectificationListFilterSet({"status": status}, queryset=orders).qs
     page = Paginator(orders.order_by("deadline", "pk"), 50).get_page(request.GET.get("page"))

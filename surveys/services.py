@@ -11,6 +11,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -25,6 +26,7 @@ from assessments.choices import PeriodStatus, RecordChannel
 from assessments.models import Complaint, Period, RepairOrder
 from assessments.periods import SHANGHAI, Month
 from assessments.services.provenance import records_change
+from assessments.services.queueing import queue_recompute
 from dealers.choices import DealerStatus, Role
 from dealers.models import User
 from dealers.services import notice_send
@@ -80,8 +82,6 @@ def _top_score_q(prefix: str = "") -> Q:
 
 def _queue_recompute_for(moments: Iterable[datetime]) -> None:
     """Queue a recompute of the open periods these moments fall in (closed ones are frozen)."""
-    from assessments.tasks import queue_recompute
-
     codes = {str(Month.of(moment)) for moment in moments}
     closed = set(
         Period.objects.filter(code__in=codes, status=PeriodStatus.CLOSED).values_list("code", flat=True)
@@ -100,6 +100,7 @@ def dealer_contacts(dealer_ids: Iterable[int]) -> dict[int, list[User]]:
     for user in User.objects.filter(
         dealer_id__in=set(dealer_ids), role=Role.DEALER_USER, is_active=True
     ).order_by("username"):
+        assert user.dealer_id is not None  # dealer users always have one (and the filter asks for it)
         out[user.dealer_id].append(user)
     return out
 
@@ -314,7 +315,7 @@ def _duplicate_flags(responses: Sequence[SurveyResponse]) -> list[ResponseFlag]:
         .values_list("pk", "repair_order_id", "response_id")
     ):
         by_ro[ro_id].append((pk, response_id))
-    flags = []
+    flags: list[ResponseFlag] = []
     for group in by_ro.values():
         if len(group) < 2:
             continue
@@ -331,7 +332,7 @@ def _burst_flags(responses: Sequence[SurveyResponse]) -> list[ResponseFlag]:
     dealer_ids = sorted({r.dealer_id for r in top})
     start = min(r.responded_at for r in top) - BURST_WINDOW
     end = max(r.responded_at for r in top) + BURST_WINDOW
-    flags = []
+    flags: list[ResponseFlag] = []
     for offset in range(0, len(dealer_ids), 200):
         moments: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
         for pk, dealer_id, at in (
@@ -374,7 +375,7 @@ def _device_flags(responses: Sequence[SurveyResponse], now: datetime) -> list[Re
         .values_list("device_fingerprint", "response_id")
     ):
         by_device[fingerprint].append(response_pk)
-    flags = []
+    flags: list[ResponseFlag] = []
     for response_pks in by_device.values():
         if len(response_pks) < TOP_SCORES_PER_DEVICE:
             continue
@@ -463,7 +464,7 @@ def hot_alerts_open_for(
         )
     )
     if notify and cases:
-        transaction.on_commit(lambda ids=[c.pk for c in cases]: hot_alerts_notify(ids))
+        transaction.on_commit(partial(hot_alerts_notify, [c.pk for c in cases]))
     return cases
 
 

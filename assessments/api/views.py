@@ -47,8 +47,10 @@ from ..models import (
 )
 from ..pages.submissions import submission_queue
 from ..scoring.scheme_file import SchemeFileError
+from ..services.publishing import scheme_load, scheme_publish
+from ..services.queueing import queue_recompute
 from ..services.recompute import RecomputeError, period_close
-from ..services.schemes import SchemeError, scheme_load, scheme_publish
+from ..services.schemes import SchemeError
 from ..services.submissions import (
     SubmissionError,
     submission_approve,
@@ -56,7 +58,6 @@ from ..services.submissions import (
     submission_save_draft,
     submission_submit,
 )
-from ..tasks import queue_recompute
 from . import filters
 from .serializers import (
     ComplaintSerializer,

@@ -42,6 +42,7 @@ from django.utils import timezone, translation
 from assessments.choices import ImportKind, ImportStatus, PeriodStatus
 from assessments.exporting import safe_row
 from assessments.models import ImportJob, Period
+from assessments.services.queueing import queue_recompute
 from dealers.choices import HQ_ROLES, Role
 from dealers.models import Dealer
 
@@ -665,8 +666,6 @@ def _periods_to_recompute(kind: str, months: set[str]) -> list[str]:
 
 
 def _queue_recompute(periods: list[str]) -> None:
-    from assessments.tasks import queue_recompute
-
     if periods:
         queue_recompute(periods)
 

@@ -73,7 +73,7 @@ def records(user: Any, dealer: Any, month: Month, kpi_code: str) -> DrillDown:
     found = ENTRIES[kpi_code].records(user, dealer, month)
     if not issubclass(found.rows.model, Provenance):
         return found
-    rows = found.rows.values(*found.rows._fields, "changed_at", "changed_by__username")
+    rows = found.rows.values(*(column.key for column in found.columns), "changed_at", "changed_by__username")
     return found.with_columns(rows, (*found.columns, *CHANGED_COLUMNS))
 
 

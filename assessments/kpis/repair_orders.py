@@ -213,6 +213,7 @@ def first_time_fix_records(user: Any, dealer: Dealer, month: Month) -> DrillDown
     snapshot_id = (
         ComebackSnapshot.objects.filter(period__code=str(month)).values_list("pk", flat=True).first()
     )
+    comeback: dict[str, Any]
     if snapshot_id is not None:
         frozen = FrozenComeback.objects.filter(snapshot_id=snapshot_id, repair_order_id=OuterRef("pk"))
         seen = frozen.filter(following_dealer__in=Dealer.objects.for_user(user)).order_by(

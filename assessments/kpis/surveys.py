@@ -80,7 +80,7 @@ def _survey_records(
         responses = responses.filter(**{f"{answer}__isnull": False}).annotate(
             factor_points=ExpressionWrapper((F(answer) - 1) * 25.0, output_field=FloatField())
         )
-        label = SurveyResponse._meta.get_field(answer).verbose_name
+        label = getattr(SurveyResponse._meta.get_field(answer), "verbose_name", answer)
         extra = (Column(answer, label, "number"), Column("factor_points", _("Points"), "number"))
         fields = (answer, "factor_points")
     rows = (

@@ -58,6 +58,9 @@ class Provenance(models.Model):
         default="",
         db_default="",
     )
+    # Every kind of record (repair, complaint, parts order, survey response) belongs to a
+    # dealer through its own `dealer` foreign key; declared here for the type checker only.
+    dealer_id: int
 
     class Meta:
         abstract = True

@@ -13,7 +13,9 @@ from ..choices import ScorecardStatus, ScoreRunStatus, Tier
 from .catalogue import Scheme
 from .periods import Period
 
-SCORE = {"max_digits": 7, "decimal_places": 2, "null": True, "blank": True}
+# A score may be missing (no valid KPI, no weight): `null=True` is written on each field, where
+# django-stubs reads it to type the attribute `Decimal | None`.
+SCORE = {"max_digits": 7, "decimal_places": 2}
 
 
 class VetoIncident(models.Model):
@@ -48,20 +50,20 @@ class Scorecard(models.Model):
     region_name = models.CharField(_("region"), max_length=50)
     scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="scorecards")
     status = models.CharField(_("status"), max_length=20, choices=ScorecardStatus.choices)
-    total_score = models.DecimalField(_("total"), **SCORE)
+    total_score = models.DecimalField(_("total"), **SCORE, null=True, blank=True)
     grade = models.CharField(_("grade"), max_length=5, blank=True)
     rank = models.PositiveIntegerField(_("rank"), null=True, blank=True)
     region_rank = models.PositiveIntegerField(_("region rank"), null=True, blank=True)
     coverage = models.DecimalField(_("coverage"), max_digits=6, decimal_places=4)
-    deduction = models.DecimalField(_("deduction"), **SCORE)
+    deduction = models.DecimalField(_("deduction"), **SCORE, null=True, blank=True)
     major_complaints = models.PositiveIntegerField(_("major complaints"), default=0)
     veto = models.BooleanField(_("veto"), default=False)
     veto_incident = models.ForeignKey(
         VetoIncident, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    tier_base = models.DecimalField(_("base tier"), **SCORE)
-    tier_process = models.DecimalField(_("process tier"), **SCORE)
-    tier_result = models.DecimalField(_("result tier"), **SCORE)
+    tier_base = models.DecimalField(_("base tier"), **SCORE, null=True, blank=True)
+    tier_process = models.DecimalField(_("process tier"), **SCORE, null=True, blank=True)
+    tier_result = models.DecimalField(_("result tier"), **SCORE, null=True, blank=True)
     data_as_of = models.DateTimeField(_("data as of"), null=True, blank=True)
     computed_at = models.DateTimeField(_("computed at"))
 
@@ -102,8 +104,8 @@ class KpiResult(models.Model):
     floor = models.FloatField(_("floor"), null=True, blank=True)
     target = models.FloatField(_("target"), null=True, blank=True)
     min_sample = models.PositiveIntegerField(_("minimum sample"))
-    score = models.DecimalField(_("score"), **SCORE)
-    contribution = models.DecimalField(_("contribution"), **SCORE)
+    score = models.DecimalField(_("score"), **SCORE, null=True, blank=True)
+    contribution = models.DecimalField(_("contribution"), **SCORE, null=True, blank=True)
     sort_order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

@@ -206,7 +206,7 @@ def score_dealer(
             )
         )
     coverage = weight_valid / weight_all if weight_all > 0 else 0.0
-    tier_scores = {
+    tier_scores: dict[str, Decimal | None] = {
         tier: round_half_up(tier_sums[tier][0] / tier_sums[tier][1], 2) if tier_sums[tier][1] > 0 else None
         for tier in TIERS
     }

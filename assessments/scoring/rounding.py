@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import overload
 
 
+@overload
+def round_half_up(value: float | Decimal, places: int) -> Decimal: ...
+@overload
+def round_half_up(value: None, places: int) -> None: ...
+@overload
+def round_half_up(value: float | Decimal | None, places: int) -> Decimal | None: ...
 def round_half_up(value: float | Decimal | None, places: int) -> Decimal | None:
     """Round half up to `places` decimals. None stays None.
 

@@ -21,6 +21,9 @@ from django.utils import timezone
 
 from dealers.choices import DealerStatus
 from dealers.models import Dealer, User
+from incentives.choices import AppealStatus
+from incentives.models import Appeal
+from incentives.services import appeal_window_open, rules_proposals
 
 from ..choices import ImportStatus, PeriodStatus, ScoreRunStatus, SubmissionStatus
 from ..models import ImportJob, MonthlySubmission, Period, RecomputeRequest, Scorecard, ScoreRun
@@ -191,10 +194,6 @@ def reports_check(user: User, month: Month) -> ReportsCheck:
 
 def appeals_check(period: Period, now: datetime | None = None) -> AppealsCheck:
     """Appeals of the month with status submitted, and the window as `appeal_window_open` says."""
-    from incentives.choices import AppealStatus
-    from incentives.models import Appeal
-    from incentives.services import appeal_window_open
-
     open_appeals = Appeal.objects.filter(period=period.code, status=AppealStatus.SUBMITTED).count()
     window_open = appeal_window_open(period, now)
     ends = None
@@ -276,8 +275,6 @@ def close_preview(period: Period) -> ClosePreview:
     Exactly what `rules_evaluate` writes on close (the same `rules_proposals`, screened for
     vetoes, precedence and repeats), without writing.
     """
-    from incentives.services.actions import rules_proposals
-
     scorecards = Scorecard.objects.filter(period=period).count()
     if not scorecards:
         return ClosePreview(scorecards=scorecards)

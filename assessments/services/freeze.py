@@ -10,6 +10,8 @@ first-time-fix drill-down reads that record instead of the live rule. See docs/c
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from django.db import connection
@@ -47,6 +49,7 @@ def period_freeze_comebacks(period: Period) -> ComebackSnapshot:
     rows = []
     for repair in repairs:
         closed_at = repair["closed_at"]
+        assert closed_at is not None  # the query asked for repairs closed in the month
         for follower in followers[(repair["vin"], repair["fault_code"])]:
             if (
                 follower["id"] != repair["id"]
@@ -66,9 +69,11 @@ def period_freeze_comebacks(period: Period) -> ComebackSnapshot:
     return snapshot
 
 
-def _repairs_opened_after(vins: list[str], start: Any, end: Any) -> dict[tuple[str, str], list[dict]]:
+def _repairs_opened_after(
+    vins: list[str], start: datetime, end: datetime
+) -> dict[tuple[str, str], list[Mapping[str, Any]]]:
     """Repair ROs of these vehicles opened in (start, end], by (vin, fault code)."""
-    out: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    out: dict[tuple[str, str], list[Mapping[str, Any]]] = defaultdict(list)
     size = max(100, min((connection.features.max_query_params or 50_000) - 100, 50_000))
     for first in range(0, len(vins), size):
         for row in (

@@ -37,7 +37,7 @@ def records_change(
             RecordChange(
                 model=record._meta.label_lower,
                 record_id=record.pk,
-                dealer_id=record.dealer_id,  # type: ignore[attr-defined]
+                dealer_id=record.dealer_id,
                 changed_at=moment,
                 user_id=user_id,
                 channel=channel,

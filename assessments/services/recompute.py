@@ -27,7 +27,7 @@ from config.heartbeat import heartbeat
 from dealers.choices import DealerStatus
 from dealers.models import Dealer, User
 
-from .. import events
+from .. import events, signals
 from ..choices import PeriodStatus, ScoreRunStatus
 from ..kpis import BY_CODE, kpi_measurements
 from ..models import (
@@ -522,10 +522,8 @@ def period_close(period_code: str, *, actor: User | None = None) -> Period:
         period.save(update_fields=["status", "closed_at", "closed_by"])
         events.period_closed(actor=actor, period=period)
         period_freeze_comebacks(period)  # the closed month's comeback flags, kept as counted
-        # Closing evaluates the incentive rules in the same transaction: proposals exist iff closed.
-        from incentives.services import rules_evaluate
-
-        rules_evaluate(period.code, actor=actor)
+        # Incentives evaluates its rules in this transaction: proposals exist iff closed.
+        signals.period_closed.send(sender=Period, period=period, actor=actor)
     return period
 
 
@@ -545,7 +543,9 @@ def months_with_data_without_period(today: date | None = None) -> list[str]:
 
     from ..models import Complaint, PartsOrder, RepairOrder
 
-    sources = [
+    sources: list[
+        tuple[type[RepairOrder] | type[Complaint] | type[PartsOrder] | type[SurveyResponse], str]
+    ] = [
         (RepairOrder, "opened_at"),
         (RepairOrder, "closed_at"),
         (Complaint, "received_at"),

@@ -23,6 +23,7 @@ from dealers.models import Dealer, User
 from ..choices import PeriodStatus, SubmissionStatus
 from ..models import MonthlySubmission, Period
 from ..periods import Month
+from .queueing import queue_recompute
 
 EDITABLE = (SubmissionStatus.DRAFT, SubmissionStatus.RETURNED)
 
@@ -137,8 +138,6 @@ def submission_submit(*, submission: MonthlySubmission, actor: User) -> MonthlyS
 
 
 def submission_approve(*, submission: MonthlySubmission, actor: User, comment: str = "") -> MonthlySubmission:
-    from ..tasks import queue_recompute
-
     _ensure_reviewer_of(actor, submission)
     _ensure_open(submission.period)
     with transaction.atomic():

@@ -14,9 +14,11 @@ from .actions import (
     actions_bulk_summary,
     actions_decide_bulk,
     actions_expire,
+    period_closed_evaluate,
     reward_vetoed,
     rules_evaluate,
     rules_install_defaults,
+    rules_proposals,
 )
 from .appeals import (
     KPI_RECORD_KIND,
@@ -89,7 +91,9 @@ __all__ = [
     "rectification_task_mark",
     "rectification_verify",
     "rectifications_flag_overdue",
+    "period_closed_evaluate",
     "rules_evaluate",
     "rules_install_defaults",
+    "rules_proposals",
     "time_fields_for",
 ]

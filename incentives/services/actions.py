@@ -23,20 +23,18 @@ from dealers.events import dealer_status_changed
 from dealers.models import Dealer, User
 
 from .. import events
-from ..choices import REWARD_TYPES, ActionStatus, ActionType, RectificationStatus
+from ..choices import REWARD_TYPES, ActionStatus, ActionType
 from ..defaults import DEFAULT_LADDER
 from ..models import (
     IncentiveAction,
     IncentiveRule,
     LedgerEntry,
-    RectificationOrder,
 )
-from ..rules import CardFacts, DealerState, bonus_amount, evaluate, screen
+from ..rules import CardFacts, bonus_amount, evaluate, screen
 from .common import IncentiveError
 from .rectification import interview_open, rectification_open
+from .states import dealer_states
 
-# Orders in these states no longer hold a dealer "under rectification".
-CLOSED_RECTIFICATION = (RectificationStatus.PASSED, RectificationStatus.FAILED)
 REJECT_NEEDS_REASON = gettext_lazy("Give a reason when rejecting.")
 VETOED_REWARD = gettext_lazy(
     "%(dealer)s has a veto for %(month)s: no bonus or honour can be approved for that month."
@@ -77,43 +75,6 @@ def _facts(period_code: str) -> dict[int, CardFacts]:
     return out
 
 
-def _dealer_states(
-    period_code: str, dealer_ids: set[int], history0: dict[int, CardFacts]
-) -> dict[int, DealerState]:
-    """What already holds for each dealer: veto, suspension, open rectification, pending proposals."""
-    vetoed = {d for d, c in history0.items() if c.veto} | set(
-        VetoIncident.objects.filter(period=period_code, dealer_id__in=dealer_ids).values_list(
-            "dealer_id", flat=True
-        )
-    )
-    suspended = set(
-        Dealer.objects.filter(pk__in=dealer_ids, status=DealerStatus.SUSPENDED).values_list("pk", flat=True)
-    )
-    rectifying = set(
-        RectificationOrder.objects.filter(dealer_id__in=dealer_ids)
-        .exclude(status__in=CLOSED_RECTIFICATION)
-        .values_list("dealer_id", flat=True)
-    )
-    pending_rules: dict[int, set[int]] = {}
-    pending_types: dict[int, set[str]] = {}
-    for dealer_id, rule_id, action_type in IncentiveAction.objects.filter(
-        dealer_id__in=dealer_ids, status=ActionStatus.PROPOSED
-    ).values_list("dealer_id", "rule_id", "action_type"):
-        if rule_id is not None:
-            pending_rules.setdefault(dealer_id, set()).add(rule_id)
-        pending_types.setdefault(dealer_id, set()).add(action_type)
-    return {
-        d: DealerState(
-            vetoed=d in vetoed,
-            suspended=d in suspended,
-            under_rectification=d in rectifying,
-            pending_rule_ids=frozenset(pending_rules.get(d, ())),
-            pending_types=frozenset(pending_types.get(d, ())),
-        )
-        for d in dealer_ids
-    }
-
-
 @dataclass(frozen=True)
 class Proposal:
     """What one rule would propose for one dealer and month, and the scorecards behind it."""
@@ -143,7 +104,7 @@ def rules_proposals(period_code: str) -> list[Proposal]:
         for dealer_id, cards in evaluate(rule.condition, rule.params, history).items():
             candidates.setdefault(dealer_id, []).append((rule.pk, rule.action_type))
             causes[(dealer_id, rule.pk)] = cards
-    states = _dealer_states(period_code, set(candidates), history[0] if history else {})
+    states = dealer_states(period_code, set(candidates), history[0] if history else {})
     precedence = settings.INCENTIVE_PRECEDENCE
     out: list[Proposal] = []
     for dealer_id, wanted in candidates.items():
@@ -183,6 +144,13 @@ def rules_evaluate(period_code: str, *, actor: User | None = None) -> list[Incen
             events.action_changed(actor=actor, action=action, before="")
             created.append(action)
     return created
+
+
+def period_closed_evaluate(
+    sender: type[Period], *, period: Period, actor: User | None = None, **kwargs: Any
+) -> None:
+    """Answer assessments' `period_closed` signal: evaluate the rules in the closing transaction."""
+    rules_evaluate(period.code, actor=actor)
 
 
 def actions_expire(now: datetime | None = None) -> int:

@@ -22,6 +22,7 @@ from assessments.models import Complaint, PartsOrder, Period, RepairOrder, Score
 from assessments.models.provenance import history_value
 from assessments.periods import Month
 from assessments.services.provenance import records_change
+from assessments.services.queueing import queue_recompute
 from dealers.models import User
 from surveys.choices import FlagStatus
 from surveys.models import ResponseFlag, SurveyResponse
@@ -61,7 +62,7 @@ def appeal_window_open(period: Period, now: Any = None) -> bool:
 class RecordSpec:
     """How a kind of contested record is found and what may be corrected on it."""
 
-    model: type[models.Model]
+    model: type[RepairOrder] | type[Complaint] | type[PartsOrder] | type[SurveyResponse]
     key_field: str
     can_void: bool
     times: tuple[str, ...]
@@ -115,7 +116,13 @@ def corrections_for(kind: str, kpi_code: str) -> list[tuple[str, str]]:
 def time_fields_for(kind: str) -> list[tuple[str, str]]:
     """The time fields of a record kind HQ may correct, with their labels."""
     spec = RECORD_SPECS[kind]
-    return [(f, str(spec.model._meta.get_field(f).verbose_name)) for f in spec.times]
+    return [(f, str(_field(spec, f).verbose_name)) for f in spec.times]
+
+
+def _field(spec: RecordSpec, name: str) -> models.Field[Any, Any]:
+    field = spec.model._meta.get_field(name)
+    assert isinstance(field, models.Field)  # the spec names the record's own columns, not relations
+    return field
 
 
 def _json_row(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -244,8 +251,6 @@ def appeal_decide(
     `fixes` maps a contested record (AppealRecord id) to its correction; `correction` and
     `target` are the API's single correction of a complaint or survey response by its key.
     """
-    from assessments.tasks import queue_recompute
-
     if not actor.is_manager or not Appeal.objects.for_user(actor).filter(pk=appeal.pk).exists():
         raise IncentiveError(_("Only a manager of this dealer decides its appeals."))
     if not decision.strip():
@@ -323,7 +328,7 @@ def _fix_record(
         _check_time_order(contested, record, fix.field, fix.value)
         months = {str(Month.of(v)) for v in (old_value, fix.value) if v is not None}
     before = {f: history_value(getattr(record, f)) for f in changes}
-    records_change([record], changes, user=actor, channel=RecordChannel.SYSTEM)  # type: ignore[list-item]
+    records_change([record], changes, user=actor, channel=RecordChannel.SYSTEM)
     if contested.kind == AppealRecordKind.SURVEY_RESPONSE and fix.correction == RecordCorrection.VOID:
         # A voided response's open fraud flags are settled by the voiding.
         ResponseFlag.objects.filter(response_id=record.pk, status=FlagStatus.OPEN).update(
@@ -354,6 +359,7 @@ def _check_time_order(contested: AppealRecord, record: Any, field: str, value: d
 
 
 def _apply_correction(appeal: Appeal, correction: str, target: str, reason: str, actor: User) -> None:
+    records: models.QuerySet[Complaint] | models.QuerySet[SurveyResponse]
     if correction == CorrectionKind.EXCLUDE_COMPLAINT:
         records = Complaint.objects.filter(dealer_id=appeal.dealer_id, complaint_id=target)
     elif correction == CorrectionKind.EXCLUDE_SURVEY:

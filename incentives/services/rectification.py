@@ -10,6 +10,7 @@ the managers fill and the dealer reads.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -37,7 +38,9 @@ from ..models import (
     TaskStatus,
 )
 from ..rectification_templates import tasks_for
+from ..rules import screen
 from .common import IncentiveError, check_evidence
+from .states import dealer_states
 
 ANSWERABLE = (RectificationStatus.OPEN, RectificationStatus.PLAN_SUBMITTED)
 KPI_CONDITIONS = (ConditionKind.KPI_VALUE, ConditionKind.KPI_SCORE)
@@ -57,7 +60,7 @@ def order_kpis(order: RectificationOrder) -> list[str]:
     """The KPI codes that caused the order: the rule's "kpi", or those of the order it escalates.
 
     Empty for a grade rule (the whole scorecard is concerned)."""
-    action = order.action
+    action: IncentiveAction | None = order.action
     seen = 0
     while action is not None and seen < 10:
         seen += 1
@@ -282,15 +285,12 @@ def rectification_remeasure(order: RectificationOrder) -> dict[str, Any]:
 
 def _propose_escalation(order: RectificationOrder, actor: User | None, reason: str) -> IncentiveAction | None:
     """A second rectification after a first, a suspension after a second; once per order."""
-    from ..rules import screen
-    from .actions import _dealer_states
-
     escalated = order.action.origin_key.startswith("rectification:")
     next_type = ActionType.SUSPENSION if escalated else ActionType.RECTIFICATION
     # The same screen as the rules' proposals: no second suspension while the dealer is
     # suspended or one waits, no rectification while another order is open or one waits.
-    state = _dealer_states(order.action.period, {order.dealer_id}, {})[order.dealer_id]
-    if not screen([(None, next_type)], state, []):  # type: ignore[list-item]
+    state = dealer_states(order.action.period, {order.dealer_id}, {})[order.dealer_id]
+    if not screen([(None, next_type)], state, []):
         return None
     action, created = IncentiveAction.objects.get_or_create(
         origin_key=f"rectification:{order.pk}",
@@ -374,11 +374,7 @@ def rectifications_flag_overdue(today: date | None = None) -> int:
             }
             url = reverse("incentives:rectification", args=[order.pk])
             users = list(_dealer_users(order)) + list(_managers_of(order))
-            transaction.on_commit(
-                lambda users=users, text=text, url=url: notice_send(
-                    users=users, text=text, url=url, email_subject=text
-                )
-            )
+            transaction.on_commit(partial(notice_send, users=users, text=text, url=url, email_subject=text))
         count += 1
     return count
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from assessments.choices import PeriodStatus
 from assessments.models import Period, VetoIncident
-from assessments.tasks import queue_recompute
+from assessments.services.queueing import queue_recompute
 from dealers.models import Dealer, User
 
 from .. import events

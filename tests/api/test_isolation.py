@@ -24,7 +24,7 @@ from django.urls import URLPattern, URLResolver, reverse
 
 from assessments.choices import ImportKind, ImportStatus, SubmissionStatus
 from assessments.models import ImportJob, Kpi, Period, Scheme
-from assessments.services.schemes import scheme_load
+from assessments.services.publishing import scheme_load
 from config.api_base import ALL_ROLES, HQ_ADMIN_ONLY, HQ_ONLY
 from config.api_router import router
 from config.api_router import urlpatterns as api_urlpatterns

@@ -31,7 +31,7 @@ def act(client: Any, submission_id: int, name: str, body: dict[str, Any] | None 
 
 def test_draft_submit_return_resubmit_approve(cast, dealer, monkeypatch):
     queued: list[list[str]] = []
-    monkeypatch.setattr("assessments.tasks.queue_recompute", queued.append)
+    monkeypatch.setattr("assessments.services.submissions.queue_recompute", queued.append)
     dealer_client = api_client(cast["dealer_user"])
     manager = api_client(cast["regional_manager"])
 

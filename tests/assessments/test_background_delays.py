@@ -14,11 +14,12 @@ from assessments.importing import messages as msg
 from assessments.importing import service as import_service
 from assessments.importing.service import import_file
 from assessments.models import ImportJob, RecomputeRequest, RepairOrder
+from config.celery_app import app as celery_app
 from tests.conftest import client_for
 
 from .import_helpers import ro_rows
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.assessments.urls_with_imports")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
@@ -28,7 +29,7 @@ def broker_down(monkeypatch):
     def refuse(*args, **kwargs):
         raise ConnectionRefusedError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(tasks.recompute_period, "apply_async", refuse)
+    monkeypatch.setattr(celery_app, "send_task", refuse)  # the recompute nudge
     monkeypatch.setattr(tasks_imports.run_import, "apply_async", refuse)
 
 

@@ -312,7 +312,6 @@ def test_the_import_command_refuses_a_row_of_a_closed_month(tmp_path, dealer):
     assert not RepairOrder.objects.exists()
 
 
-@pytest.mark.urls("tests.assessments.urls_with_imports")
 def test_the_upload_page_previews_the_closed_month_error(dealer, dealer_user):
     close("2026-10")
     client = client_for(dealer_user)

@@ -14,7 +14,7 @@ from tests.conftest import client_for
 
 from .import_helpers import ro_rows
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.assessments.urls_with_imports")]
+pytestmark = pytest.mark.django_db
 
 
 def upload(client, content: str, kind: str = "repair_orders", name: str = "orders.csv"):  # noqa: ANN001, ANN201

@@ -660,7 +660,9 @@ def test_successful_import_queues_a_recompute_of_the_periods_it_touched(
     tmp_path, dealer, hq_manager, django_capture_on_commit_callbacks, monkeypatch
 ):
     queued: list[list[str]] = []
-    monkeypatch.setattr("assessments.tasks.queue_recompute", lambda periods: queued.append(periods))
+    monkeypatch.setattr(
+        "assessments.importing.service.queue_recompute", lambda periods: queued.append(periods)
+    )
     Period.objects.create(code="2026-08", status=PeriodStatus.CLOSED)
     path = write(
         tmp_path,

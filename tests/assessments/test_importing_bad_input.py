@@ -413,7 +413,6 @@ def test_an_empty_first_sheet_says_the_data_on_other_sheets_was_not_read(tmp_pat
     assert job.message == f"{text(msg.FILE_NO_HEADER)} {note}"
 
 
-@pytest.mark.urls("tests.assessments.urls_with_imports")
 def test_the_upload_page_shows_which_sheet_was_read(dealer, hq_manager):
     client = client_for(hq_manager)
     content = workbook_bytes({"十月工单": RO_SHEET, "说明": [["填写说明"]]})

@@ -14,8 +14,9 @@ from assessments.kpis import kpi_measurements
 from assessments.models import KpiResult, Period, Scheme, Scorecard, ScoreRun, VetoIncident
 from assessments.periods import Month
 from assessments.services import recompute as recompute_service
+from assessments.services.publishing import scheme_load, scheme_publish
 from assessments.services.recompute import RecomputeError, period_close, period_recompute
-from assessments.services.schemes import SchemeError, scheme_for_period, scheme_load, scheme_publish
+from assessments.services.schemes import SchemeError, scheme_for_period
 from dealers.choices import DealerStatus
 
 from ..factories import (

@@ -16,6 +16,7 @@ from django.utils import timezone
 from assessments import tasks
 from assessments.choices import ImportStatus, PeriodStatus, ScoreRunStatus
 from assessments.models import ImportJob, Period, RecomputeRequest, Scorecard, ScoreRun
+from assessments.services import queueing
 from assessments.services import recompute as recompute_service
 from assessments.services.recompute import (
     RecomputeError,
@@ -28,6 +29,7 @@ from assessments.services.recompute import (
     recompute_start,
     runs_expire,
 )
+from config.celery_app import app as celery_app
 
 from ..factories import RepairOrderFactory, local
 from .test_recompute import _scored_dealer
@@ -126,7 +128,7 @@ def test_the_default_lease_is_minutes_not_an_hour(settings):
 
 def test_a_request_is_written_with_the_change_and_rolls_back_with_it(dealer):
     with pytest.raises(RuntimeError), transaction.atomic():
-        tasks.queue_recompute(["2026-10"])
+        queueing.queue_recompute(["2026-10"])
         raise RuntimeError("the change failed")
     assert not RecomputeRequest.objects.exists()
 
@@ -145,25 +147,25 @@ def test_with_the_broker_down_the_change_is_kept_and_the_sweep_runs_it_later(dea
     def broker_down(*args, **kwargs):
         raise ConnectionRefusedError("Error 111 connecting to 127.0.0.1:6390")
 
-    monkeypatch.setattr(tasks.recompute_period, "apply_async", broker_down)
+    monkeypatch.setattr(celery_app, "send_task", broker_down)
     # When: a change asks for a recompute while the broker is down. Nothing raises.
     with transaction.atomic():
-        tasks.queue_recompute(["2026-10"])
+        queueing.queue_recompute(["2026-10"])
     assert RecomputeRequest.objects.filter(period_code="2026-10", run__isnull=True).count() == 1
     assert not Scorecard.objects.exists()
 
     # Then: once the broker is back, the sweep queues what waits.
     sent = []
-    monkeypatch.setattr(tasks.recompute_period, "apply_async", lambda args, **kw: sent.append(args))
+    monkeypatch.setattr(celery_app, "send_task", lambda name, args, **kw: sent.append((name, args)))
     assert tasks.sweep_background_work()["periods_queued"] == 1
-    assert sent == [["2026-10"]]
+    assert sent == [(queueing.RECOMPUTE_TASK, ["2026-10"])]
 
 
 def test_a_busy_period_makes_the_request_wait_not_fail(dealer):
     _scored_dealer(dealer)
     holder, parts = recompute_start("2026-10")  # another process is recomputing
     with transaction.atomic():
-        tasks.queue_recompute(["2026-10"])  # in-process nudge finds it busy: no error
+        queueing.queue_recompute(["2026-10"])  # in-process nudge finds it busy: no error
     assert RecomputeRequest.objects.filter(run__isnull=True).count() == 1
     # The holder sees the request at its swap, is superseded, and the waiting run lands it.
     for index, ids in enumerate(parts):

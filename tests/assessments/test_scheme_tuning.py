@@ -12,12 +12,12 @@ from django.utils import translation
 
 from assessments.models import Scheme, Scorecard
 from assessments.services.preview import scheme_preview
+from assessments.services.publishing import scheme_publish
 from assessments.services.recompute import period_close, period_recompute
 from assessments.services.schemes import (
     SchemeError,
     scheme_as_file,
     scheme_draft_from,
-    scheme_publish,
     scheme_spec_of,
     scheme_update_draft,
 )

@@ -12,8 +12,8 @@ from assessments.kpis import BY_CODE, ENTRIES, kpi_measurements, records
 from assessments.models import Kpi, Scheme, Scorecard
 from assessments.periods import Month
 from assessments.serializers_json import scorecard_as_json
+from assessments.services.publishing import scheme_load
 from assessments.services.recompute import period_recompute
-from assessments.services.schemes import scheme_load
 
 from ..conftest import client_for
 from ..factories import SurveyResponseFactory, local

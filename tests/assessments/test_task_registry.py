@@ -17,6 +17,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from assessments.services.queueing import RECOMPUTE_TASK
+
 REPO = Path(__file__).resolve().parents[2]
 PROJECT_PACKAGES = ["config", "dealers", "assessments", "surveys", "incentives"]
 
@@ -72,6 +74,11 @@ def test_the_code_defines_the_tasks_this_test_knows_of():
     assert "assessments.tasks_imports.run_import" in defined
     assert "assessments.tasks_submissions.send_submission_reminders" in defined
     assert "assessments.tasks.recompute_period" in defined
+
+
+def test_the_recompute_nudge_sends_a_task_the_code_defines():
+    # The services send it by name (they never import the tasks), so a rename must show here.
+    assert RECOMPUTE_TASK in tasks_defined_in_code()
 
 
 def test_a_worker_registers_every_task_the_code_defines_and_beat_schedules():

@@ -52,7 +52,7 @@ def test_a_low_score_in_the_form_opens_exactly_one_case_for_the_dealer_at_once(
     invitation, dealer, dealer_user, monkeypatch, django_capture_on_commit_callbacks
 ):
     _stored, token = invitation
-    monkeypatch.setattr("assessments.tasks.queue_recompute", lambda periods: None)
+    monkeypatch.setattr("surveys.services.queue_recompute", lambda periods: None)
 
     with django_capture_on_commit_callbacks(execute=True):
         Client().post(reverse("survey_answer", args=[token]), {**GOOD_ANSWERS, "overall": "2", "nps": "3"})

@@ -137,7 +137,7 @@ def test_an_exclusion_queues_a_recompute_of_the_responses_month(
 ):
     PeriodFactory(code="2026-10")
     queued = []
-    monkeypatch.setattr("assessments.tasks.queue_recompute", lambda periods: queued.append(periods))
+    monkeypatch.setattr("surveys.services.queue_recompute", lambda periods: queued.append(periods))
     response = SurveyResponseFactory(dealer=dealer)
 
     with django_capture_on_commit_callbacks(execute=True):

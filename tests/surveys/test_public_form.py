@@ -237,7 +237,7 @@ def test_answering_queues_a_recompute_of_the_month(
 ):
     _stored, token = invitation
     queued: list[list[str]] = []
-    monkeypatch.setattr("assessments.tasks.queue_recompute", lambda periods: queued.append(periods))
+    monkeypatch.setattr("surveys.services.queue_recompute", lambda periods: queued.append(periods))
 
     with django_capture_on_commit_callbacks(execute=True):
         Client().post(url_for(token), GOOD_ANSWERS)

@@ -4,7 +4,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from assessments.scoring.scheme_file import SchemeFileError
-from assessments.services.schemes import SchemeError, scheme_load
+from assessments.services.publishing import scheme_load
+from assessments.services.schemes import SchemeError
 
 # A scheme file is a couple of kilobytes; the upload page refuses more than this too.
 MAX_SCHEME_FILE_BYTES = 1024 * 1024
