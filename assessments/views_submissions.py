@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dealers.models import Dealer
+from training.selectors import roster_comparison, roster_figures, roster_initial
 
 from .choices import SubmissionStatus
 from .forms_submissions import ReviewForm, SubmissionForm
@@ -88,7 +89,12 @@ def submission_detail(request: HttpRequest, period: str, code: str) -> HttpRespo
         and submission.status == SubmissionStatus.SUBMITTED
         and not closed
     )  # type: ignore[union-attr]
-    form = SubmissionForm(initial=_initial(submission)) if may_edit else None
+    # The technician roster's figures: the initial values of a new report, and beside each
+    # count when a manager reviews one (training.selectors.roster_figures).
+    roster = roster_figures(user, dealer, Month.parse(period)) if (may_edit or user.is_manager) else None  # type: ignore[union-attr]
+    prefilled = may_edit and submission is None and roster is not None
+    initial = _initial(submission) if submission else (roster_initial(roster) if prefilled else {})
+    form = SubmissionForm(initial=initial) if may_edit else None
     review = ReviewForm() if may_review else None
     if request.method == "POST":
         action = request.POST.get("action", "")
@@ -132,6 +138,10 @@ def submission_detail(request: HttpRequest, period: str, code: str) -> HttpRespo
             "closed": closed,
             "deadline": deadline_for(period),
             "history": submission_history(submission) if submission else [],
+            "prefilled": prefilled,
+            "roster": roster_comparison(roster, submission)
+            if roster and user.is_manager and submission
+            else None,  # type: ignore[union-attr]
         },
     )
 
