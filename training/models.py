@@ -22,8 +22,8 @@ class TechnicianQuerySet(ScopedQuerySet):
     dealer_path = "dealer"
 
     def active_on(self, day: date) -> TechnicianQuerySet:
-        """Technicians employed on `day`: hired by then and not yet gone."""
-        return self.filter(hire_date__lte=day).filter(Q(left_on__isnull=True) | Q(left_on__gt=day))
+        """Technicians employed on `day`: hired by then and not gone (`left_on` is the last day worked)."""
+        return self.filter(hire_date__lte=day).filter(Q(left_on__isnull=True) | Q(left_on__gte=day))
 
 
 class Technician(models.Model):
@@ -35,7 +35,7 @@ class Technician(models.Model):
     name = models.CharField(_("name"), max_length=60)
     role = models.CharField(_("role"), max_length=30, choices=TechnicianRole.choices)
     hire_date = models.DateField(_("hire date"))
-    left_on = models.DateField(_("left on"), null=True, blank=True)
+    left_on = models.DateField(_("left on"), null=True, blank=True)  # the last day worked
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = TechnicianQuerySet.as_manager()

@@ -284,7 +284,7 @@ def _skill_header() -> list[str]:
         _("Dealers"),
         _("Technicians"),
         _("Certified technicians"),
-        _("Share certified (%)"),
+        _("Share certified"),
         _("Training hours per technician, last 12 months"),
     ]
 
