@@ -92,8 +92,8 @@ def submission_detail(request: HttpRequest, period: str, code: str) -> HttpRespo
     # The technician roster's figures: the initial values of a new report, and beside each
     # count when a manager reviews one (training.selectors.roster_figures).
     roster = roster_figures(user, dealer, Month.parse(period)) if (may_edit or user.is_manager) else None  # type: ignore[union-attr]
-    prefilled = may_edit and submission is None and roster is not None
-    initial = _initial(submission) if submission else (roster_initial(roster) if prefilled else {})
+    prefilled = bool(may_edit and submission is None and roster is not None)
+    initial = roster_initial(roster) if prefilled and roster else _initial(submission)
     form = SubmissionForm(initial=initial) if may_edit else None
     review = ReviewForm() if may_review else None
     if request.method == "POST":
