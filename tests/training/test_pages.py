@@ -207,3 +207,23 @@ def test_page_actions_leave_audit_events(dealer_user):
     )
 
     assert AuditEvent.objects.filter(action="technician.created", actor=dealer_user).exists()
+
+
+@pytest.mark.parametrize("name", ["training:roster", "training:skills"])
+def test_the_roster_and_skill_pages_cost_the_same_queries_for_more_technicians(cast, dealer, name):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = cast["dealer_user"] if name == "training:roster" else cast["hq_manager"]
+    soon = timezone.localdate() + timedelta(days=5)
+
+    def queries() -> int:
+        technician = TechnicianFactory(dealer=dealer)
+        CertificationFactory(technician=technician, expires_on=soon)
+        TrainingRecordFactory(technician=technician)
+        client = client_for(user)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse(name)).status_code == 200
+        return len(captured)
+
+    assert queries() == queries() == queries()
