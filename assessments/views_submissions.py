@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from dealers.http import AuthenticatedHttpRequest
 from dealers.models import Dealer
 from dealers.permissions import ALL_ROLES, role_required
+from training.selectors import roster_comparison, roster_figures, roster_initial
 
 from .choices import SubmissionStatus
 from .forms_submissions import ReviewForm, SubmissionForm
@@ -90,7 +91,12 @@ def submission_detail(request: AuthenticatedHttpRequest, period: str, code: str)
         and submission.status == SubmissionStatus.SUBMITTED
         and not closed
     )
-    form = SubmissionForm(initial=_initial(submission)) if may_edit else None
+    # The technician roster's figures: the initial values of a new report, and beside each
+    # count when a manager reviews one (training.selectors.roster_figures).
+    roster = roster_figures(user, dealer, Month.parse(period)) if (may_edit or user.is_manager) else None
+    prefilled = bool(may_edit and submission is None and roster is not None)
+    initial = roster_initial(roster) if prefilled and roster else _initial(submission)
+    form = SubmissionForm(initial=initial) if may_edit else None
     review = ReviewForm() if may_review else None
     if request.method == "POST":
         action = request.POST.get("action", "")
@@ -134,6 +140,10 @@ def submission_detail(request: AuthenticatedHttpRequest, period: str, code: str)
             "closed": closed,
             "deadline": deadline_for(period),
             "history": submission_history(submission) if submission else [],
+            "prefilled": prefilled,
+            "roster": roster_comparison(roster, submission)
+            if roster and user.is_manager and submission
+            else None,  # type: ignore[union-attr]
         },
     )
 

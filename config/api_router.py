@@ -6,6 +6,7 @@ from assessments.api import views as assessments
 from dealers.api import views as dealers
 from incentives.api import views as incentives
 from surveys.api import views as surveys
+from training.api import views as training
 
 router = DefaultRouter()
 router.register("regions", dealers.RegionViewSet, basename="region")
@@ -26,6 +27,7 @@ router.register("incentive-actions", incentives.IncentiveActionViewSet, basename
 router.register("ledger", incentives.LedgerEntryViewSet, basename="ledgerentry")
 router.register("rectifications", incentives.RectificationOrderViewSet, basename="rectification")
 router.register("appeals", incentives.AppealViewSet, basename="appeal")
+router.register("technicians", training.TechnicianViewSet, basename="technician")
 
 app_name = "api"
 urlpatterns = router.urls

@@ -25,6 +25,7 @@ urlpatterns = [
     path("assessments/", include("assessments.urls")),
     path("incentives/", include("incentives.urls")),
     path("surveys/", include("surveys.urls")),
+    path("training/", include("training.urls")),
     path("s/", include("surveys.urls_public")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_router")),

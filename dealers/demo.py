@@ -1033,6 +1033,9 @@ def _seed_workflows(*, users: dict[str, User], result: DemoResult, progress: Cal
     from workbench.demo import seed_workbench
 
     seed_workbench()  # a service manager per dealer; about half the open items owned
+    from training.demo import seed_roster
+
+    result.counts.update({f"roster_{k}": v for k, v in seed_roster().items()})
 
 
 def _decide_proposals(closed: list[str], hq: User) -> dict[str, int]:

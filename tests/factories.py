@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import factory
@@ -14,6 +14,7 @@ from assessments.periods import SHANGHAI
 from dealers.choices import Role
 from dealers.models import Dealer, Region, User
 from surveys.models import SurveyResponse
+from training.models import Certification, Technician, TrainingRecord
 
 
 def local(text: str) -> datetime:
@@ -126,3 +127,35 @@ class SubmissionFactory(DjangoModelFactory):
     equipment_ok = 19
     training_hours = Decimal("60.0")
     status = SubmissionStatus.APPROVED
+
+
+class TechnicianFactory(DjangoModelFactory):
+    class Meta:
+        model = Technician
+
+    dealer = factory.SubFactory(DealerFactory)
+    name = factory.Sequence(lambda n: f"王伟{n}")
+    role = "technician"
+    hire_date = date(2020, 3, 1)
+
+
+class CertificationFactory(DjangoModelFactory):
+    class Meta:
+        model = Certification
+
+    technician = factory.SubFactory(TechnicianFactory)
+    name = "吉利售后维修技师认证"
+    level = "intermediate"
+    number = factory.Sequence(lambda n: f"GT2024{n:06d}")
+    issued_on = date(2024, 1, 1)
+    expires_on = date(2027, 1, 1)
+
+
+class TrainingRecordFactory(DjangoModelFactory):
+    class Meta:
+        model = TrainingRecord
+
+    technician = factory.SubFactory(TechnicianFactory)
+    course = "新能源三电系统检修"
+    hours = Decimal("8.0")
+    completed_on = date(2026, 10, 15)

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "surveys",
     "incentives",
     "workbench",
+    "training",
 ]
 
 MIDDLEWARE = [

@@ -39,6 +39,7 @@ from tests.factories import (
     RepairOrderFactory,
     SubmissionFactory,
     SurveyResponseFactory,
+    TechnicianFactory,
     UserFactory,
 )
 
@@ -439,6 +440,7 @@ ENDPOINTS: dict[str, Endpoint] = {
                 ),
             ),
         ),
+        Endpoint("technician", lambda d: TechnicianFactory(dealer=d), lambda t: {"pk": str(t.pk)}, True, 4),
     ]
 }
 

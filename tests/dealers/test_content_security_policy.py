@@ -59,6 +59,8 @@ MUST_REACH = {
     "surveys:calls",
     "surveys:templates",
     "incentives:queue",
+    "training:roster",
+    "training:skills",
     "tokens:mine",
     "tokens:all",
     "api-docs",

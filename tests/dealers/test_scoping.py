@@ -32,13 +32,17 @@ from dealers.scoping import ScopedQuerySet
 from surveys.models import SurveyResponse
 from tests.conftest import client_for
 from tests.factories import (
+    CertificationFactory,
     ComplaintFactory,
     PartsOrderFactory,
     RepairOrderFactory,
     SubmissionFactory,
     SurveyResponseFactory,
+    TechnicianFactory,
+    TrainingRecordFactory,
     UserFactory,
 )
+from training.models import Certification, Technician, TrainingRecord
 
 ALL = {"GL0001", "GL0002", "GL0003"}
 VISIBLE = {
@@ -80,6 +84,9 @@ MAKERS: dict[type[models.Model], Callable[[Dealer], Any]] = {
     Scorecard: make_scorecard,
     VetoIncident: lambda d: VetoIncident.objects.create(dealer=d, period="2026-10", title="虚报索赔"),
     ImportJob: lambda d: ImportJob.objects.create(kind="repair_orders", dealer=d, file_name="ro.csv"),
+    Technician: lambda d: TechnicianFactory(dealer=d),
+    Certification: lambda d: CertificationFactory(technician__dealer=d),
+    TrainingRecord: lambda d: TrainingRecordFactory(technician__dealer=d),
 }
 
 
