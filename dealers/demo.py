@@ -193,6 +193,15 @@ COMPLAINT_CATEGORY_WEIGHTS = (
     ("price", 0.15),
     ("other", 0.05),
 )
+# How far each factor's answer strays from the overall one: the repair's quality follows it
+# closely, reception least, so the survey results page shows factors that differ in weight.
+FACET_NOISE: dict[str, tuple[int, ...]] = {
+    "repair_quality": (-1, 0, 0, 0, 0, 0, 0, 1),
+    "attitude": (-1, 0, 0, 0, 0, 1),
+    "timeliness": (-1, -1, 0, 0, 0, 1),
+    "diagnosis": (-2, -1, 0, 0, 1, 1),
+    "reception": (-2, -1, 0, 0, 1, 2),
+}
 GOOD_COMMENTS = ("服务很周到", "维修很快，满意", "顾问解释得很清楚", "环境干净，体验好", "")
 BAD_COMMENTS = ("等待时间太长", "问题没有一次修好", "价格偏贵", "服务顾问不够耐心", "")
 SURNAMES = "王 李 张 刘 陈 杨 赵 黄 周 吴 徐 孙 马 朱 胡 郭 何 林".split()
@@ -585,10 +594,10 @@ class Generator:
                 continue
             overall = rng.choices([5, 4, 3, 2, 1], weights=weights)[0]
 
-            def facet() -> int | None:
+            def facet(name: str) -> int | None:
                 if rng.random() < 0.1:
                     return None
-                return min(5, max(1, overall + rng.choice((-1, 0, 0, 0, 0, 1))))  # noqa: B023
+                return min(5, max(1, overall + rng.choice(FACET_NOISE[name])))  # noqa: B023
 
             nps = None
             if rng.random() < 0.85:
@@ -605,11 +614,11 @@ class Generator:
                     repair_order=order,
                     responded_at=responded,
                     overall=overall,
-                    reception=facet(),
-                    diagnosis=facet(),
-                    repair_quality=facet(),
-                    attitude=facet(),
-                    timeliness=facet(),
+                    reception=facet("reception"),
+                    diagnosis=facet("diagnosis"),
+                    repair_quality=facet("repair_quality"),
+                    attitude=facet("attitude"),
+                    timeliness=facet("timeliness"),
                     nps=nps,
                     comment=comment,
                     imported_at=self.imported(responded),

@@ -9,15 +9,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessments.exporting import write_csv, write_xlsx
-from dealers.choices import MANAGER_ROLES, Role
-from dealers.permissions import role_required
+from assessments.exporting import export_response
+from dealers.choices import Role
+from dealers.http import AuthenticatedHttpRequest
+from dealers.permissions import ALL_ROLES, MANAGERS, role_required
 
 from .forms import CertificationForm, LeaveForm, RosterImportForm, TechnicianForm, TrainingForm
 from .importing import ROSTER_HEADER, parse_roster
@@ -33,36 +34,18 @@ from .services import (
     training_add,
 )
 
-ALL_ROLES = tuple(Role.values)
 DEALER = (Role.DEALER_USER,)
-MANAGERS = tuple(MANAGER_ROLES)
-CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
-def _export(rows: Any, header: list[str], fmt: str, filename: str) -> HttpResponse:
-    if fmt == "xlsx":
-        content = write_xlsx(rows, header, sheet_title=filename)
-    elif fmt == "csv":
-        content = write_csv(rows, header)
-    else:
-        raise Http404
-    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
-    return response
-
-
-def _technician(request: HttpRequest, pk: int) -> Technician:
+def _technician(request: AuthenticatedHttpRequest, pk: int) -> Technician:
     return get_object_or_404(Technician.objects.for_user(request.user).select_related("dealer"), pk=pk)
 
 
 @require_GET
 @role_required(*ALL_ROLES)
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The nav entry: a dealer user's roster, a manager's skill picture."""
-    if request.user.is_dealer_user:  # type: ignore[union-attr]
+    if request.user.is_dealer_user:
         return redirect("training:roster")
     return redirect("training:skills")
 
@@ -72,8 +55,8 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @role_required(*DEALER)
-def roster_page(request: HttpRequest) -> HttpResponse:
-    dealer = request.user.dealer  # type: ignore[union-attr]
+def roster_page(request: AuthenticatedHttpRequest) -> HttpResponse:
+    dealer = request.user.dealer
     if dealer is None:
         raise Http404
     show_left = request.GET.get("left") == "1"
@@ -94,9 +77,9 @@ def roster_page(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @role_required(*DEALER)
-def roster_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def roster_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
     """The roster in the import's format: one row per certificate or course (a bare row if none)."""
-    dealer = request.user.dealer  # type: ignore[union-attr]
+    dealer = request.user.dealer
     if dealer is None:
         raise Http404
 
@@ -121,13 +104,13 @@ def roster_export(request: HttpRequest, fmt: str) -> HttpResponse:
             if not certs and not courses:
                 yield [*person, "", "", "", "", "", "", "", ""]
 
-    return _export(rows(), ROSTER_HEADER, fmt, f"roster_{dealer.code}_{timezone.localdate():%Y%m%d}")
+    return export_response(rows(), ROSTER_HEADER, fmt, f"roster_{dealer.code}_{timezone.localdate():%Y%m%d}")
 
 
 @require_http_methods(["GET", "POST"])
 @role_required(*DEALER)
-def roster_import_page(request: HttpRequest) -> HttpResponse:
-    dealer = request.user.dealer  # type: ignore[union-attr]
+def roster_import_page(request: AuthenticatedHttpRequest) -> HttpResponse:
+    dealer = request.user.dealer
     if dealer is None:
         raise Http404
     form = RosterImportForm(request.POST or None, request.FILES or None)
@@ -155,8 +138,8 @@ def roster_import_page(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @role_required(*DEALER)
-def technician_new(request: HttpRequest) -> HttpResponse:
-    dealer = request.user.dealer  # type: ignore[union-attr]
+def technician_new(request: AuthenticatedHttpRequest) -> HttpResponse:
+    dealer = request.user.dealer
     if dealer is None:
         raise Http404
     form = TechnicianForm(request.POST or None)
@@ -169,10 +152,10 @@ def technician_new(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @role_required(*ALL_ROLES)
-def technician_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def technician_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A technician's record; their dealer's users may correct it and add to it."""
     technician = _technician(request, pk)
-    may_edit = bool(request.user.is_dealer_user and technician.dealer_id == request.user.dealer_id)  # type: ignore[union-attr]
+    may_edit = bool(request.user.is_dealer_user and technician.dealer_id == request.user.dealer_id)
     form = None
     if may_edit:
         initial = {"name": technician.name, "role": technician.role, "hire_date": technician.hire_date}
@@ -189,7 +172,9 @@ def technician_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, technician, may_edit=may_edit, form=form)
 
 
-def _detail(request: HttpRequest, technician: Technician, *, may_edit: bool, **forms: Any) -> HttpResponse:
+def _detail(
+    request: AuthenticatedHttpRequest, technician: Technician, *, may_edit: bool, **forms: Any
+) -> HttpResponse:
     context = {
         "technician": technician,
         "may_edit": may_edit and technician.left_on is None,
@@ -211,16 +196,16 @@ def _detail(request: HttpRequest, technician: Technician, *, may_edit: bool, **f
     return render(request, "training/technician.html", context)
 
 
-def _own_technician(request: HttpRequest, pk: int) -> Technician:
+def _own_technician(request: AuthenticatedHttpRequest, pk: int) -> Technician:
     technician = _technician(request, pk)
-    if technician.dealer_id != request.user.dealer_id:  # type: ignore[union-attr]
+    if technician.dealer_id != request.user.dealer_id:
         raise Http404
     return technician
 
 
 @require_POST
 @role_required(*DEALER)
-def certification_new(request: HttpRequest, pk: int) -> HttpResponse:
+def certification_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     technician = _own_technician(request, pk)
     form = CertificationForm(request.POST)
     if form.is_valid():
@@ -235,7 +220,7 @@ def certification_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(*DEALER)
-def training_new(request: HttpRequest, pk: int) -> HttpResponse:
+def training_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     technician = _own_technician(request, pk)
     form = TrainingForm(request.POST)
     if form.is_valid():
@@ -247,7 +232,7 @@ def training_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(*DEALER)
-def technician_leave(request: HttpRequest, pk: int) -> HttpResponse:
+def technician_leave(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     technician = _own_technician(request, pk)
     form = LeaveForm(request.POST)
     if form.is_valid():
@@ -265,7 +250,7 @@ def technician_leave(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @role_required(*MANAGERS)
-def skills_page(request: HttpRequest) -> HttpResponse:
+def skills_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     today = timezone.localdate()
     return render(
         request,
@@ -291,7 +276,7 @@ def _skill_header() -> list[str]:
 
 @require_GET
 @role_required(*MANAGERS)
-def skills_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def skills_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
     picture = skill_picture(request.user, timezone.localdate())
     rows = [
         *[
@@ -317,12 +302,12 @@ def skills_export(request: HttpRequest, fmt: str) -> HttpResponse:
             for r in picture.by_tier
         ],
     ]
-    return _export(rows, _skill_header(), fmt, f"skills_{picture.day:%Y%m%d}")
+    return export_response(rows, _skill_header(), fmt, f"skills_{picture.day:%Y%m%d}")
 
 
 @require_GET
 @role_required(*MANAGERS)
-def expiring_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def expiring_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
     today = timezone.localdate()
     rows = (
         [
@@ -347,4 +332,4 @@ def expiring_export(request: HttpRequest, fmt: str) -> HttpResponse:
         _("Certificate number"),
         _("Expires on"),
     ]
-    return _export(rows, header, fmt, f"expiring_certificates_{today:%Y%m%d}")
+    return export_response(rows, header, fmt, f"expiring_certificates_{today:%Y%m%d}")
