@@ -29,14 +29,13 @@ from dealers.permissions import ALL_ROLES, MANAGERS, role_required
 
 from .choices import ComplaintCategory, RepairType, ScorecardStatus, Severity
 from .exporting import export_response
-from .filtersets import CITY_TIER_CHOICES, ScorecardFilterSet
+from .filtersets import CITY_TIER_CHOICES
 from .kpis import BY_CODE, ENTRIES, DrillDown
 from .kpis import records as kpi_records
 from .models import Kpi
 from .pages.dealer_home import month_states, recent_imports
 from .pages.overview import GroupStats, Overview, overview_page
 from .pages.periods import (
-    PeriodRef,
     calendar_periods,
     default_period,
     grade_bands_for_period,
@@ -44,7 +43,7 @@ from .pages.periods import (
     visible_periods,
     visible_regions,
 )
-from .pages.ranking import order_ranking, parse_sort, ranking_queryset, ranking_rows
+from .pages.ranking import Ranking, ranking_page
 from .pages.scorecard import (
     HistoryPoint,
     ScorecardPage,
@@ -171,41 +170,31 @@ RANKING_COLUMNS: tuple[tuple[str, Any, bool], ...] = (
 FIRST_CLICK_DESCENDING = {"total", "base", "process", "result", "change"}
 
 
-def _ranking_query(request: AuthenticatedHttpRequest) -> tuple[PeriodRef | None, list[PeriodRef], Any, Any]:
-    """The period, the filter set and the ordered rows for the ranking page and its export."""
-    user = request.user
-    periods = visible_periods(user)
-    period = pick_period(periods, request.GET.get("period"))
-    if period is None:
-        if request.GET.get("period"):
-            raise Http404
-        return None, periods, None, None
-    data = request.GET.copy()
-    data["period"] = period.code
-    filterset = ScorecardFilterSet(data, queryset=ranking_queryset(user, period, periods))
-    key, descending = parse_sort(request.GET.get("sort"))
-    rows = ranking_rows(order_ranking(filterset.qs, key, descending))
-    return period, periods, filterset, rows
+def _ranking(request: AuthenticatedHttpRequest) -> Ranking:
+    found = ranking_page(request.user, request.GET)
+    if found is None:
+        raise Http404
+    return found
 
 
 @require_GET
 @role_required(*MANAGERS)
 def ranking(request: AuthenticatedHttpRequest) -> HttpResponse:
-    period, periods, filterset, rows = _ranking_query(request)
+    found = _ranking(request)
+    period, periods, filterset = found.period, found.periods, found.filterset
     context: dict[str, Any] = {
         "periods": periods,
         "period": period,
         "default_period": default_period(periods),
     }
-    if period is not None:
-        key, descending = parse_sort(request.GET.get("sort"))
-        page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    if period is not None and filterset is not None:
+        page = Paginator(found.rows, PAGE_SIZE).get_page(request.GET.get("page"))
         context.update(
             {
                 "filterset": filterset,
                 "form": filterset.form,
                 "page": page,
-                "columns": _sort_columns(key, descending),
+                "columns": _sort_columns(found.sort_key, found.descending),
                 "sort": request.GET.get("sort", ""),
                 "regions": visible_regions(request.user),
                 "grades": grade_bands_for_period(request.user, period.id),
@@ -248,8 +237,9 @@ def _sort_columns(key: str, descending: bool) -> list[dict[str, Any]]:
 @role_required(*MANAGERS)
 def ranking_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
     """The ranking as shown (filters and sort applied), every page, as CSV or XLSX."""
-    period, _periods, _filterset, rows = _ranking_query(request)
-    if period is None:
+    found = _ranking(request)
+    period, rows = found.period, found.rows
+    if period is None or rows is None:
         raise Http404
     header = [
         _("Period"),

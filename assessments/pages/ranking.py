@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import (
@@ -13,11 +14,11 @@ from django.db.models import (
     QuerySet,
     Value,
 )
+from django.http import QueryDict
 
-from ..models import (
-    Scorecard,
-)
-from .periods import SCORED, PeriodRef, period_id_of
+from ..filtersets import ScorecardFilterSet
+from ..models import Scorecard
+from .periods import SCORED, PeriodRef, period_id_of, pick_period, visible_periods
 
 # The columns the ranking can be sorted by, and the expression each sorts on. A sort key
 # that is not here is ignored: user input never reaches order_by().
@@ -101,3 +102,32 @@ def ranking_rows(qs: QuerySet) -> QuerySet:
 
 
 # --- scorecard ---------------------------------------------------------------------------
+
+
+@dataclass
+class Ranking:
+    """The ranking page: the month shown, the months to pick from, the filters and the rows
+    (filtered and sorted; `rows` and `filterset` are None when no month has a scorecard)."""
+
+    period: PeriodRef | None
+    periods: list[PeriodRef]
+    filterset: ScorecardFilterSet | None
+    rows: QuerySet | None
+    sort_key: str
+    descending: bool
+
+
+def ranking_page(user: Any, params: QueryDict) -> Ranking | None:
+    """The ranking for these query parameters (period, filters, sort); None when the month
+    asked for is not one the user can see. Two queries until the rows are read."""
+    periods = visible_periods(user)
+    asked = params.get("period")
+    period = pick_period(periods, asked)
+    key, descending = parse_sort(params.get("sort"))
+    if period is None:
+        return None if asked else Ranking(None, periods, None, None, key, descending)
+    data = params.copy()  # keeps every value of a repeated filter
+    data["period"] = period.code
+    filterset = ScorecardFilterSet(data, queryset=ranking_queryset(user, period, periods))
+    rows = ranking_rows(order_ranking(filterset.qs, key, descending))
+    return Ranking(period, periods, filterset, rows, key, descending)
