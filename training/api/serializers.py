@@ -26,8 +26,12 @@ class TechnicianSerializer(DescribedModelSerializer):
     dealer = serializers.CharField(
         source="dealer.code", read_only=True, help_text=_("The dealer they work for.")
     )
-    certifications = CertificationSerializer(many=True, read_only=True)
-    training_records = TrainingRecordSerializer(many=True, read_only=True)
+    certifications = CertificationSerializer(
+        many=True, read_only=True, help_text=_("The technician's certificates, newest expiry first.")
+    )
+    training_records = TrainingRecordSerializer(
+        many=True, read_only=True, help_text=_("The courses the technician completed, with their hours.")
+    )
 
     class Meta:
         model = Technician
