@@ -30,7 +30,7 @@ from dealers.permissions import ALL_ROLES, MANAGERS, role_required
 from .choices import ComplaintCategory, RepairType, ScorecardStatus, Severity
 from .exporting import export_response
 from .filtersets import CITY_TIER_CHOICES
-from .kpis import BY_CODE, ENTRIES, DrillDown
+from .kpis import BY_CODE, ENTRIES, DrillDown, kpi_measurements
 from .kpis import records as kpi_records
 from .models import Kpi
 from .pages.dealer_home import month_states, recent_imports
@@ -407,10 +407,18 @@ def _drill_down_context(
 def kpi_drilldown(request: AuthenticatedHttpRequest, code: str, period: str, kpi_code: str) -> HttpResponse:
     context = _drill_down_context(request, code, period, kpi_code)
     dealer = context["dealer"]
+    result = kpi_result_for(request.user, dealer, period, kpi_code)
+    # A KPI the month's scheme does not list has no stored result: its value is measured
+    # from the records by the registry, the same query recompute runs, for this one dealer.
+    measured = None
+    if result is None:
+        found = kpi_measurements(context["month"], [dealer.pk]).get(dealer.pk)
+        measured = found.values.get(kpi_code, (None, 0)) if found else (None, 0)
     context.update(
         {
             "kpi": Kpi.objects.filter(code=kpi_code).first(),
-            "result": kpi_result_for(request.user, dealer, period, kpi_code),
+            "result": result,
+            "measured": measured,
             "page": Paginator(context["rows"], PAGE_SIZE).get_page(request.GET.get("page")),
             "choices": _choice_labels(),
             "export_query": request.GET.urlencode(),

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, FloatField, Max, Q, QuerySet, Sum
+from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from dealers.models import Dealer
@@ -80,8 +81,11 @@ def _survey_records(
         responses = responses.filter(**{f"{answer}__isnull": False}).annotate(
             factor_points=ExpressionWrapper((F(answer) - 1) * 25.0, output_field=FloatField())
         )
-        label = getattr(SurveyResponse._meta.get_field(answer), "verbose_name", answer)
-        extra = (Column(answer, label, "number"), Column("factor_points", _("Points"), "number"))
+        label = capfirst(getattr(SurveyResponse._meta.get_field(answer), "verbose_name", answer))
+        extra = (
+            Column(answer, format_lazy("{} (1–5)", label), "number"),
+            Column("factor_points", _("Points"), "number"),
+        )
         fields = (answer, "factor_points")
     rows = (
         responses.annotate(

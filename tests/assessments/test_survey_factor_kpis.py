@@ -201,3 +201,13 @@ def test_the_what_if_preview_of_a_factor_scheme_equals_recomputing_under_it(deal
     )
     assert preview == recomputed
     assert recomputed[dealer.code] is not None
+
+
+@pytest.mark.django_db
+def test_a_factor_outside_the_months_scheme_shows_its_measured_value_on_its_drill_down(dealer, hq_manager):
+    _responses(dealer)
+    period_recompute("2026-10")  # STD-2026 stores no result for the factors
+    url = reverse("assessments:kpi_drilldown", args=[dealer.code, "2026-10", "survey_attitude"])
+    page = client_for(hq_manager).get(url).content.decode()
+    assert 'data-testid="measured-value">50.00<' in page  # (25 + 75) / 2
+    assert 'data-testid="not-in-scheme"' in page
