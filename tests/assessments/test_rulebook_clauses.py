@@ -266,6 +266,9 @@ def test_a_kpi_score_rounds_a_tie_at_the_second_decimal_half_up(value, expected)
     cards = score_period(_scheme(_kpi("csat", 1)), [_dealer(csat=value)])
     assert cards[0].kpis[0].raw_score == value
     assert cards[0].kpis[0].score == Decimal(expected)
+    # A tier of one KPI weighing 1 has that KPI's score; a valid KPI gives no reason for being invalid
+    assert cards[0].tier_scores["result"] == Decimal(expected)
+    assert cards[0].kpis[0].invalid_reason == ""
 
 
 @pytest.mark.parametrize(
