@@ -19,6 +19,7 @@ from django.apps import apps
 from django.db import models
 
 from assessments.choices import RepairType
+from assessments.kpis import kpi_measurements as measurements
 from assessments.models import ImportJob, KpiResult, Scorecard
 from assessments.periods import Month
 from assessments.scoring.engine import (
@@ -31,7 +32,6 @@ from assessments.scoring.engine import (
     score_period,
 )
 from assessments.scoring.rounding import round_half_up
-from assessments.selectors import kpi_measurements as measurements  # → assessments.kpis after the move
 from assessments.services.recompute import period_recompute
 from dealers.choices import Role
 from dealers.scoping import ScopedQuerySet
