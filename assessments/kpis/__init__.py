@@ -77,10 +77,11 @@ def records(user: Any, dealer: Any, month: Month, kpi_code: str) -> DrillDown:
     return found.with_columns(rows, (*found.columns, *CHANGED_COLUMNS))
 
 
-def sync_catalogue(kpi_model: Any) -> None:
-    """Write the registry's facts into the KPI table (labels for pages); used by migrations."""
+def sync_catalogue(kpi_model: Any, using: str = "default") -> None:
+    """Write the registry's facts into the KPI table (the labels pages and API read): after
+    every migrate (assessments.apps), and in the migrations that first filled it."""
     for k in CATALOGUE:
-        kpi_model.objects.update_or_create(
+        kpi_model.objects.using(using).update_or_create(
             code=k.code,
             defaults={
                 "name_zh": k.name_zh,

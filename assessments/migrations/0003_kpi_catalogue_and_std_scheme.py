@@ -15,7 +15,7 @@ def forwards(apps, schema_editor):
     Kpi = apps.get_model("assessments", "Kpi")
     Scheme = apps.get_model("assessments", "Scheme")
     SchemeKpi = apps.get_model("assessments", "SchemeKpi")
-    sync_catalogue(Kpi)
+    sync_catalogue(Kpi, schema_editor.connection.alias)
     if Scheme.objects.filter(code="STD-2026").exists():
         return
     data = json.loads(STD_SCHEME.read_text(encoding="utf-8"))

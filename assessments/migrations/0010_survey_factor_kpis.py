@@ -7,7 +7,7 @@ from assessments.kpis import sync_catalogue
 
 
 def forwards(apps, schema_editor):
-    sync_catalogue(apps.get_model("assessments", "Kpi"))
+    sync_catalogue(apps.get_model("assessments", "Kpi"), schema_editor.connection.alias)
 
 
 class Migration(migrations.Migration):

@@ -77,7 +77,7 @@ def test_the_factor_kpis_are_in_the_catalogue_as_the_rulebook_lists_them():
 
 @pytest.mark.django_db
 def test_the_kpi_table_the_pages_and_api_read_says_what_the_registry_says():
-    # A fact changed in a family module without a migration calling sync_catalogue fails here.
+    # The table is synced from the registry after every migrate (assessments.apps).
     table = {k.code: k for k in Kpi.objects.all()}
     assert list(table) == list(BY_CODE)  # in the catalogue's order
     for code, facts in BY_CODE.items():
