@@ -177,6 +177,23 @@ def _dealer(**values: float) -> DealerInput:
     return DealerInput(1, "华东", {code: Measurement(v, 1) for code, v in values.items()})
 
 
+@pytest.mark.django_db
+def test_a_complaint_withdrawn_by_an_upheld_appeal_counts_in_no_kpi(dealer):
+    # Given four ROs delivered and, in October, one complaint closed in time, one major
+    # complaint never closed, and one major complaint voided by an upheld appeal
+    for day in range(1, 5):
+        RepairOrderFactory(dealer=dealer, closed_at=local(f"2026-10-0{day} 10:00"))
+    ComplaintFactory(dealer=dealer, closed_at=local("2026-10-10 12:00"))
+    ComplaintFactory(dealer=dealer, severity="major")
+    ComplaintFactory(dealer=dealer, severity="major", excluded=True)
+    # When the month is measured
+    m = measurements(OCT)[dealer.pk]
+    # Then the voided complaint counts in neither complaint KPI nor in the deduction
+    assert m.values["complaint_closure_24h_rate"] == (50.0, 2)
+    assert m.values["complaint_rate"] == (500.0, 4)  # 1,000 × 2 / 4
+    assert m.major_complaints == 1
+
+
 @pytest.mark.parametrize(
     ("valid_weights", "other_weights", "min_coverage"),
     [
