@@ -11,7 +11,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection
@@ -55,6 +55,12 @@ from .base import (
 )
 
 COMEBACK_WINDOW = timedelta(seconds=2_592_000)  # exactly 30 days
+
+
+def within_comeback_window(closed_at: datetime, opened_at: datetime) -> bool:
+    """The comeback rule's window for a pair already known to be repair ROs of the same VIN
+    and fault: opened after the delivery and at most exactly 30 days after it."""
+    return closed_at < opened_at <= closed_at + COMEBACK_WINDOW
 
 
 def comeback_exists(outer_closed_at: Any = None) -> Exists:

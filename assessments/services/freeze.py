@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from ..choices import REPAIR_TYPES_FOR_REPAIR_KPIS
 from ..kpis import COMEBACK_WINDOW, comeback_exists
+from ..kpis.repair_orders import within_comeback_window
 from ..models import ComebackSnapshot, FrozenComeback, Period, RepairOrder
 
 
@@ -51,10 +52,7 @@ def period_freeze_comebacks(period: Period) -> ComebackSnapshot:
         closed_at = repair["closed_at"]
         assert closed_at is not None  # the query asked for repairs closed in the month
         for follower in followers[(repair["vin"], repair["fault_code"])]:
-            if (
-                follower["id"] != repair["id"]
-                and closed_at < follower["opened_at"] <= closed_at + COMEBACK_WINDOW
-            ):
+            if follower["id"] != repair["id"] and within_comeback_window(closed_at, follower["opened_at"]):
                 rows.append(
                     FrozenComeback(
                         snapshot=snapshot,

@@ -500,3 +500,29 @@ def test_a_month_closed_while_a_file_imports_gets_none_of_its_rows(tmp_path, dea
     assert not RepairOrder.objects.filter(ro_number="RO2").exists()
     assert job.status in (ImportStatus.REJECTED, ImportStatus.PARTIAL, ImportStatus.FAILED)
     assert "2026-10" in job.message or any("2026-10" in e["message"] for e in job.errors)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("gap", "recorded"),
+    [(timedelta(seconds=2_592_000), True), (timedelta(seconds=2_592_001), False), (timedelta(0), False)],
+)
+def test_closing_records_a_comeback_exactly_as_the_rule_counts_it(dealer, gap, recorded):
+    # Given October's repair and a repair of its vehicle and fault opened `gap` after delivery
+    first = RepairOrderFactory(
+        dealer=dealer, ro_number="GL0001-EDGE", closed_at=local("2026-10-20 10:00"), fault_code="P0420"
+    )
+    RepairOrderFactory(
+        dealer=dealer,
+        ro_number="GL0001-NEXT",
+        vin=first.vin,
+        fault_code="P0420",
+        opened_at=first.closed_at + gap,
+        closed_at=None,
+    )
+    period_recompute("2026-10")
+    # When October closes, its comebacks are recorded with the repair that followed
+    period = period_close("2026-10")
+    followers = set(period.comeback_snapshot.comebacks.values_list("following_ro_number", flat=True))
+    # Then exactly 30 days counts, a second more or the delivery instant does not
+    assert ("GL0001-NEXT" in followers) is recorded
