@@ -7,14 +7,13 @@ the family's grouped query, records) and its test.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from ..models import Provenance
 from ..periods import Month
 from ..scoring.catalogue import KpiDefinition
 from . import complaints, parts, repair_orders, submissions, surveys
-from .base import CHANGED_COLUMNS, Column, DealerMeasurements, DrillDown, Family, KpiEntry, new_table
+from .base import CHANGED_COLUMNS, Column, DealerMeasurements, Dealers, DrillDown, Family, KpiEntry, new_table
 from .repair_orders import COMEBACK_WINDOW, comeback_exists
 
 __all__ = [
@@ -48,10 +47,11 @@ BY_CODE: dict[str, KpiDefinition] = {k.code: k for k in CATALOGUE}
 
 
 def kpi_measurements(
-    month: Month, dealer_ids: Sequence[int] | None = None, by: str = "dealer_id"
+    month: Month, dealer_ids: Dealers = None, by: str | None = "dealer_id"
 ) -> dict[Any, DealerMeasurements]:
-    """Every KPI's value and sample size per dealer (or per `by` key), one grouped query per
-    family, then the KPIs that need more than one family (first-time fix, complaint rate)."""
+    """Every KPI's value and sample size per dealer (or per `by` key: see base.GROUP), one
+    grouped query per family, then the KPIs that need more than one family (first-time fix,
+    complaint rate). With a group key, each group's figure pools its dealers' records."""
     out = new_table()
     for family in FAMILIES:
         family.measure(month, dealer_ids, out, by)

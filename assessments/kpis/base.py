@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, TypeAlias
 
-from django.db.models import ExpressionWrapper, FloatField, Q, QuerySet
+from django.db.models import ExpressionWrapper, F, FloatField, IntegerField, Q, QuerySet, Value
 from django.utils.translation import gettext_lazy as _
 
 from ..db_functions import EpochSeconds
@@ -99,7 +99,7 @@ class KpiEntry:
 
 
 # measure(month, dealer_ids, out, by): fill `out[key]` for every key of `by` with records.
-Measure: TypeAlias = Callable[[Month, Sequence[int] | None, MeasurementTable, str], None]
+Measure: TypeAlias = Callable[[Month, "Dealers", MeasurementTable, "str | None"], None]
 
 
 @dataclass(frozen=True)
@@ -113,9 +113,26 @@ class Family:
     derive: Callable[[DealerMeasurements], None] | None = None
 
 
-def scoped(qs: QuerySet, dealer_ids: Sequence[int] | None) -> QuerySet:
+# The dealers measured: every dealer (None), a list of ids, or a query of ids (e.g. the dealers
+# with a scorecard in the period, for a group's pooled figure).
+Dealers: TypeAlias = "Sequence[int] | QuerySet | None"
+
+# The key the grouped queries group by: a dealer's id, or a dealer field such as its region
+# (`dealer__region_id`) or city tier (`dealer__city_tier`); None pools every record into one group.
+GROUP = "group_key"
+
+
+def scoped(qs: QuerySet, dealer_ids: Dealers) -> QuerySet:
     """The records of these dealers (all dealers for None: the engine sees every dealer)."""
-    return qs if dealer_ids is None else qs.filter(dealer_id__in=list(dealer_ids))
+    if dealer_ids is None:
+        return qs
+    return qs.filter(dealer_id__in=dealer_ids if isinstance(dealer_ids, QuerySet) else list(dealer_ids))
+
+
+def grouped(qs: QuerySet, by: str | None) -> QuerySet:
+    """`qs` grouped by `by` (see GROUP), its key as the row's `group_key`."""
+    key = Value(0, output_field=IntegerField()) if by is None else F(by)
+    return qs.annotate(**{GROUP: key}).values(GROUP)
 
 
 def hours_between(end: str, start: str) -> ExpressionWrapper:

@@ -6,7 +6,6 @@ The complaint rate's denominator, the ROs delivered, comes from the repair-order
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Q
@@ -21,25 +20,28 @@ from ..periods import Month
 from ..scoring.catalogue import KpiDefinition
 from .base import (
     DAY,
+    GROUP,
     Column,
     DealerMeasurements,
+    Dealers,
     DrillDown,
     Family,
     KpiEntry,
     MeasurementTable,
+    grouped,
     hours_between,
     scoped,
 )
 
 
-def measure(month: Month, dealer_ids: Sequence[int] | None, out: MeasurementTable, by: str) -> None:
+def measure(month: Month, dealer_ids: Dealers, out: MeasurementTable, by: str | None) -> None:
     within_24h = Q(closed_at__isnull=False) & Q(closed_within__lte=DAY)
     complaints = scoped(
         Complaint.objects.filter(received_at__gte=month.start, received_at__lt=month.end, excluded=False),
         dealer_ids,
     ).annotate(closed_within=EpochSeconds("closed_at") - EpochSeconds("received_at"))
     for row in (
-        complaints.values(by)
+        grouped(complaints, by)
         .annotate(
             n=Count("id"),
             in_24h=Count("id", filter=within_24h),
@@ -48,7 +50,7 @@ def measure(month: Month, dealer_ids: Sequence[int] | None, out: MeasurementTabl
         )
         .order_by()
     ):
-        m = out[row[by]]
+        m = out[row[GROUP]]
         m.seen(row["seen"])
         m.set("complaint_closure_24h_rate", 100.0 * row["in_24h"] / row["n"], row["n"])
         m.major_complaints = row["major"]

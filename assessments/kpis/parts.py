@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import Count, Max, Sum
@@ -14,15 +13,27 @@ from ..db_functions import EpochSeconds
 from ..models import PartsOrder
 from ..periods import Month
 from ..scoring.catalogue import KpiDefinition
-from .base import HOUR, Column, DrillDown, Family, KpiEntry, MeasurementTable, hours_between, scoped
+from .base import (
+    GROUP,
+    HOUR,
+    Column,
+    Dealers,
+    DrillDown,
+    Family,
+    KpiEntry,
+    MeasurementTable,
+    grouped,
+    hours_between,
+    scoped,
+)
 
 
-def measure(month: Month, dealer_ids: Sequence[int] | None, out: MeasurementTable, by: str) -> None:
+def measure(month: Month, dealer_ids: Dealers, out: MeasurementTable, by: str | None) -> None:
     parts = scoped(
         PartsOrder.objects.filter(fulfilled_at__gte=month.start, fulfilled_at__lt=month.end), dealer_ids
     )
     for row in (
-        parts.values(by)
+        grouped(parts, by)
         .annotate(
             n=Count("id"),
             seconds=Sum(EpochSeconds("fulfilled_at") - EpochSeconds("ordered_at")),
@@ -30,7 +41,7 @@ def measure(month: Month, dealer_ids: Sequence[int] | None, out: MeasurementTabl
         )
         .order_by()
     ):
-        m = out[row[by]]
+        m = out[row[GROUP]]
         m.set("parts_supply_hours", float(row["seconds"]) / row["n"] / HOUR, row["n"])
         m.seen(row["seen"])
 

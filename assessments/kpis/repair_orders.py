@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -42,14 +41,17 @@ from ..periods import Month
 from ..scoring.catalogue import KpiDefinition
 from .base import (
     DAY,
+    GROUP,
     HOUR,
     Column,
     DealerMeasurements,
+    Dealers,
     DrillDown,
     Family,
     KpiEntry,
     MeasurementTable,
     days_between,
+    grouped,
     hours_between,
     scoped,
 )
@@ -80,7 +82,7 @@ def comeback_exists(outer_closed_at: Any = None) -> Exists:
 # --- values --------------------------------------------------------------------------------
 
 
-def measure(month: Month, dealer_ids: Sequence[int] | None, out: MeasurementTable, by: str) -> None:
+def measure(month: Month, dealer_ids: Dealers, out: MeasurementTable, by: str | None) -> None:
     start, end = month.start, month.end
 
     # Appointment lead time: ROs opened in the period that were booked.
@@ -89,7 +91,7 @@ def measure(month: Month, dealer_ids: Sequence[int] | None, out: MeasurementTabl
         dealer_ids,
     )
     for row in (
-        booked.values(by)
+        grouped(booked, by)
         .annotate(
             n=Count("id"),
             seconds=Sum(EpochSeconds("opened_at") - EpochSeconds("booked_at")),
@@ -97,7 +99,7 @@ def measure(month: Month, dealer_ids: Sequence[int] | None, out: MeasurementTabl
         )
         .order_by()
     ):
-        m = out[row[by]]
+        m = out[row[GROUP]]
         m.set("appointment_lead_days", float(row["seconds"]) / row["n"] / DAY, row["n"])
         m.seen(row["seen"])
 
@@ -106,7 +108,7 @@ def measure(month: Month, dealer_ids: Sequence[int] | None, out: MeasurementTabl
     repair_q = Q(repair_type__in=REPAIR_TYPES_FOR_REPAIR_KPIS)
     warranty_q = Q(repair_type=RepairType.WARRANTY)
     for row in (
-        closed.values(by)
+        grouped(closed, by)
         .annotate(
             n=Count("id"),
             output=Sum(F("labor_amount") + F("parts_amount")),
@@ -119,7 +121,7 @@ def measure(month: Month, dealer_ids: Sequence[int] | None, out: MeasurementTabl
         )
         .order_by()
     ):
-        m = out[row[by]]
+        m = out[row[GROUP]]
         m.seen(row["seen"])
         n = row["n"]
         m.set("repair_count", float(n), n)
@@ -142,8 +144,8 @@ def measure(month: Month, dealer_ids: Sequence[int] | None, out: MeasurementTabl
         ),
         dealer_ids,
     ).filter(comeback_exists(), comeback_waived=False)
-    for row in comebacks.values(by).annotate(n=Count("id")).order_by():
-        out[row[by]].facts["comebacks"] = row["n"]
+    for row in grouped(comebacks, by).annotate(n=Count("id")).order_by():
+        out[row[GROUP]].facts["comebacks"] = row["n"]
 
     # Repair cycle: the median hours of repair ROs closed in the period.
     for key, (median, n) in _repair_cycle_medians(month, dealer_ids, by).items():
@@ -165,9 +167,7 @@ class Median(Aggregate):
     output_field = FloatField()
 
 
-def _repair_cycle_medians(
-    month: Month, dealer_ids: Sequence[int] | None, by: str
-) -> dict[Any, tuple[float, int]]:
+def _repair_cycle_medians(month: Month, dealer_ids: Dealers, by: str | None) -> dict[Any, tuple[float, int]]:
     """Median repair cycle in hours per key (even count: mean of the two middle values)."""
     qs = scoped(
         RepairOrder.objects.filter(
@@ -177,11 +177,15 @@ def _repair_cycle_medians(
     )
     seconds = EpochSeconds("closed_at") - EpochSeconds("opened_at")
     if connection.vendor == "postgresql":
-        rows = qs.values(by).annotate(median=Median(seconds), n=Count("id")).order_by()
-        return {r[by]: (float(r["median"]) / HOUR, r["n"]) for r in rows}
+        rows = grouped(qs, by).annotate(median=Median(seconds), n=Count("id")).order_by()
+        return {r[GROUP]: (float(r["median"]) / HOUR, r["n"]) for r in rows}
     durations: dict[Any, list[float]] = defaultdict(list)
     for key, value in (
-        qs.annotate(cycle=seconds).values_list(by, "cycle").order_by().iterator(chunk_size=20000)
+        grouped(qs, by)
+        .annotate(cycle=seconds)
+        .values_list(GROUP, "cycle")
+        .order_by()
+        .iterator(chunk_size=20000)
     ):
         durations[key].append(float(value))
     return {key: (statistics.median(values) / HOUR, len(values)) for key, values in durations.items()}

@@ -7,7 +7,6 @@ Summed over the approved reports of the key, so that a group's figure pools them
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import ExpressionWrapper, F, FloatField, Max, Sum
@@ -20,15 +19,15 @@ from ..choices import SubmissionStatus
 from ..models import MonthlySubmission
 from ..periods import Month
 from ..scoring.catalogue import KpiDefinition
-from .base import Column, DrillDown, Family, KpiEntry, MeasurementTable, scoped
+from .base import GROUP, Column, Dealers, DrillDown, Family, KpiEntry, MeasurementTable, grouped, scoped
 
 
-def measure(month: Month, dealer_ids: Sequence[int] | None, out: MeasurementTable, by: str) -> None:
+def measure(month: Month, dealer_ids: Dealers, out: MeasurementTable, by: str | None) -> None:
     approved = scoped(
         MonthlySubmission.objects.filter(period=str(month), status=SubmissionStatus.APPROVED), dealer_ids
     )
     for row in (
-        approved.values(by)
+        grouped(approved, by)
         .annotate(
             technicians_sum=Sum("technicians"),
             certified=Sum("certified_technicians"),
@@ -39,7 +38,7 @@ def measure(month: Month, dealer_ids: Sequence[int] | None, out: MeasurementTabl
         )
         .order_by()
     ):
-        m = out[row[by]]
+        m = out[row[GROUP]]
         m.seen(row["seen"])
         tech, equip = row["technicians_sum"] or 0, row["equipment"] or 0
         m.set("certified_staff_rate", 100.0 * row["certified"] / tech if tech else None, tech)

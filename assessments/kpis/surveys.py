@@ -8,7 +8,6 @@ same counted responses (`counted`) and the same arithmetic (surveys.rules.points
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, FloatField, Max, Q, QuerySet, Sum
@@ -21,7 +20,7 @@ from surveys.rules import nps_value, points_mean
 
 from ..periods import Month
 from ..scoring.catalogue import KpiDefinition
-from .base import Column, DrillDown, Family, KpiEntry, MeasurementTable, scoped
+from .base import GROUP, Column, Dealers, DrillDown, Family, KpiEntry, MeasurementTable, grouped, scoped
 
 # The factor KPIs and the survey answer each one averages (scoring.md → the catalogue).
 FACTORS: dict[str, str] = {
@@ -38,14 +37,13 @@ def counted(qs: QuerySet, month: Month) -> QuerySet:
     return qs.filter(responded_at__gte=month.start, responded_at__lt=month.end, excluded=False)
 
 
-def measure(month: Month, dealer_ids: Sequence[int] | None, out: MeasurementTable, by: str) -> None:
+def measure(month: Month, dealer_ids: Dealers, out: MeasurementTable, by: str | None) -> None:
     factor_sums: dict[str, Any] = {}
     for code, answer in FACTORS.items():
         factor_sums[f"{code}__n"] = Count(answer)
         factor_sums[f"{code}__sum"] = Sum(answer)
     for row in (
-        scoped(counted(SurveyResponse.objects.all(), month), dealer_ids)
-        .values(by)
+        grouped(scoped(counted(SurveyResponse.objects.all(), month), dealer_ids), by)
         .annotate(
             n=Count("id"),
             overall_sum=Sum("overall"),
@@ -57,7 +55,7 @@ def measure(month: Month, dealer_ids: Sequence[int] | None, out: MeasurementTabl
         )
         .order_by()
     ):
-        m = out[row[by]]
+        m = out[row[GROUP]]
         m.seen(row["seen"])
         n = row["n"]
         m.set("csat", points_mean(n, row["overall_sum"]), n)
