@@ -126,7 +126,11 @@ def seed_roster(seed: int = 16) -> dict[str, int]:
                 expires = today - timedelta(days=rng.randint(5, 200))
             else:
                 expires = today + timedelta(days=rng.randint(90, 900))
-            issued = max(expires - timedelta(days=365 * 3), technician.hire_date)
+            # Issued three years before expiry or at hiring, whichever is later — but always before
+            # it expires (a lapsed certificate of someone hired recently was earned elsewhere).
+            issued = min(
+                max(expires - timedelta(days=365 * 3), technician.hire_date), expires - timedelta(days=30)
+            )
             certifications.append(
                 Certification(
                     technician=technician,
