@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from assessments.kpis import BY_CODE
+from assessments.kpis import BY_CODE, ENTRIES
 
 
 @dataclass(frozen=True)
@@ -22,25 +22,6 @@ class TaskTemplate:
     title: Promise
     share: float  # of the time between opening and the deadline
 
-
-# The remedy that most often moves each KPI, one line per KPI of the catalogue.
-KPI_REMEDIES: dict[str, Promise] = {
-    "certified_staff_rate": _("Enrol uncertified technicians in the next certification session"),
-    "equipment_availability_rate": _("Repair or replace faulty equipment and keep a maintenance log"),
-    "training_hours_per_technician": _("Draw up a monthly training plan and record the hours"),
-    "appointment_lead_days": _("Offer earlier appointment slots and confirm each booking the day before"),
-    "repair_cycle_hours": _("Find where repair orders wait longest and remove the bottleneck"),
-    "on_time_delivery_rate": _("Give each customer a realistic promised time and track it daily"),
-    "parts_supply_hours": _("Review stock levels of the most-ordered parts and speed up orders"),
-    "complaint_closure_24h_rate": _("Name who answers each new complaint and close it within 24 hours"),
-    "csat": _("Call back dissatisfied customers and fix the reasons they give"),
-    "first_time_fix_rate": _("Review every comeback with the technician and add a final quality check"),
-    "complaint_rate": _("Analyse this quarter's complaints by cause and fix the three most frequent"),
-    "warranty_cost_per_claim": _("Audit high-cost warranty claims and correct diagnosis or parts use"),
-    "repair_count": _("Plan campaigns to bring customers back for service"),
-    "repair_output_value": _("Review labour and parts pricing and offer needed maintenance on every visit"),
-    "nps": _("Ask detractors why and act on the most common answer"),
-}
 
 ROOT_CAUSE = _("Find the root cause of the weak result: %(kpi)s")
 CHECK_RESULT = _("Check the result with the latest figures: %(kpi)s")
@@ -77,6 +58,6 @@ def tasks_for(kpi_codes: list[str], opened: date, deadline: date) -> list[tuple[
     for code in known:
         name = kpi_name(code)
         out.append((str(ROOT_CAUSE) % {"kpi": name}, due(0.2)))
-        out.append((str(KPI_REMEDIES[code]), due(0.7)))
+        out.append((str(ENTRIES[code].remedy), due(0.7)))  # the KPI's remedy, from its family module
         out.append((str(CHECK_RESULT) % {"kpi": name}, due(1.0)))
     return out

@@ -87,11 +87,13 @@ Records: TypeAlias = Callable[[Any, Any, Month], DrillDown]  # (user, dealer, mo
 @dataclass(frozen=True)
 class KpiEntry:
     """One KPI in the registry: its facts, the records behind it, the record kind an appeal
-    may contest (None: the KPI counts the approved monthly report, which has its own review)."""
+    may contest (None: the KPI counts the approved monthly report, which has its own review),
+    and the remedy that most often moves it (a rectification order's task)."""
 
     facts: KpiDefinition
     records: Records
     appeal_kind: str | None = None
+    remedy: Any = ""  # a lazy translation
 
     @property
     def code(self) -> str:

@@ -123,6 +123,7 @@ FAMILY = Family(
             ),
             complaint_records,
             "complaint",
+            remedy=_("Name who answers each new complaint and close it within 24 hours"),
         ),
         KpiEntry(
             KpiDefinition(
@@ -139,6 +140,7 @@ FAMILY = Family(
             ),
             complaint_records,
             "complaint",
+            remedy=_("Analyse this quarter's complaints by cause and fix the three most frequent"),
         ),
     ),
 )

@@ -87,6 +87,7 @@ FAMILY = Family(
             ),
             parts_records,
             "parts_order",
+            remedy=_("Review stock levels of the most-ordered parts and speed up orders"),
         ),
     ),
 )

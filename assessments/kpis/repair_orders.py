@@ -441,6 +441,7 @@ FAMILY = Family(
             ),
             appointment_records,
             RO,
+            remedy=_("Offer earlier appointment slots and confirm each booking the day before"),
         ),
         KpiEntry(
             KpiDefinition(
@@ -457,6 +458,7 @@ FAMILY = Family(
             ),
             repair_cycle_records,
             RO,
+            remedy=_("Find where repair orders wait longest and remove the bottleneck"),
         ),
         KpiEntry(
             KpiDefinition(
@@ -473,6 +475,7 @@ FAMILY = Family(
             ),
             on_time_records,
             RO,
+            remedy=_("Give each customer a realistic promised time and track it daily"),
         ),
         KpiEntry(
             KpiDefinition(
@@ -489,6 +492,7 @@ FAMILY = Family(
             ),
             first_time_fix_records,
             RO,
+            remedy=_("Review every comeback with the technician and add a final quality check"),
         ),
         KpiEntry(
             KpiDefinition(
@@ -505,6 +509,7 @@ FAMILY = Family(
             ),
             warranty_records,
             RO,
+            remedy=_("Audit high-cost warranty claims and correct diagnosis or parts use"),
         ),
         KpiEntry(
             KpiDefinition(
@@ -521,6 +526,7 @@ FAMILY = Family(
             ),
             delivered_records,
             RO,
+            remedy=_("Plan campaigns to bring customers back for service"),
         ),
         KpiEntry(
             KpiDefinition(
@@ -537,6 +543,7 @@ FAMILY = Family(
             ),
             delivered_records,
             RO,
+            remedy=_("Review labour and parts pricing and offer needed maintenance on every visit"),
         ),
     ),
 )

@@ -116,6 +116,7 @@ FAMILY = Family(
                 order=1,
             ),
             submission_records,
+            remedy=_("Enrol uncertified technicians in the next certification session"),
         ),
         KpiEntry(
             KpiDefinition(
@@ -131,6 +132,7 @@ FAMILY = Family(
                 order=2,
             ),
             submission_records,
+            remedy=_("Repair or replace faulty equipment and keep a maintenance log"),
         ),
         KpiEntry(
             KpiDefinition(
@@ -146,6 +148,7 @@ FAMILY = Family(
                 order=3,
             ),
             submission_records,
+            remedy=_("Draw up a monthly training plan and record the hours"),
         ),
     ),
 )

@@ -145,7 +145,7 @@ def factor_records(answer: str) -> Any:
 
 
 def _factor(
-    code: str, name_zh: str, name_en: str, dimension: str, what_zh: str, what_en: str, order: int
+    code: str, name_zh: str, name_en: str, dimension: str, what_zh: str, what_en: str, order: int, remedy: Any
 ) -> KpiEntry:
     return KpiEntry(
         KpiDefinition(
@@ -162,6 +162,7 @@ def _factor(
         ),
         factor_records(FACTORS[code]),
         "survey_response",
+        remedy,
     )
 
 
@@ -184,6 +185,7 @@ FAMILY = Family(
             ),
             csat_records,
             "survey_response",
+            remedy=_("Call back dissatisfied customers and fix the reasons they give"),
         ),
         KpiEntry(
             KpiDefinition(
@@ -200,9 +202,28 @@ FAMILY = Family(
             ),
             nps_records,
             "survey_response",
+            remedy=_("Ask detractors why and act on the most common answer"),
         ),
-        _factor("survey_reception", "接待满意度", "Reception", "quality", "接待", "reception", 16),
-        _factor("survey_diagnosis", "故障诊断满意度", "Diagnosis", "quality", "故障诊断", "diagnosis", 17),
+        _factor(
+            "survey_reception",
+            "接待满意度",
+            "Reception",
+            "quality",
+            "接待",
+            "reception",
+            16,
+            _("Greet every customer within five minutes and confirm the job with them at the desk"),
+        ),
+        _factor(
+            "survey_diagnosis",
+            "故障诊断满意度",
+            "Diagnosis",
+            "quality",
+            "故障诊断",
+            "diagnosis",
+            17,
+            _("Explain each diagnosis to the customer before work starts, with the findings shown"),
+        ),
         _factor(
             "survey_repair_quality",
             "维修完工质量",
@@ -211,8 +232,27 @@ FAMILY = Family(
             "维修质量",
             "repair quality",
             18,
+            _("Add a final inspection and a test drive before every delivery"),
         ),
-        _factor("survey_attitude", "服务态度", "Service attitude", "quality", "服务态度", "attitude", 19),
-        _factor("survey_timeliness", "服务及时性", "Timeliness", "efficiency", "及时性", "timeliness", 20),
+        _factor(
+            "survey_attitude",
+            "服务态度",
+            "Service attitude",
+            "quality",
+            "服务态度",
+            "attitude",
+            19,
+            _("Coach advisors on courtesy from the customers' own comments, and review it weekly"),
+        ),
+        _factor(
+            "survey_timeliness",
+            "服务及时性",
+            "Timeliness",
+            "efficiency",
+            "及时性",
+            "timeliness",
+            20,
+            _("Keep customers told of progress and of any delay before the promised time"),
+        ),
     ),
 )

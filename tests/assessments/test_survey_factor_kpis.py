@@ -211,3 +211,15 @@ def test_a_factor_outside_the_months_scheme_shows_its_measured_value_on_its_dril
     page = client_for(hq_manager).get(url).content.decode()
     assert 'data-testid="measured-value">50.00<' in page  # (25 + 75) / 2
     assert 'data-testid="not-in-scheme"' in page
+
+
+def test_every_kpi_of_the_registry_names_its_remedy_for_a_rectification_order():
+    from datetime import date
+
+    from incentives.rectification_templates import tasks_for
+
+    for code, entry in ENTRIES.items():
+        assert str(entry.remedy), code
+    # a rectification order that names a factor starts with its remedy among its tasks
+    titles = [title for title, _due in tasks_for(["survey_attitude"], date(2026, 11, 5), date(2026, 12, 5))]
+    assert str(ENTRIES["survey_attitude"].remedy) in titles
