@@ -8,15 +8,16 @@ A lease on the period keeps two recomputes of one period from running at once.
 
 from __future__ import annotations
 
+import io
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Max, Min, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
@@ -40,7 +41,7 @@ from ..models import (
     VetoIncident,
 )
 from ..periods import Month
-from ..scoring.engine import DealerInput, Measurement, score_period
+from ..scoring.engine import DealerInput, Measurement, SchemeParams, ScorecardOutcome, score_period
 from ..scoring.rounding import round_half_up
 from .freeze import period_freeze_comebacks
 from .schemes import SchemeError, scheme_for_period, scheme_params
@@ -63,6 +64,11 @@ SCORECARD_FIELDS = [
     "tier_result",
     "data_as_of",
     "computed_at",
+]
+# The same fields as table columns (foreign keys as their ids), in the same order.
+SCORECARD_COLUMNS = [
+    "scheme_id" if name == "scheme" else "veto_incident_id" if name == "veto_incident" else name
+    for name in SCORECARD_FIELDS
 ]
 DEALERS_PER_PART = 500
 MAX_SUPERSEDED_IN_A_ROW = 3  # redos for changed data before a run lands anyway (no livelock)
@@ -388,26 +394,28 @@ def _write_scorecards(run: ScoreRun, parts: list[ScoreRunPart], *, actor: User |
     merged: dict[int, dict[str, Any]] = {}
     for part in parts:
         merged.update({int(k): v for k, v in part.values.items()})
-    dealers = {d.pk: d for d in Dealer.objects.filter(pk__in=merged).select_related("region")}
-    vetoes: dict[int, VetoIncident] = {}
-    for incident in VetoIncident.objects.filter(period=period.code, dealer_id__in=merged).order_by(
-        "recorded_at"
+    # Plain values, not model instances: the merge needs a region name and an incident id.
+    regions = dict(Dealer.objects.filter(pk__in=merged).values_list("pk", "region__name"))
+    vetoes: dict[int, int] = {}
+    for dealer_id, incident_id in (
+        VetoIncident.objects.filter(period=period.code, dealer_id__in=merged)
+        .order_by("recorded_at")
+        .values_list("dealer_id", "pk")
     ):
-        vetoes.setdefault(incident.dealer_id, incident)
+        vetoes.setdefault(dealer_id, incident_id)  # the first incident recorded
     inputs = [
         DealerInput(
             dealer_id=dealer_id,
-            region=dealers[dealer_id].region.name,
+            region=regions[dealer_id],
             measurements={code: Measurement(v[0], int(v[1])) for code, v in data["values"].items()},
             major_complaints=int(data["major"]),
             veto=dealer_id in vetoes,
         )
         for dealer_id, data in sorted(merged.items())
-        if dealer_id in dealers
+        if dealer_id in regions
     ]
     outcomes = score_period(params, inputs)
     now = timezone.now()
-    sort_order = {k.code: i for i, k in enumerate(params.kpis)}
     with transaction.atomic():
         locked = Period.objects.select_for_update().get(pk=period.pk)
         if locked.status == PeriodStatus.CLOSED:
@@ -424,71 +432,9 @@ def _write_scorecards(run: ScoreRun, parts: list[ScoreRunPart], *, actor: User |
             # steady stream of changes this would never end, so after a few redos the run lands
             # and the waiting requests get a run of their own right after it.
             raise RecomputeSuperseded(f"the data of {period.code} changed while run {run.pk} read it")
-        # A dealer keeps its scorecard row (and id) across recomputes, so links and appeals stay valid;
-        # its KPI results are replaced. Cards of dealers no longer assessed are removed.
-        KpiResult.objects.filter(scorecard__period=locked).delete()
-        existing = dict(Scorecard.objects.filter(period=locked).values_list("dealer_id", "pk"))
-        gone = set(existing) - {o.dealer_id for o in outcomes}
-        if gone:
-            Scorecard.objects.filter(period=locked, dealer_id__in=gone).delete()
-        cards = []
-        for outcome in outcomes:
-            as_of = merged[outcome.dealer_id]["as_of"]
-            cards.append(
-                Scorecard(
-                    period=locked,
-                    dealer_id=outcome.dealer_id,
-                    region_name=outcome.region,
-                    scheme=scheme,
-                    status=outcome.status,
-                    total_score=outcome.total,
-                    grade=outcome.grade,
-                    rank=outcome.rank,
-                    region_rank=outcome.region_rank,
-                    coverage=round_half_up(outcome.coverage, 4),
-                    deduction=outcome.deduction,
-                    major_complaints=outcome.major_complaints,
-                    veto=outcome.veto,
-                    veto_incident=vetoes.get(outcome.dealer_id),
-                    tier_base=outcome.tier_scores["base"],
-                    tier_process=outcome.tier_scores["process"],
-                    tier_result=outcome.tier_scores["result"],
-                    data_as_of=parse_datetime(as_of) if as_of else None,
-                    computed_at=now,
-                )
-            )
-        for card in cards:
-            card.pk = existing.get(card.dealer_id)
-        kept = [c for c in cards if c.pk is not None]
-        if kept:
-            Scorecard.objects.bulk_update(kept, SCORECARD_FIELDS, batch_size=1000)
-        Scorecard.objects.bulk_create([c for c in cards if c.pk is None])
-        by_dealer = {c.dealer_id: c for c in cards}
-        kpi_params = {k.code: k for k in params.kpis}
-        results = []
-        for outcome in outcomes:
-            card = by_dealer[outcome.dealer_id]
-            for k in outcome.kpis:
-                p = kpi_params[k.code]
-                results.append(
-                    KpiResult(
-                        scorecard=card,
-                        kpi_code=k.code,
-                        tier=BY_CODE[k.code].tier,
-                        value=k.value,
-                        sample_size=k.sample_size,
-                        valid=k.valid,
-                        weight=k.weight,
-                        method=p.method,
-                        floor=p.floor,
-                        target=p.target,
-                        min_sample=p.min_sample,
-                        score=k.score,
-                        contribution=k.contribution,
-                        sort_order=sort_order[k.code],
-                    )
-                )
-        KpiResult.objects.bulk_create(results)
+        cards = _scorecard_rows(outcomes, scheme.pk, merged, vetoes, now)
+        results = _kpi_result_rows(params, outcomes)
+        _store_scorecards(locked, cards, results)
         if locked.scorecards_published_at is None:
             locked.scorecards_published_at = now
             locked.save(update_fields=["scorecards_published_at"])
@@ -497,6 +443,186 @@ def _write_scorecards(run: ScoreRun, parts: list[ScoreRunPart], *, actor: User |
         )
         RecomputeRequest.objects.filter(run_id=run.pk).delete()
         events.period_recomputed(actor=actor, period=locked, scorecards=len(cards), run_id=run.pk)
+
+
+# A scorecard's row as written: SCORECARD_FIELDS' values after its dealer id (foreign keys as ids).
+ScorecardRow = tuple[Any, ...]
+# A KPI result's row as written: KPI_RESULT_FIELDS' values after its scorecard's dealer id.
+KpiResultRow = tuple[Any, ...]
+
+KPI_RESULT_FIELDS = [
+    "kpi_code",
+    "tier",
+    "value",
+    "sample_size",
+    "valid",
+    "weight",
+    "method",
+    "floor",
+    "target",
+    "min_sample",
+    "score",
+    "contribution",
+    "sort_order",
+]
+
+
+def _scorecard_rows(
+    outcomes: list[ScorecardOutcome],
+    scheme_id: int,
+    merged: dict[int, dict[str, Any]],
+    vetoes: dict[int, int],
+    now: datetime,
+) -> list[ScorecardRow]:
+    rows = []
+    for outcome in outcomes:
+        as_of = merged[outcome.dealer_id]["as_of"]
+        rows.append(
+            (
+                outcome.dealer_id,
+                outcome.region,
+                scheme_id,
+                outcome.status,
+                outcome.total,
+                outcome.grade,
+                outcome.rank,
+                outcome.region_rank,
+                round_half_up(outcome.coverage, 4),
+                outcome.deduction,
+                outcome.major_complaints,
+                outcome.veto,
+                vetoes.get(outcome.dealer_id),
+                outcome.tier_scores["base"],
+                outcome.tier_scores["process"],
+                outcome.tier_scores["result"],
+                parse_datetime(as_of) if as_of else None,
+                now,
+            )
+        )
+    return rows
+
+
+def _kpi_result_rows(params: SchemeParams, outcomes: list[ScorecardOutcome]) -> list[KpiResultRow]:
+    # The scheme's facts of each KPI, looked up once rather than per dealer.
+    facts = {
+        k.code: (BY_CODE[k.code].tier, k.method, k.floor, k.target, k.min_sample, order)
+        for order, k in enumerate(params.kpis)
+    }
+    rows = []
+    for outcome in outcomes:
+        for k in outcome.kpis:
+            tier, method, floor, target, min_sample, order = facts[k.code]
+            rows.append(
+                (
+                    outcome.dealer_id,
+                    k.code,
+                    tier,
+                    k.value,
+                    k.sample_size,
+                    k.valid,
+                    k.weight,
+                    method,
+                    floor,
+                    target,
+                    min_sample,
+                    k.score,
+                    k.contribution,
+                    order,
+                )
+            )
+    return rows
+
+
+def _store_scorecards(period: Period, cards: list[ScorecardRow], results: list[KpiResultRow]) -> None:
+    """Replace the period's scorecards and KPI results, in the caller's transaction.
+
+    A dealer keeps its scorecard row (and id) across recomputes, so links and appeals stay
+    valid; its KPI results are replaced. Cards of dealers no longer assessed are removed.
+    """
+    KpiResult.objects.filter(scorecard__period=period).delete()
+    Scorecard.objects.filter(period=period).exclude(dealer_id__in=[card[0] for card in cards]).delete()
+    if connection.vendor == "postgresql":
+        card_ids = _store_scorecards_copy(period, cards)
+        _copy_rows(
+            KpiResult._meta.db_table,
+            ["scorecard_id", *KPI_RESULT_FIELDS],
+            ((card_ids[row[0]], *row[1:]) for row in results),
+        )
+        return
+    existing = dict(Scorecard.objects.filter(period=period).values_list("dealer_id", "pk"))
+    objects = [
+        Scorecard(
+            pk=existing.get(card[0]),
+            period=period,
+            dealer_id=card[0],
+            **dict(zip(SCORECARD_COLUMNS, card[1:], strict=True)),
+        )
+        for card in cards
+    ]
+    kept = [c for c in objects if c.pk is not None]
+    if kept:
+        Scorecard.objects.bulk_update(kept, SCORECARD_FIELDS, batch_size=1000)
+    Scorecard.objects.bulk_create([c for c in objects if c.pk is None])
+    card_ids = {c.dealer_id: c.pk for c in objects}
+    KpiResult.objects.bulk_create(
+        KpiResult(scorecard_id=card_ids[row[0]], **dict(zip(KPI_RESULT_FIELDS, row[1:], strict=True)))
+        for row in results
+    )
+
+
+def _store_scorecards_copy(period: Period, cards: list[ScorecardRow]) -> dict[int, int]:
+    """PostgreSQL: the cards COPied into a temporary table, then one upsert on (period, dealer)
+    that keeps each dealer's row id. Returns the scorecard id of each dealer."""
+    table = Scorecard._meta.db_table
+    columns = ["period_id", "dealer_id", *SCORECARD_COLUMNS]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE recompute_cards ON COMMIT DROP AS "
+            f"SELECT {', '.join(columns)} FROM {table} WITH NO DATA"
+        )
+    _copy_rows("recompute_cards", columns, ((period.pk, *card) for card in cards))
+    updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in SCORECARD_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM recompute_cards "
+            f"ON CONFLICT (period_id, dealer_id) DO UPDATE SET {updates} RETURNING dealer_id, id"
+        )
+        ids = dict(cursor.fetchall())
+        cursor.execute("DROP TABLE recompute_cards")
+    return ids
+
+
+def _copy_text(value: Any) -> str:
+    """One field in COPY's text format (what psycopg would send for the value as a parameter)."""
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, float):
+        return repr(value)  # the shortest form that reads back as the same double
+    if isinstance(value, datetime):
+        return value.isoformat()
+    text = str(value)
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return text
+
+
+def _copy_rows(table: str, columns: list[str], rows: Iterable[tuple[Any, ...]]) -> None:
+    """COPY rows into a table of this connection, in the caller's transaction (psycopg 2 or 3)."""
+    buffer = io.StringIO()
+    buffer.writelines("\t".join(map(_copy_text, row)) + "\n" for row in rows)
+    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        if hasattr(raw, "copy_expert"):
+            buffer.seek(0)
+            raw.copy_expert(sql, buffer)
+        else:
+            with raw.copy(sql) as copy:
+                copy.write(buffer.getvalue())
 
 
 def period_close(period_code: str, *, actor: User | None = None) -> Period:
