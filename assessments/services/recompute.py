@@ -11,9 +11,10 @@ from __future__ import annotations
 import io
 import logging
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -433,8 +434,8 @@ def _write_scorecards(run: ScoreRun, parts: list[ScoreRunPart], *, actor: User |
             # and the waiting requests get a run of their own right after it.
             raise RecomputeSuperseded(f"the data of {period.code} changed while run {run.pk} read it")
         cards = _scorecard_rows(outcomes, scheme.pk, merged, vetoes, now)
-        results = _kpi_result_rows(params, outcomes)
-        _store_scorecards(locked, cards, results)
+        results = _kpi_result_rows(outcomes)
+        _store_scorecards(locked, cards, results, _kpi_facts(params))
         if locked.scorecards_published_at is None:
             locked.scorecards_published_at = now
             locked.save(update_fields=["scorecards_published_at"])
@@ -447,24 +448,13 @@ def _write_scorecards(run: ScoreRun, parts: list[ScoreRunPart], *, actor: User |
 
 # A scorecard's row as written: SCORECARD_FIELDS' values after its dealer id (foreign keys as ids).
 ScorecardRow = tuple[Any, ...]
-# A KPI result's row as written: KPI_RESULT_FIELDS' values after its scorecard's dealer id.
-KpiResultRow = tuple[Any, ...]
+# A KPI result's row as written: its scorecard's dealer id, KPI_RESULT_MEASURED's values and
+# the KPI's code, whose facts in the scheme (KPI_RESULT_FACTS) are the same on every card.
+KpiResultRow = tuple[int, float | None, int, bool, Decimal | None, Decimal | None, str]
+KpiFacts = tuple[Any, ...]
 
-KPI_RESULT_FIELDS = [
-    "kpi_code",
-    "tier",
-    "value",
-    "sample_size",
-    "valid",
-    "weight",
-    "method",
-    "floor",
-    "target",
-    "min_sample",
-    "score",
-    "contribution",
-    "sort_order",
-]
+KPI_RESULT_MEASURED = ["value", "sample_size", "valid", "score", "contribution"]
+KPI_RESULT_FACTS = ["kpi_code", "tier", "weight", "method", "floor", "target", "min_sample", "sort_order"]
 
 
 def _scorecard_rows(
@@ -502,38 +492,34 @@ def _scorecard_rows(
     return rows
 
 
-def _kpi_result_rows(params: SchemeParams, outcomes: list[ScorecardOutcome]) -> list[KpiResultRow]:
-    # The scheme's facts of each KPI, looked up once rather than per dealer.
-    facts = {
-        k.code: (BY_CODE[k.code].tier, k.method, k.floor, k.target, k.min_sample, order)
+def _kpi_facts(params: SchemeParams) -> dict[str, KpiFacts]:
+    """KPI_RESULT_FACTS of each KPI of the scheme (the same on every scorecard)."""
+    return {
+        k.code: (
+            k.code,
+            BY_CODE[k.code].tier,
+            float(k.weight),
+            k.method,
+            k.floor,
+            k.target,
+            k.min_sample,
+            order,
+        )
         for order, k in enumerate(params.kpis)
     }
-    rows = []
-    for outcome in outcomes:
-        for k in outcome.kpis:
-            tier, method, floor, target, min_sample, order = facts[k.code]
-            rows.append(
-                (
-                    outcome.dealer_id,
-                    k.code,
-                    tier,
-                    k.value,
-                    k.sample_size,
-                    k.valid,
-                    k.weight,
-                    method,
-                    floor,
-                    target,
-                    min_sample,
-                    k.score,
-                    k.contribution,
-                    order,
-                )
-            )
-    return rows
 
 
-def _store_scorecards(period: Period, cards: list[ScorecardRow], results: list[KpiResultRow]) -> None:
+def _kpi_result_rows(outcomes: list[ScorecardOutcome]) -> list[KpiResultRow]:
+    return [
+        (outcome.dealer_id, k.value, k.sample_size, k.valid, k.score, k.contribution, k.code)
+        for outcome in outcomes
+        for k in outcome.kpis
+    ]
+
+
+def _store_scorecards(
+    period: Period, cards: list[ScorecardRow], results: list[KpiResultRow], facts: dict[str, KpiFacts]
+) -> None:
     """Replace the period's scorecards and KPI results, in the caller's transaction.
 
     A dealer keeps its scorecard row (and id) across recomputes, so links and appeals stay
@@ -543,10 +529,15 @@ def _store_scorecards(period: Period, cards: list[ScorecardRow], results: list[K
     Scorecard.objects.filter(period=period).exclude(dealer_id__in=[card[0] for card in cards]).delete()
     if connection.vendor == "postgresql":
         card_ids = _store_scorecards_copy(period, cards)
-        _copy_rows(
+        # The facts' text once per KPI, not once per dealer.
+        facts_text = {code: "\t".join(map(_copy_text, kpi_facts)) for code, kpi_facts in facts.items()}
+        _copy_lines(
             KpiResult._meta.db_table,
-            ["scorecard_id", *KPI_RESULT_FIELDS],
-            ((card_ids[row[0]], *row[1:]) for row in results),
+            ["scorecard_id", *KPI_RESULT_MEASURED, *KPI_RESULT_FACTS],
+            (
+                "\t".join(map(_copy_text, (card_ids[row[0]], *row[1:6]))) + "\t" + facts_text[row[6]] + "\n"
+                for row in results
+            ),
         )
         return
     existing = dict(Scorecard.objects.filter(period=period).values_list("dealer_id", "pk"))
@@ -565,7 +556,11 @@ def _store_scorecards(period: Period, cards: list[ScorecardRow], results: list[K
     Scorecard.objects.bulk_create([c for c in objects if c.pk is None])
     card_ids = {c.dealer_id: c.pk for c in objects}
     KpiResult.objects.bulk_create(
-        KpiResult(scorecard_id=card_ids[row[0]], **dict(zip(KPI_RESULT_FIELDS, row[1:], strict=True)))
+        KpiResult(
+            scorecard_id=card_ids[row[0]],
+            **dict(zip(KPI_RESULT_MEASURED, row[1:6], strict=True)),
+            **dict(zip(KPI_RESULT_FACTS, facts[row[6]], strict=True)),
+        )
         for row in results
     )
 
@@ -592,28 +587,38 @@ def _store_scorecards_copy(period: Period, cards: list[ScorecardRow]) -> dict[in
     return ids
 
 
-def _copy_text(value: Any) -> str:
-    """One field in COPY's text format (what psycopg would send for the value as a parameter)."""
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, float):
-        return repr(value)  # the shortest form that reads back as the same double
-    if isinstance(value, datetime):
-        return value.isoformat()
-    text = str(value)
+def _copy_escaped(text: str) -> str:
     if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
-        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+        return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
     return text
 
 
+# COPY's text format of each kind of value we write (what psycopg would send as a parameter).
+_COPY_FORMATS: dict[type, Callable[[Any], str]] = {
+    type(None): lambda _value: "\\N",
+    bool: lambda value: "t" if value else "f",
+    int: int.__str__,
+    float: float.__repr__,  # the shortest form that reads back as the same double
+    Decimal: Decimal.__str__,  # already rounded to the column's places
+    str: _copy_escaped,
+    datetime: datetime.isoformat,  # aware: with its offset
+}
+
+
+def _copy_text(value: Any) -> str:
+    """One field in COPY's text format."""
+    return _COPY_FORMATS[type(value)](value)
+
+
 def _copy_rows(table: str, columns: list[str], rows: Iterable[tuple[Any, ...]]) -> None:
-    """COPY rows into a table of this connection, in the caller's transaction (psycopg 2 or 3)."""
+    _copy_lines(table, columns, ("\t".join(map(_copy_text, row)) + "\n" for row in rows))
+
+
+def _copy_lines(table: str, columns: list[str], lines: Iterable[str]) -> None:
+    """COPY lines of text format into a table of this connection, in the caller's transaction
+    (psycopg 2 or 3)."""
     buffer = io.StringIO()
-    buffer.writelines("\t".join(map(_copy_text, row)) + "\n" for row in rows)
+    buffer.writelines(lines)
     sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
     with connection.cursor() as cursor:
         raw = cursor.cursor
