@@ -235,7 +235,10 @@ def recompute_part(run_id: int, index: int, dealer_ids: Sequence[int]) -> None:
     if run.status != ScoreRunStatus.RUNNING or not lease_renew(run):
         return  # a superseded run's part (say, redelivered after its worker was lost) is not worth doing
     with lease_heartbeat(run):
-        measurements = kpi_measurements(run.period.month, dealer_ids)
+        # A run of one part holds every dealer that gets a scorecard: measured over all dealers,
+        # without a list of 2,000 ids to match each record against. The values are the same
+        # (every query groups by dealer); those of dealers without a card are not kept.
+        measurements = kpi_measurements(run.period.month, None if run.parts_total == 1 else dealer_ids)
     payload: dict[str, Any] = {}
     for dealer_id in dealer_ids:
         m = measurements.get(dealer_id)
@@ -396,14 +399,18 @@ def _write_scorecards(run: ScoreRun, parts: list[ScoreRunPart], *, actor: User |
     for part in parts:
         merged.update({int(k): v for k, v in part.values.items()})
     # Plain values, not model instances: the merge needs a region name and an incident id.
-    regions = dict(Dealer.objects.filter(pk__in=merged).values_list("pk", "region__name"))
+    # Read for all dealers and kept for those of the parts: no list of 2,000 ids in the query.
+    regions = {
+        dealer_id: region
+        for dealer_id, region in Dealer.objects.values_list("pk", "region__name")
+        if dealer_id in merged
+    }
     vetoes: dict[int, int] = {}
     for dealer_id, incident_id in (
-        VetoIncident.objects.filter(period=period.code, dealer_id__in=merged)
-        .order_by("recorded_at")
-        .values_list("dealer_id", "pk")
+        VetoIncident.objects.filter(period=period.code).order_by("recorded_at").values_list("dealer_id", "pk")
     ):
-        vetoes.setdefault(dealer_id, incident_id)  # the first incident recorded
+        if dealer_id in merged:
+            vetoes.setdefault(dealer_id, incident_id)  # the first incident recorded
     inputs = [
         DealerInput(
             dealer_id=dealer_id,
@@ -526,7 +533,10 @@ def _store_scorecards(
     valid; its KPI results are replaced. Cards of dealers no longer assessed are removed.
     """
     KpiResult.objects.filter(scorecard__period=period).delete()
-    Scorecard.objects.filter(period=period).exclude(dealer_id__in=[card[0] for card in cards]).delete()
+    existing = dict(Scorecard.objects.filter(period=period).values_list("dealer_id", "pk"))
+    gone = set(existing) - {card[0] for card in cards}
+    if gone:
+        Scorecard.objects.filter(pk__in=[existing[dealer_id] for dealer_id in gone]).delete()
     if connection.vendor == "postgresql":
         card_ids = _store_scorecards_copy(period, cards)
         # The facts' text once per KPI, not once per dealer.
@@ -540,7 +550,6 @@ def _store_scorecards(
             ),
         )
         return
-    existing = dict(Scorecard.objects.filter(period=period).values_list("dealer_id", "pk"))
     objects = [
         Scorecard(
             pk=existing.get(card[0]),
