@@ -537,7 +537,7 @@ def _store_scorecards(
     gone = set(existing) - {card[0] for card in cards}
     if gone:
         Scorecard.objects.filter(pk__in=[existing[dealer_id] for dealer_id in gone]).delete()
-    if connection.vendor == "postgresql":
+    if _copy_supported():
         card_ids = _store_scorecards_copy(period, cards)
         # The facts' text once per KPI, not once per dealer.
         facts_text = {code: "\t".join(map(_copy_text, kpi_facts)) for code, kpi_facts in facts.items()}
@@ -572,6 +572,11 @@ def _store_scorecards(
         )
         for row in results
     )
+
+
+def _copy_supported() -> bool:
+    """PostgreSQL takes the rows by COPY; elsewhere (SQLite) the plain ORM path writes them."""
+    return connection.vendor == "postgresql"
 
 
 def _store_scorecards_copy(period: Period, cards: list[ScorecardRow]) -> dict[int, int]:
