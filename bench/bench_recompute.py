@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
@@ -269,8 +270,8 @@ def phase_timers() -> Iterator[dict[str, float]]:
     }
     originals = {name: getattr(recompute, name) for name in labels if hasattr(recompute, name)}
 
-    def timed(name: str, fn: Callable) -> Callable:
-        def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def timed(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
             t0 = time.perf_counter()
             try:
                 return fn(*args, **kwargs)
