@@ -49,6 +49,9 @@ class Measurement:
     sample_size: int
 
 
+NO_MEASUREMENT = Measurement(None, 0)  # a KPI the dealer has no row for
+
+
 @dataclass(frozen=True)
 class DealerInput:
     dealer_id: int
@@ -158,7 +161,7 @@ def _kpi_scores(scheme: SchemeParams, dealers: Sequence[DealerInput]) -> dict[tu
             continue
         valid_values: dict[int, float] = {}
         for dealer in dealers:
-            measurement = dealer.measurements.get(kpi.code, Measurement(None, 0))
+            measurement = dealer.measurements.get(kpi.code, NO_MEASUREMENT)
             if is_valid(measurement, kpi.min_sample):
                 assert measurement.value is not None
                 valid_values[dealer.dealer_id] = measurement.value
@@ -182,7 +185,7 @@ def score_dealer(
     weighted_sum = 0.0
     tier_sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
     for kpi in scheme.kpis:
-        measurement = dealer.measurements.get(kpi.code, Measurement(None, 0))
+        measurement = dealer.measurements.get(kpi.code, NO_MEASUREMENT)
         valid = is_valid(measurement, kpi.min_sample)
         reason = "" if valid else ("no_data" if measurement.value is None else "small_sample")
         raw = kpi_scores.get((dealer.dealer_id, kpi.code)) if valid and kpi.weight > 0 else None

@@ -5,6 +5,9 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import overload
 
+# 10 ** -places for the places reports use, made once (round_half_up runs per KPI per dealer).
+_QUANTA = {places: Decimal(1).scaleb(-places) for places in range(7)}
+
 
 @overload
 def round_half_up(value: float | Decimal, places: int) -> Decimal: ...
@@ -21,7 +24,8 @@ def round_half_up(value: float | Decimal | None, places: int) -> Decimal | None:
     if value is None:
         return None
     exact = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
-    return exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    quantum = _QUANTA.get(places) or Decimal(1).scaleb(-places)
+    return exact.quantize(quantum, rounding=ROUND_HALF_UP)
 
 
 def as_float(value: Decimal | None) -> float | None:

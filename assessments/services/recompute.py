@@ -8,15 +8,17 @@ A lease on the period keeps two recomputes of one period from running at once.
 
 from __future__ import annotations
 
+import io
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Max, Min, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
@@ -40,7 +42,7 @@ from ..models import (
     VetoIncident,
 )
 from ..periods import Month
-from ..scoring.engine import DealerInput, Measurement, score_period
+from ..scoring.engine import DealerInput, Measurement, SchemeParams, ScorecardOutcome, score_period
 from ..scoring.rounding import round_half_up
 from .freeze import period_freeze_comebacks
 from .schemes import SchemeError, scheme_for_period, scheme_params
@@ -63,6 +65,11 @@ SCORECARD_FIELDS = [
     "tier_result",
     "data_as_of",
     "computed_at",
+]
+# The same fields as table columns (foreign keys as their ids), in the same order.
+SCORECARD_COLUMNS = [
+    "scheme_id" if name == "scheme" else "veto_incident_id" if name == "veto_incident" else name
+    for name in SCORECARD_FIELDS
 ]
 DEALERS_PER_PART = 500
 MAX_SUPERSEDED_IN_A_ROW = 3  # redos for changed data before a run lands anyway (no livelock)
@@ -228,7 +235,10 @@ def recompute_part(run_id: int, index: int, dealer_ids: Sequence[int]) -> None:
     if run.status != ScoreRunStatus.RUNNING or not lease_renew(run):
         return  # a superseded run's part (say, redelivered after its worker was lost) is not worth doing
     with lease_heartbeat(run):
-        measurements = kpi_measurements(run.period.month, dealer_ids)
+        # A run of one part holds every dealer that gets a scorecard: measured over all dealers,
+        # without a list of 2,000 ids to match each record against. The values are the same
+        # (every query groups by dealer); those of dealers without a card are not kept.
+        measurements = kpi_measurements(run.period.month, None if run.parts_total == 1 else dealer_ids)
     payload: dict[str, Any] = {}
     for dealer_id in dealer_ids:
         m = measurements.get(dealer_id)
@@ -388,26 +398,32 @@ def _write_scorecards(run: ScoreRun, parts: list[ScoreRunPart], *, actor: User |
     merged: dict[int, dict[str, Any]] = {}
     for part in parts:
         merged.update({int(k): v for k, v in part.values.items()})
-    dealers = {d.pk: d for d in Dealer.objects.filter(pk__in=merged).select_related("region")}
-    vetoes: dict[int, VetoIncident] = {}
-    for incident in VetoIncident.objects.filter(period=period.code, dealer_id__in=merged).order_by(
-        "recorded_at"
+    # Plain values, not model instances: the merge needs a region name and an incident id.
+    # Read for all dealers and kept for those of the parts: no list of 2,000 ids in the query.
+    regions = {
+        dealer_id: region
+        for dealer_id, region in Dealer.objects.values_list("pk", "region__name")
+        if dealer_id in merged
+    }
+    vetoes: dict[int, int] = {}
+    for dealer_id, incident_id in (
+        VetoIncident.objects.filter(period=period.code).order_by("recorded_at").values_list("dealer_id", "pk")
     ):
-        vetoes.setdefault(incident.dealer_id, incident)
+        if dealer_id in merged:
+            vetoes.setdefault(dealer_id, incident_id)  # the first incident recorded
     inputs = [
         DealerInput(
             dealer_id=dealer_id,
-            region=dealers[dealer_id].region.name,
+            region=regions[dealer_id],
             measurements={code: Measurement(v[0], int(v[1])) for code, v in data["values"].items()},
             major_complaints=int(data["major"]),
             veto=dealer_id in vetoes,
         )
         for dealer_id, data in sorted(merged.items())
-        if dealer_id in dealers
+        if dealer_id in regions
     ]
     outcomes = score_period(params, inputs)
     now = timezone.now()
-    sort_order = {k.code: i for i, k in enumerate(params.kpis)}
     with transaction.atomic():
         locked = Period.objects.select_for_update().get(pk=period.pk)
         if locked.status == PeriodStatus.CLOSED:
@@ -424,71 +440,9 @@ def _write_scorecards(run: ScoreRun, parts: list[ScoreRunPart], *, actor: User |
             # steady stream of changes this would never end, so after a few redos the run lands
             # and the waiting requests get a run of their own right after it.
             raise RecomputeSuperseded(f"the data of {period.code} changed while run {run.pk} read it")
-        # A dealer keeps its scorecard row (and id) across recomputes, so links and appeals stay valid;
-        # its KPI results are replaced. Cards of dealers no longer assessed are removed.
-        KpiResult.objects.filter(scorecard__period=locked).delete()
-        existing = dict(Scorecard.objects.filter(period=locked).values_list("dealer_id", "pk"))
-        gone = set(existing) - {o.dealer_id for o in outcomes}
-        if gone:
-            Scorecard.objects.filter(period=locked, dealer_id__in=gone).delete()
-        cards = []
-        for outcome in outcomes:
-            as_of = merged[outcome.dealer_id]["as_of"]
-            cards.append(
-                Scorecard(
-                    period=locked,
-                    dealer_id=outcome.dealer_id,
-                    region_name=outcome.region,
-                    scheme=scheme,
-                    status=outcome.status,
-                    total_score=outcome.total,
-                    grade=outcome.grade,
-                    rank=outcome.rank,
-                    region_rank=outcome.region_rank,
-                    coverage=round_half_up(outcome.coverage, 4),
-                    deduction=outcome.deduction,
-                    major_complaints=outcome.major_complaints,
-                    veto=outcome.veto,
-                    veto_incident=vetoes.get(outcome.dealer_id),
-                    tier_base=outcome.tier_scores["base"],
-                    tier_process=outcome.tier_scores["process"],
-                    tier_result=outcome.tier_scores["result"],
-                    data_as_of=parse_datetime(as_of) if as_of else None,
-                    computed_at=now,
-                )
-            )
-        for card in cards:
-            card.pk = existing.get(card.dealer_id)
-        kept = [c for c in cards if c.pk is not None]
-        if kept:
-            Scorecard.objects.bulk_update(kept, SCORECARD_FIELDS, batch_size=1000)
-        Scorecard.objects.bulk_create([c for c in cards if c.pk is None])
-        by_dealer = {c.dealer_id: c for c in cards}
-        kpi_params = {k.code: k for k in params.kpis}
-        results = []
-        for outcome in outcomes:
-            card = by_dealer[outcome.dealer_id]
-            for k in outcome.kpis:
-                p = kpi_params[k.code]
-                results.append(
-                    KpiResult(
-                        scorecard=card,
-                        kpi_code=k.code,
-                        tier=BY_CODE[k.code].tier,
-                        value=k.value,
-                        sample_size=k.sample_size,
-                        valid=k.valid,
-                        weight=k.weight,
-                        method=p.method,
-                        floor=p.floor,
-                        target=p.target,
-                        min_sample=p.min_sample,
-                        score=k.score,
-                        contribution=k.contribution,
-                        sort_order=sort_order[k.code],
-                    )
-                )
-        KpiResult.objects.bulk_create(results)
+        cards = _scorecard_rows(outcomes, scheme.pk, merged, vetoes, now)
+        results = _kpi_result_rows(outcomes)
+        _store_scorecards(locked, cards, results, _kpi_facts(params))
         if locked.scorecards_published_at is None:
             locked.scorecards_published_at = now
             locked.save(update_fields=["scorecards_published_at"])
@@ -497,6 +451,197 @@ def _write_scorecards(run: ScoreRun, parts: list[ScoreRunPart], *, actor: User |
         )
         RecomputeRequest.objects.filter(run_id=run.pk).delete()
         events.period_recomputed(actor=actor, period=locked, scorecards=len(cards), run_id=run.pk)
+
+
+# A scorecard's row as written: SCORECARD_FIELDS' values after its dealer id (foreign keys as ids).
+ScorecardRow = tuple[Any, ...]
+# A KPI result's row as written: its scorecard's dealer id, KPI_RESULT_MEASURED's values and
+# the KPI's code, whose facts in the scheme (KPI_RESULT_FACTS) are the same on every card.
+KpiResultRow = tuple[int, float | None, int, bool, Decimal | None, Decimal | None, str]
+KpiFacts = tuple[Any, ...]
+
+KPI_RESULT_MEASURED = ["value", "sample_size", "valid", "score", "contribution"]
+KPI_RESULT_FACTS = ["kpi_code", "tier", "weight", "method", "floor", "target", "min_sample", "sort_order"]
+
+
+def _scorecard_rows(
+    outcomes: list[ScorecardOutcome],
+    scheme_id: int,
+    merged: dict[int, dict[str, Any]],
+    vetoes: dict[int, int],
+    now: datetime,
+) -> list[ScorecardRow]:
+    rows = []
+    for outcome in outcomes:
+        as_of = merged[outcome.dealer_id]["as_of"]
+        rows.append(
+            (
+                outcome.dealer_id,
+                outcome.region,
+                scheme_id,
+                outcome.status,
+                outcome.total,
+                outcome.grade,
+                outcome.rank,
+                outcome.region_rank,
+                round_half_up(outcome.coverage, 4),
+                outcome.deduction,
+                outcome.major_complaints,
+                outcome.veto,
+                vetoes.get(outcome.dealer_id),
+                outcome.tier_scores["base"],
+                outcome.tier_scores["process"],
+                outcome.tier_scores["result"],
+                parse_datetime(as_of) if as_of else None,
+                now,
+            )
+        )
+    return rows
+
+
+def _kpi_facts(params: SchemeParams) -> dict[str, KpiFacts]:
+    """KPI_RESULT_FACTS of each KPI of the scheme (the same on every scorecard)."""
+    return {
+        k.code: (
+            k.code,
+            BY_CODE[k.code].tier,
+            float(k.weight),
+            k.method,
+            k.floor,
+            k.target,
+            k.min_sample,
+            order,
+        )
+        for order, k in enumerate(params.kpis)
+    }
+
+
+def _kpi_result_rows(outcomes: list[ScorecardOutcome]) -> list[KpiResultRow]:
+    return [
+        (outcome.dealer_id, k.value, k.sample_size, k.valid, k.score, k.contribution, k.code)
+        for outcome in outcomes
+        for k in outcome.kpis
+    ]
+
+
+def _store_scorecards(
+    period: Period, cards: list[ScorecardRow], results: list[KpiResultRow], facts: dict[str, KpiFacts]
+) -> None:
+    """Replace the period's scorecards and KPI results, in the caller's transaction.
+
+    A dealer keeps its scorecard row (and id) across recomputes, so links and appeals stay
+    valid; its KPI results are replaced. Cards of dealers no longer assessed are removed.
+    """
+    KpiResult.objects.filter(scorecard__period=period).delete()
+    existing = dict(Scorecard.objects.filter(period=period).values_list("dealer_id", "pk"))
+    gone = set(existing) - {card[0] for card in cards}
+    if gone:
+        Scorecard.objects.filter(pk__in=[existing[dealer_id] for dealer_id in gone]).delete()
+    if _copy_supported():
+        card_ids = _store_scorecards_copy(period, cards)
+        # The facts' text once per KPI, not once per dealer.
+        facts_text = {code: "\t".join(map(_copy_text, kpi_facts)) for code, kpi_facts in facts.items()}
+        _copy_lines(
+            KpiResult._meta.db_table,
+            ["scorecard_id", *KPI_RESULT_MEASURED, *KPI_RESULT_FACTS],
+            (
+                "\t".join(map(_copy_text, (card_ids[row[0]], *row[1:6]))) + "\t" + facts_text[row[6]] + "\n"
+                for row in results
+            ),
+        )
+        return
+    objects = [
+        Scorecard(
+            pk=existing.get(card[0]),
+            period=period,
+            dealer_id=card[0],
+            **dict(zip(SCORECARD_COLUMNS, card[1:], strict=True)),
+        )
+        for card in cards
+    ]
+    kept = [c for c in objects if c.pk is not None]
+    if kept:
+        Scorecard.objects.bulk_update(kept, SCORECARD_FIELDS, batch_size=1000)
+    Scorecard.objects.bulk_create([c for c in objects if c.pk is None])
+    card_ids = {c.dealer_id: c.pk for c in objects}
+    KpiResult.objects.bulk_create(
+        KpiResult(
+            scorecard_id=card_ids[row[0]],
+            **dict(zip(KPI_RESULT_MEASURED, row[1:6], strict=True)),
+            **dict(zip(KPI_RESULT_FACTS, facts[row[6]], strict=True)),
+        )
+        for row in results
+    )
+
+
+def _copy_supported() -> bool:
+    """PostgreSQL takes the rows by COPY; elsewhere (SQLite) the plain ORM path writes them."""
+    return connection.vendor == "postgresql"
+
+
+def _store_scorecards_copy(period: Period, cards: list[ScorecardRow]) -> dict[int, int]:
+    """PostgreSQL: the cards COPied into a temporary table, then one upsert on (period, dealer)
+    that keeps each dealer's row id. Returns the scorecard id of each dealer."""
+    table = Scorecard._meta.db_table
+    columns = ["period_id", "dealer_id", *SCORECARD_COLUMNS]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE recompute_cards ON COMMIT DROP AS "
+            f"SELECT {', '.join(columns)} FROM {table} WITH NO DATA"
+        )
+    _copy_rows("recompute_cards", columns, ((period.pk, *card) for card in cards))
+    updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in SCORECARD_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM recompute_cards "
+            f"ON CONFLICT (period_id, dealer_id) DO UPDATE SET {updates} RETURNING dealer_id, id"
+        )
+        ids = dict(cursor.fetchall())
+        cursor.execute("DROP TABLE recompute_cards")
+    return ids
+
+
+def _copy_escaped(text: str) -> str:
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return text
+
+
+# COPY's text format of each kind of value we write (what psycopg would send as a parameter).
+_COPY_FORMATS: dict[type, Callable[[Any], str]] = {
+    type(None): lambda _value: "\\N",
+    bool: lambda value: "t" if value else "f",
+    int: int.__str__,
+    float: float.__repr__,  # the shortest form that reads back as the same double
+    Decimal: Decimal.__str__,  # already rounded to the column's places
+    str: _copy_escaped,
+    datetime: datetime.isoformat,  # aware: with its offset
+}
+
+
+def _copy_text(value: Any) -> str:
+    """One field in COPY's text format."""
+    return _COPY_FORMATS[type(value)](value)
+
+
+def _copy_rows(table: str, columns: list[str], rows: Iterable[tuple[Any, ...]]) -> None:
+    _copy_lines(table, columns, ("\t".join(map(_copy_text, row)) + "\n" for row in rows))
+
+
+def _copy_lines(table: str, columns: list[str], lines: Iterable[str]) -> None:
+    """COPY lines of text format into a table of this connection, in the caller's transaction
+    (psycopg 2 or 3)."""
+    buffer = io.StringIO()
+    buffer.writelines(lines)
+    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        if hasattr(raw, "copy_expert"):
+            buffer.seek(0)
+            raw.copy_expert(sql, buffer)
+        else:
+            with raw.copy(sql) as copy:
+                copy.write(buffer.getvalue())
 
 
 def period_close(period_code: str, *, actor: User | None = None) -> Period:

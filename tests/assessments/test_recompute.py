@@ -335,3 +335,96 @@ def test_load_scheme_command_lists_every_problem(tmp_path, capsys):
         call_command("load_scheme", str(path))
     err = str(caught.value)
     assert "effective_from" in err and "min_coverage" in err and "kpis" in err
+
+
+def _written(period_code):
+    """Every stored figure of a period's scorecards and KPI results, by dealer (not when)."""
+    cards = {}
+    for card in Scorecard.objects.filter(period__code=period_code).values():
+        del card["id"], card["computed_at"]
+        cards[card["dealer_id"]] = card
+    results = sorted(
+        (r["scorecard__dealer_id"], r["kpi_code"], tuple(sorted(r.items())))
+        for r in KpiResult.objects.filter(scorecard__period__code=period_code).values(
+            "scorecard__dealer_id",
+            "kpi_code",
+            "tier",
+            "value",
+            "sample_size",
+            "valid",
+            "weight",
+            "method",
+            "floor",
+            "target",
+            "min_sample",
+            "score",
+            "contribution",
+            "sort_order",
+        )
+    )
+    return cards, results
+
+
+@pytest.mark.django_db
+def test_scorecards_written_by_copy_equal_those_the_orm_writes(dealer, other_dealer, far_dealer, hq_manager):
+    if not recompute_service._copy_supported():
+        pytest.skip("COPY is PostgreSQL's")
+    # Two dealers with enough data to be scored (coverage 0.6), with different figures; one vetoed
+    for scored, hours in ((dealer, 24), (other_dealer, 31)):
+        SubmissionFactory(dealer=scored, period="2026-10")
+        for day in range(1, 11):
+            opened = local(f"2026-10-{day:02d} 09:00")
+            RepairOrderFactory(
+                dealer=scored, booked_at=opened - timedelta(hours=day * hours), opened_at=opened
+            )
+        ComplaintFactory(dealer=scored, closed_at=local("2026-10-10 12:00"))
+        for day in range(1, 6):
+            ordered = local(f"2026-10-{day:02d} 08:00")
+            PartsOrderFactory(
+                dealer=scored, ordered_at=ordered, fulfilled_at=ordered + timedelta(hours=hours)
+            )
+    SurveyResponseFactory(dealer=dealer)
+    VetoIncident.objects.create(dealer=far_dealer, period="2026-10", title="虚假索赔", recorded_by=hq_manager)
+    period_recompute("2026-10")
+    by_copy = _written("2026-10")
+    cards, results = by_copy
+    assert cards[dealer.pk]["total_score"] != cards[other_dealer.pk]["total_score"] is not None
+    assert cards[far_dealer.pk]["veto_incident_id"] is not None
+    assert len(results) == 3 * 15
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(recompute_service, "_copy_supported", lambda: False)
+        period_recompute("2026-10")
+    assert _written("2026-10") == by_copy
+
+
+@pytest.mark.django_db
+def test_a_dealer_terminated_since_the_last_recompute_loses_its_scorecard_and_the_others_keep_theirs(
+    dealer, other_dealer
+):
+    _scored_dealer(dealer)
+    _scored_dealer(other_dealer)
+    period_recompute("2026-10")
+    kept = Scorecard.objects.get(dealer=dealer).pk
+    other_dealer.status = DealerStatus.TERMINATED
+    other_dealer.save(update_fields=["status"])
+    period_recompute("2026-10")
+    assert list(Scorecard.objects.filter(period__code="2026-10").values_list("pk", flat=True)) == [kept]
+    assert not KpiResult.objects.filter(scorecard__dealer=other_dealer).exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (None, "\\N"),
+        (True, "t"),
+        (False, "f"),
+        (0, "0"),
+        (0.1 + 0.2, "0.30000000000000004"),  # the shortest form that reads back as the same double
+        (Decimal("89.29"), "89.29"),
+        (Decimal("0.0000"), "0.0000"),
+        ("华东", "华东"),
+        ("a\tb\\c\nd\re", "a\\tb\\\\c\\nd\\re"),
+    ],
+)
+def test_copy_writes_each_value_in_postgresqls_text_format(value, text):
+    assert recompute_service._copy_text(value) == text
