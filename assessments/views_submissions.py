@@ -94,7 +94,8 @@ def submission_detail(request: AuthenticatedHttpRequest, period: str, code: str)
     # The technician roster's figures: the initial values of a new report, and beside each
     # count when a manager reviews one (training.selectors.roster_figures).
     roster = roster_figures(user, dealer, Month.parse(period)) if (may_edit or user.is_manager) else None
-    prefilled = bool(may_edit and submission is None and roster is not None)
+    # Pre-filled only from a roster that has technicians at month end (never a report of zeros).
+    prefilled = bool(may_edit and submission is None and roster is not None and roster.technicians)
     initial = roster_initial(roster) if prefilled and roster else _initial(submission)
     form = SubmissionForm(initial=initial) if may_edit else None
     review = ReviewForm() if may_review else None

@@ -15,6 +15,18 @@ class TechnicianRole(models.TextChoices):
     WORKSHOP_FOREMAN = "workshop_foreman", _("Workshop foreman")
 
 
+# The roles the monthly report counts as technicians (data-formats.md: technicians,
+# certified_technicians): the workshop's people. Service advisors are on the roster too, but
+# are not technicians.
+TECHNICAL_ROLES: tuple[str, ...] = (
+    TechnicianRole.TECHNICIAN,
+    TechnicianRole.SENIOR_TECHNICIAN,
+    TechnicianRole.DIAGNOSTIC_TECHNICIAN,
+    TechnicianRole.BODY_PAINT_TECHNICIAN,
+    TechnicianRole.WORKSHOP_FOREMAN,
+)
+
+
 class CertificationLevel(models.TextChoices):
     JUNIOR = "junior", _("Junior")
     INTERMEDIATE = "intermediate", _("Intermediate")

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dealers.scoping import ScopedQuerySet
 
-from .choices import CertificationLevel, TechnicianRole
+from .choices import TECHNICAL_ROLES, CertificationLevel, TechnicianRole
 
 
 class TechnicianQuerySet(ScopedQuerySet):
@@ -24,6 +24,10 @@ class TechnicianQuerySet(ScopedQuerySet):
     def active_on(self, day: date) -> TechnicianQuerySet:
         """Technicians employed on `day`: hired by then and not gone (`left_on` is the last day worked)."""
         return self.filter(hire_date__lte=day).filter(Q(left_on__isnull=True) | Q(left_on__gte=day))
+
+    def technical(self) -> TechnicianQuerySet:
+        """The workshop's technicians (TECHNICAL_ROLES), not the service advisors."""
+        return self.filter(role__in=TECHNICAL_ROLES)
 
 
 class Technician(models.Model):

@@ -7,11 +7,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import F, Prefetch, QuerySet, Sum
 
 from assessments.periods import Month
+from dealers.choices import DealerStatus
 from dealers.models import Dealer
 
+from .choices import TECHNICAL_ROLES
 from .models import Certification, Technician, TrainingRecord
 
 EXPIRING_WITHIN_DAYS = 60
@@ -25,7 +27,7 @@ def roster(user: Any, dealer: Dealer, *, include_left: bool = False) -> QuerySet
     return technicians.prefetch_related(
         Prefetch("certifications", queryset=Certification.objects.order_by("-expires_on", "pk")),
         Prefetch("training_records", queryset=TrainingRecord.objects.order_by("-completed_on", "pk")),
-    ).order_by("left_on", "name", "pk")
+    ).order_by(F("left_on").asc(nulls_first=True), "name", "pk")  # the employed first, on every database
 
 
 @dataclass(frozen=True)
@@ -38,10 +40,11 @@ class RosterFigures:
 
 
 def roster_figures(user: Any, dealer: Dealer, month: Month) -> RosterFigures:
-    """Technicians employed at month end, those of them with a certificate valid at month end,
-    and the hours of training completed in the month."""
+    """Technicians (TECHNICAL_ROLES) employed at month end, those of them with a certificate
+    valid at month end, and the hours of training the dealer's technicians completed in the
+    month (a leaver's hours before leaving included: the training took place)."""
     end = month.last_day
-    active = Technician.objects.for_user(user).filter(dealer=dealer).active_on(end)
+    active = Technician.objects.for_user(user).filter(dealer=dealer).active_on(end).technical()
     certified = (
         Certification.objects.for_user(user)
         .valid_on(end)
@@ -52,7 +55,8 @@ def roster_figures(user: Any, dealer: Dealer, month: Month) -> RosterFigures:
     )
     hours = (
         TrainingRecord.objects.for_user(user)
-        .filter(technician__dealer=dealer, completed_on__range=(month.first_day, end))
+        .filter(technician__dealer=dealer, technician__role__in=TECHNICAL_ROLES)
+        .filter(completed_on__range=(month.first_day, end))
         .aggregate(total=Sum("hours"))["total"]
     )
     return RosterFigures(
@@ -97,10 +101,13 @@ class SkillPicture:
 
 def skill_picture(user: Any, day: date) -> SkillPicture:
     """Per region and per city tier, on `day`: technicians employed, those with a valid
-    certificate, and hours of training completed in the 12 months up to `day`, per technician."""
+    certificate, and hours of training completed in the 12 months up to `day`, per technician.
+    Technicians are the workshop's roles (TECHNICAL_ROLES) at dealers not terminated."""
     active = list(
         Technician.objects.for_user(user)
         .active_on(day)
+        .technical()
+        .exclude(dealer__status=DealerStatus.TERMINATED)
         .values_list("pk", "dealer_id", "dealer__region__name", "dealer__city_tier")
     )
     ids = [pk for pk, *_ in active]
@@ -145,6 +152,7 @@ def expiring_certifications(
         Certification.objects.for_user(user)
         .filter(expires_on__gte=day, expires_on__lte=day + timedelta(days=days))
         .filter(technician__left_on__isnull=True)
+        .exclude(technician__dealer__status=DealerStatus.TERMINATED)
         .select_related("technician__dealer__region")
         .order_by("expires_on", "technician__dealer__code", "technician__name", "pk")
     )

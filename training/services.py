@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from dealers.models import Dealer, User
@@ -101,7 +102,12 @@ def roster_import(*, dealer: Dealer, rows: list, file_name: str, actor: User | N
     technician, course, completion date) is not added twice, so re-importing an export is harmless.
     """
     counts = {"technicians": 0, "certifications": 0, "training": 0}
-    by_name = {t.name: t for t in Technician.objects.filter(dealer=dealer).order_by("-left_on", "pk")}
+    # One technician per name: the one still employed wins over a namesake who left (the
+    # departed first, so the employed one, written last, is kept — on every database).
+    by_name = {
+        t.name: t
+        for t in Technician.objects.filter(dealer=dealer).order_by(F("left_on").desc(nulls_last=True), "pk")
+    }
     for row in rows:
         technician = by_name.get(row.name)
         if technician is None:

@@ -108,3 +108,17 @@ def test_expiring_certificates_are_those_of_the_next_60_days_of_employed_technic
 
     assert list(expiring_certifications(cast["hq_manager"], today)) == [far, soon]
     assert list(expiring_certifications(cast["regional_manager"], today)) == [soon]
+
+
+def test_service_advisors_are_on_the_roster_but_not_counted_as_technicians(dealer, dealer_user, hq_manager):
+    # Given a technician and a certified service advisor who trained in October
+    TechnicianFactory(dealer=dealer, hire_date=date(2020, 1, 1))
+    advisor = TechnicianFactory(dealer=dealer, hire_date=date(2020, 1, 1), role="service_advisor")
+    CertificationFactory(technician=advisor, expires_on=date(2028, 1, 1))
+    TrainingRecordFactory(technician=advisor, hours=Decimal("16"), completed_on=date(2026, 10, 5))
+    # When the report's figures and the skill picture are read
+    figures = roster_figures(dealer_user, dealer, Month.parse("2026-10"))
+    picture = skill_picture(hq_manager, date(2026, 10, 31))
+    # Then only the technician counts
+    assert (figures.technicians, figures.certified_technicians, figures.training_hours) == (1, 0, Decimal("0"))
+    assert (picture.total.technicians, picture.total.certified) == (1, 0)

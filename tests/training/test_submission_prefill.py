@@ -78,3 +78,10 @@ def test_a_regional_manager_of_another_region_cannot_open_the_report(cast, deale
     )
 
     assert response.status_code == 404
+
+
+def test_a_dealer_without_a_roster_gets_an_empty_report_not_one_of_zeros(dealer, dealer_user):
+    response = client_for(dealer_user).get(reverse("submissions:detail", args=["2026-10", dealer.code]))
+
+    assert response.context["form"].initial.get("technicians") in (None, "")
+    assert 'data-testid="roster-prefill"' not in response.content.decode()
