@@ -323,6 +323,9 @@ def scorecard(request: AuthenticatedHttpRequest, code: str, period: str) -> Http
         "charts": _scorecard_charts(data, code),
         "months": months,
         "period": next(p for p in months if p.code == card.period.code),
+        # Rendered once per scorecards version, scope and language: all but the KPI table (appeals).
+        "top_key": fragment_key(request.user, "scorecard-top", code, period),
+        "bottom_key": fragment_key(request.user, "scorecard-bottom", code, period),
     }
     return render(request, "assessments/scorecard.html", context)
 

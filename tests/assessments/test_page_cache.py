@@ -3,6 +3,9 @@ one dealer's or one language's cached data never serves another; cached pages co
 
 from __future__ import annotations
 
+import gzip
+import json
+
 import pytest
 from django.core.cache import cache
 from django.utils import translation
@@ -167,3 +170,19 @@ def test_the_page_cache_is_off_without_a_shared_cache(settings, scored_months, h
     client.get(API)
     Scorecard.objects.filter(dealer__code="GL0001", period__code=OCT).update(veto=True)
     assert _card(client.get(API), "GL0001")["veto"] is True
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_the_scorecards_list_is_gzipped_for_a_client_that_accepts_it_and_keeps_its_shape(
+    settings, scored_months, hq_manager, cached
+):
+    settings.PAGE_CACHE = cached
+    cache.clear()
+    client = client_for(hq_manager)
+    plain = client.get(API)
+    packed = client.get(API, HTTP_ACCEPT_ENCODING="gzip")
+    assert "Content-Encoding" not in plain
+    assert packed["Content-Encoding"] == "gzip"
+    assert json.loads(gzip.decompress(packed.content)) == plain.json()
+    assert len(packed.content) < len(plain.content)
+    cache.clear()
