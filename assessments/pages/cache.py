@@ -80,7 +80,7 @@ def cached(user: Any, name: str, parts: tuple[Any, ...], compute: Callable[[], T
         log.warning("page cache: read failed", exc_info=True)
         return compute()
     if found is not None:
-        return found[0]  # type: ignore[no-any-return]
+        return found[0]
     value = compute()
     try:
         cache.set(key, (value,), settings.PAGE_CACHE_SECONDS)

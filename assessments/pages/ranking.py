@@ -157,6 +157,7 @@ def ranking_rows_page(user: Any, found: Ranking, params: QueryDict, per_page: in
     every query parameter)."""
 
     def compute() -> tuple[int, int, list[dict[str, Any]]]:
+        assert found.rows is not None  # a Ranking with a period has its rows
         page = Paginator(found.rows, per_page).get_page(params.get("page"))
         return page.paginator.count, page.number, list(page.object_list)
 
