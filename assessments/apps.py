@@ -1,7 +1,7 @@
 from typing import Any
 
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -20,3 +20,9 @@ class AssessmentsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_sync_kpi_table, sender=self, dispatch_uid="assessments.sync_kpi_table")
+        # A dealer's name, status, region or tier shows in cached pages: a change makes them stale.
+        from .pages.cache import dealer_changed
+
+        for name, signal in (("save", post_save), ("delete", post_delete)):
+            for model in ("dealers.Dealer", "dealers.Region"):
+                signal.connect(dealer_changed, sender=model, dispatch_uid=f"page_cache.{name}.{model}")

@@ -33,6 +33,7 @@ from .filtersets import CITY_TIER_CHOICES
 from .kpis import BY_CODE, ENTRIES, DrillDown, kpi_measurements
 from .kpis import records as kpi_records
 from .models import Kpi
+from .pages.cache import fragment_key
 from .pages.dealer_home import month_states, recent_imports
 from .pages.overview import GroupStats, Overview, overview_page
 from .pages.periods import (
@@ -43,15 +44,14 @@ from .pages.periods import (
     visible_periods,
     visible_regions,
 )
-from .pages.ranking import Ranking, ranking_page
+from .pages.ranking import Ranking, ranking_page, ranking_rows_page
 from .pages.scorecard import (
     HistoryPoint,
     ScorecardPage,
     default_period_code,
     kpi_result_for,
     points_lost,
-    scorecard_for,
-    scorecard_page,
+    scorecard_with_page,
     unit_label,
 )
 from .periods import Month
@@ -90,6 +90,8 @@ def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
         data = overview_page(user, period, periods)
         context["ov"] = data
         context["charts"] = _overview_charts(data)
+        # Rendered once per scorecards version, scope and language (nothing in it is per user).
+        context["body_key"] = fragment_key(user, "overview", period, [(p.id, p.code) for p in periods])
         context["can_close"] = period_closable(user, period.code)
     return render(request, "assessments/overview.html", context)
 
@@ -188,7 +190,7 @@ def ranking(request: AuthenticatedHttpRequest) -> HttpResponse:
         "default_period": default_period(periods),
     }
     if period is not None and filterset is not None:
-        page = Paginator(found.rows, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = ranking_rows_page(request.user, found, request.GET, PAGE_SIZE)
         context.update(
             {
                 "filterset": filterset,
@@ -203,6 +205,10 @@ def ranking(request: AuthenticatedHttpRequest) -> HttpResponse:
                 "dealer_statuses": DealerStatus.choices,
                 "dealer_status_labels": dict(DealerStatus.choices),
                 "export_query": request.GET.urlencode(),
+                # The table is rendered once per scorecards version, scope, language and query.
+                "table_key": fragment_key(
+                    request.user, "ranking", period, sorted((k, request.GET.getlist(k)) for k in request.GET)
+                ),
                 "filtered": any(
                     request.GET.get(k)
                     for k in ("region", "city_tier", "grade", "status", "dealer_status", "q")
@@ -305,10 +311,10 @@ def scorecard_latest(request: AuthenticatedHttpRequest, code: str) -> HttpRespon
 @require_GET
 @role_required(*ALL_ROLES)
 def scorecard(request: AuthenticatedHttpRequest, code: str, period: str) -> HttpResponse:
-    card = scorecard_for(request.user, code, period)
-    if card is None:
+    found = scorecard_with_page(request.user, code, period)
+    if found is None:
         raise Http404
-    data = scorecard_page(request.user, card)
+    card, data = found
     months = calendar_periods(data.period_codes)
     context = {
         "card": card,
@@ -317,6 +323,9 @@ def scorecard(request: AuthenticatedHttpRequest, code: str, period: str) -> Http
         "charts": _scorecard_charts(data, code),
         "months": months,
         "period": next(p for p in months if p.code == card.period.code),
+        # Rendered once per scorecards version, scope and language: all but the KPI table (appeals).
+        "top_key": fragment_key(request.user, "scorecard-top", code, period),
+        "bottom_key": fragment_key(request.user, "scorecard-bottom", code, period),
     }
     return render(request, "assessments/scorecard.html", context)
 
@@ -492,9 +501,9 @@ def dealer_home(request: AuthenticatedHttpRequest) -> HttpResponse:
         "default_period": default_period(periods),
     }
     if period is not None:
-        card = scorecard_for(user, dealer.code, period.code)
-        if card is not None:
-            data = scorecard_page(user, card)
+        found = scorecard_with_page(user, dealer.code, period.code)
+        if found is not None:
+            card, data = found
             # The opened month and every newer one get their "why" (newest first).
             explained = [p for p in periods if p.code >= period.code]
             states = month_states(user, dealer, explained, today)

@@ -54,3 +54,22 @@ class ScopedQuerySet(models.QuerySet):
 
 class DealerQuerySet(ScopedQuerySet):
     dealer_path = ""
+
+
+def scope_key(user: User | Any) -> str:
+    """A short text naming the user's scope, the same for two users who see the same dealers.
+
+    Mirrors `dealer_scope_q`: "all" for HQ roles, "r:<sorted region ids>" for a regional
+    manager, "d:<dealer id>" for a dealer user, "none" for anyone who sees nothing. Caches of
+    scoped data put it in their keys, so one scope's data never serves another's.
+    """
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return "none"
+    if user.role in HQ_ROLES:
+        return "all"
+    if user.role == Role.REGIONAL_MANAGER:
+        ids = sorted(user.regions.values_list("pk", flat=True))
+        return "r:" + ",".join(str(pk) for pk in ids) if ids else "none"
+    if user.role == Role.DEALER_USER and user.dealer_id:
+        return f"d:{user.dealer_id}"
+    return "none"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import (
     Count,
@@ -18,6 +18,7 @@ from ..choices import ScorecardStatus
 from ..models import (
     Scorecard,
 )
+from .cache import cached
 from .periods import PeriodRef, avg, change_between, grade_bands_for_period, period_id_of
 
 SCORED = ScorecardStatus.SCORED
@@ -86,13 +87,34 @@ class Overview:
         return change_between(self.average, self.last_year_average)
 
 
+class OverviewRow(NamedTuple):
+    """One scorecard of the overview (a module-level type, so that a cached page unpickles)."""
+
+    dealer__code: str
+    dealer__name: str
+    region_name: str
+    dealer__city_tier: int
+    status: str
+    total: float | None
+    grade: str
+    rank: int | None
+    veto: bool
+
+
 def overview_page(user: Any, period: PeriodRef, periods: list[PeriodRef]) -> Overview:
-    """The month at a glance for the user's scope: three queries whatever the dealer count."""
+    """The month at a glance for the user's scope: three queries whatever the dealer count,
+    none when cached (pages/cache.py: keyed by the scorecards version, scope and language)."""
+    months = tuple((p.id, p.code) for p in periods)
+    return cached(user, "overview", (period, months), lambda: _overview_page(user, period, periods))
+
+
+def _overview_page(user: Any, period: PeriodRef, periods: list[PeriodRef]) -> Overview:
     grades = grade_bands_for_period(user, period.id)
     # One row per scorecard, as light named tuples (2,000 of them at most): the total as a
     # float, so that no Decimal is built per row.
-    rows = list(
-        Scorecard.objects.for_user(user)
+    rows = [
+        OverviewRow(*row)
+        for row in Scorecard.objects.for_user(user)
         .filter(period_id=period.id)
         .annotate(total=Cast("total_score", FloatField()))
         .order_by(F("rank").asc(nulls_last=True), "dealer__code")
@@ -106,9 +128,8 @@ def overview_page(user: Any, period: PeriodRef, periods: list[PeriodRef]) -> Ove
             "grade",
             "rank",
             "veto",
-            named=True,
         )
-    )
+    ]
     regions: dict[str, GroupStats] = {}
     tiers: dict[int, GroupStats] = {t: GroupStats(t, str(t)) for t in CITY_TIERS}
     grade_counts = dict.fromkeys(grades, 0)

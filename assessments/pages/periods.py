@@ -26,6 +26,7 @@ from ..models import (
 )
 from ..periods import Month
 from ..services.submissions import deadline_for
+from .cache import cached
 
 SCORED = ScorecardStatus.SCORED
 DEFAULT_GRADES = ("A", "B", "C", "D")
@@ -99,13 +100,18 @@ def _period_ref(pk: int, month: Month, today: date, scorecards: int = 0, scored:
 
 
 def visible_periods(user: Any, today: date | None = None, dealer_code: str | None = None) -> list[PeriodRef]:
-    """The periods with at least one scorecard in the user's scope, newest first (one query).
+    """The periods with at least one scorecard in the user's scope, newest first (one query,
+    none when cached: pages/cache.py).
 
     Each comes with its count of scorecards and of scored ones in the scope, and whether it
     is in progress (not ended, or newer than the default month). With `dealer_code`, the
     scope is narrowed to that one dealer.
     """
     today = today or timezone.localdate()
+    return cached(user, "periods", (today, dealer_code), lambda: _visible_periods(user, today, dealer_code))
+
+
+def _visible_periods(user: Any, today: date, dealer_code: str | None) -> list[PeriodRef]:
     cards = Scorecard.objects.for_user(user)
     if dealer_code is not None:
         cards = cards.filter(dealer__code=dealer_code)
@@ -160,7 +166,11 @@ def period_id_of(periods: list[PeriodRef], month: Month) -> int | None:
 
 
 def grade_bands_for_period(user: Any, period_id: int) -> list[str]:
-    """The grades of the scheme the period was scored under, best first (one query)."""
+    """The grades of the scheme the period was scored under, best first (one query; cached)."""
+    return cached(user, "grades", (period_id,), lambda: _grade_bands_for_period(user, period_id))
+
+
+def _grade_bands_for_period(user: Any, period_id: int) -> list[str]:
     scheme_ids = Scorecard.objects.for_user(user).filter(period_id=period_id).values("scheme_id")
     scheme = Scheme.objects.filter(pk__in=scheme_ids).order_by("-version").only("grade_bands").first()
     if scheme is None or not scheme.grade_bands:
@@ -169,7 +179,11 @@ def grade_bands_for_period(user: Any, period_id: int) -> list[str]:
 
 
 def visible_regions(user: Any) -> list[str]:
-    """Names of the regions that hold at least one dealer the user may see (one query)."""
+    """Names of the regions that hold at least one dealer the user may see (one query; cached)."""
+    return cached(user, "regions", (), lambda: _visible_regions(user))
+
+
+def _visible_regions(user: Any) -> list[str]:
     dealers = Dealer.objects.for_user(user).filter(region_id=OuterRef("pk"))
     return list(Region.objects.filter(Exists(dealers)).order_by("name").values_list("name", flat=True))
 

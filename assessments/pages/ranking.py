@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.db.models import (
     DecimalField,
     ExpressionWrapper,
@@ -18,6 +20,7 @@ from django.http import QueryDict
 
 from ..filtersets import ScorecardFilterSet
 from ..models import Scorecard
+from .cache import cached
 from .periods import SCORED, PeriodRef, period_id_of, pick_period, visible_periods
 
 # The columns the ranking can be sorted by, and the expression each sorts on. A sort key
@@ -131,3 +134,33 @@ def ranking_page(user: Any, params: QueryDict) -> Ranking | None:
     filterset = ScorecardFilterSet(data, queryset=ranking_queryset(user, period, periods))
     rows = ranking_rows(order_ranking(filterset.qs, key, descending))
     return Ranking(period, periods, filterset, rows, key, descending)
+
+
+class _KnownRows(Sequence):
+    """One page of rows out of `count`, for a Paginator: it only takes len() and that slice."""
+
+    def __init__(self, count: int, start: int, rows: list[dict[str, Any]]) -> None:
+        self.total, self.start, self.rows = count, start, rows
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, index: Any) -> Any:
+        if not isinstance(index, slice):
+            return self.rows[index - self.start]
+        return self.rows[(index.start or 0) - self.start : (index.stop or self.total) - self.start]
+
+
+def ranking_rows_page(user: Any, found: Ranking, params: QueryDict, per_page: int) -> Page:
+    """The page of ranking rows asked for by `params` ("page"); two queries (count and rows),
+    none when cached (pages/cache.py: keyed by the scorecards version, scope, language, and
+    every query parameter)."""
+
+    def compute() -> tuple[int, int, list[dict[str, Any]]]:
+        assert found.rows is not None  # a Ranking with a period has its rows
+        page = Paginator(found.rows, per_page).get_page(params.get("page"))
+        return page.paginator.count, page.number, list(page.object_list)
+
+    query = tuple(sorted((k, tuple(params.getlist(k))) for k in params))
+    count, number, rows = cached(user, "ranking", (found.period, per_page, query), compute)
+    return Paginator(_KnownRows(count, (number - 1) * per_page, rows), per_page).get_page(number)

@@ -25,6 +25,7 @@ from ..models import (
 )
 from ..periods import Month
 from ..scoring.catalogue import TIERS
+from .cache import cached
 from .periods import change_between, default_period, visible_periods
 
 SCORED = ScorecardStatus.SCORED
@@ -335,3 +336,15 @@ def kpi_result_for(user: Any, dealer: Dealer, period_code: str, kpi_code: str) -
         .select_related("scorecard")
         .first()
     )
+
+
+def scorecard_with_page(user: Any, code: str, period_code: str) -> tuple[Scorecard, ScorecardPage] | None:
+    """A dealer's scorecard of a month in the user's scope and what its page shows beyond it
+    (six queries), or None; none when cached (pages/cache.py: keyed by the scorecards
+    version, scope and language). Appeals and whether they may be filed are not in it."""
+
+    def compute() -> tuple[Scorecard, ScorecardPage] | None:
+        card = scorecard_for(user, code, period_code)
+        return None if card is None else (card, scorecard_page(user, card))
+
+    return cached(user, "scorecard", (code, period_code), compute)

@@ -41,6 +41,7 @@ from ..models import (
     ScoreRunPart,
     VetoIncident,
 )
+from ..pages.cache import scorecards_changed
 from ..periods import Month
 from ..scoring.engine import DealerInput, Measurement, SchemeParams, ScorecardOutcome, score_period
 from ..scoring.rounding import round_half_up
@@ -451,6 +452,7 @@ def _write_scorecards(run: ScoreRun, parts: list[ScoreRunPart], *, actor: User |
         )
         RecomputeRequest.objects.filter(run_id=run.pk).delete()
         events.period_recomputed(actor=actor, period=locked, scorecards=len(cards), run_id=run.pk)
+        transaction.on_commit(scorecards_changed)  # cached pages show the new cards
 
 
 # A scorecard's row as written: SCORECARD_FIELDS' values after its dealer id (foreign keys as ids).
@@ -669,6 +671,7 @@ def period_close(period_code: str, *, actor: User | None = None) -> Period:
         period_freeze_comebacks(period)  # the closed month's comeback flags, kept as counted
         # Incentives evaluates its rules in this transaction: proposals exist iff closed.
         signals.period_closed.send(sender=Period, period=period, actor=actor)
+        transaction.on_commit(scorecards_changed)
     return period
 
 

@@ -176,3 +176,31 @@ def default_period_rule() -> str:
         "Opens on the latest month that has ended in which at least %(share)s%% of the scorecards "
         "you can see have a score (not “insufficient data”)."
     ) % {"share": share}
+
+
+# --- page cache ------------------------------------------------------------------------------
+
+
+class _CachedFragmentNode(template.Node):
+    def __init__(self, nodelist: template.NodeList, key: template.base.FilterExpression) -> None:
+        self.nodelist, self.key = nodelist, key
+
+    def render(self, context: template.Context) -> str:
+        from assessments.pages.cache import cached_fragment
+
+        key = self.key.resolve(context, ignore_failures=True)
+        return cached_fragment(key, lambda: self.nodelist.render(context))
+
+
+@register.tag
+def cached_fragment(parser: template.base.Parser, token: template.base.Token) -> _CachedFragmentNode:
+    """{% cached_fragment key %}…{% endcached_fragment %}: the part rendered once per key
+    (a page-cache key the view made, holding the scorecards version, scope and language);
+    rendered every time when the key is empty (page cache off). Only for parts that show
+    nothing per user: no form with a CSRF token, no appeal, no badge."""
+    bits = token.split_contents()
+    if len(bits) != 2:
+        raise template.TemplateSyntaxError("cached_fragment takes one argument, the key")
+    nodelist = parser.parse(("endcached_fragment",))
+    parser.delete_first_token()
+    return _CachedFragmentNode(nodelist, parser.compile_filter(bits[1]))

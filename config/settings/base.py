@@ -298,6 +298,12 @@ if CELERY_BROKER_URL.startswith("redis"):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Page cache (assessments/pages/cache.py): what only a recompute changes, per scope and language.
+# On by default with Redis, the cache every web process and the worker share; PAGE_CACHE=0 turns
+# it off. Entries expire after PAGE_CACHE_SECONDS whatever happens.
+PAGE_CACHE = env_bool("PAGE_CACHE", CACHES["default"]["BACKEND"].endswith("RedisCache"))
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
+
 # Pages open by default on the newest month that has ended and in which at least this share
 # of the scorecards in the user's scope are scored (not insufficient data): "mostly scored".
 DEFAULT_PERIOD_MIN_SCORED_SHARE = float(os.environ.get("DEFAULT_PERIOD_MIN_SCORED_SHARE", "0.5"))

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from assessments.choices import PeriodStatus
 from assessments.models import Period, Scorecard, VetoIncident
+from assessments.pages.cache import scorecards_changed
 from assessments.periods import Month
 from dealers.choices import DealerStatus
 from dealers.events import dealer_status_changed
@@ -244,6 +245,7 @@ def _carry_out(action: IncentiveAction, actor: User) -> None:
         before = dealer.status
         if before != DealerStatus.TERMINATED and before != new:
             Dealer.objects.filter(pk=dealer.pk).update(status=new)
+            transaction.on_commit(scorecards_changed)  # the ranking shows the dealer's status
             dealer_status_changed(actor=actor, dealer=dealer, before=before, after=new, comment=action.reason)
     elif action.action_type == ActionType.RECTIFICATION:
         rectification_open(action, actor)
