@@ -32,7 +32,7 @@ from .exporting import export_response
 from .filtersets import CITY_TIER_CHOICES
 from .kpis import BY_CODE, ENTRIES, DrillDown, kpi_measurements
 from .kpis import records as kpi_records
-from .models import Kpi
+from .models import Kpi, Scorecard
 from .pages.cache import fragment_key
 from .pages.dealer_home import month_states, recent_imports
 from .pages.overview import GroupStats, Overview, overview_page
@@ -420,7 +420,14 @@ def kpi_drilldown(request: AuthenticatedHttpRequest, code: str, period: str, kpi
     # A KPI the month's scheme does not list has no stored result: its value is measured
     # from the records by the registry, the same query recompute runs, for this one dealer.
     measured = None
-    if result is None:
+    outside_scheme = (
+        result is None
+        and Scorecard.objects.for_user(request.user)
+        .filter(dealer=dealer, period__code=period)
+        .exclude(scheme__kpis__kpi_id=kpi_code)
+        .exists()
+    )
+    if outside_scheme:
         found = kpi_measurements(context["month"], [dealer.pk]).get(dealer.pk)
         measured = found.values.get(kpi_code, (None, 0)) if found else (None, 0)
     context.update(

@@ -31,6 +31,7 @@ from .rules import (
     csat_interval,
     nps_interval,
     overnight_counts,
+    points_mean,
 )
 from .services import dealer_contacts
 
@@ -413,10 +414,6 @@ def _factor_aggregates() -> dict[str, Any]:
     return aggregates
 
 
-def _to_100(mean_1_5: float) -> float:
-    return 25 * (mean_1_5 - 1)
-
-
 def _factor_driver(name: str, row: dict[str, Any], min_sample: int) -> FactorDriver:
     """The figures of one factor from its sums. On the 1–5 scale until the end: r and the slope
     are the same on the 0–100 scale (both variables are stretched by 25), means are converted."""
@@ -432,11 +429,11 @@ def _factor_driver(name: str, row: dict[str, Any], min_sample: int) -> FactorDri
     return FactorDriver(
         name=name,
         n=n,
-        mean=_to_100(sx / n) if n else None,
+        mean=points_mean(n, sx) if n else None,
         r=r,
         slope=slope,
-        mean_overall_high=_to_100(row[f"{name}_high_y"] / n_high) if n_high else None,
-        mean_overall_low=_to_100(row[f"{name}_low_y"] / n_low) if n_low else None,
+        mean_overall_high=points_mean(n_high, row[f"{name}_high_y"]) if n_high else None,
+        mean_overall_low=points_mean(n_low, row[f"{name}_low_y"]) if n_low else None,
         n_high=n_high,
         n_low=n_low,
         too_few=n < min_sample,

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Min, Q
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -443,14 +443,8 @@ def _overnight_groups(user: User, now: datetime) -> list[Todo]:
 
 
 def period_close_url(code: str) -> str:
-    """The page that closes a month, once it exists; the overview of that month until then."""
-    for name, args in (("assessments:period_close", [code]), ("assessments:period_close", [])):
-        try:
-            url = reverse(name, args=args)
-        except NoReverseMatch:
-            continue
-        return url if args else f"{url}?{urlencode({'period': code})}"
-    return f"{reverse('assessments:overview')}?{urlencode({'period': code})}"
+    """The page that closes a month: its checklist and, once it may close, the button."""
+    return reverse("assessments:period_close", args=[code])
 
 
 def _close_due(period: Period) -> datetime:

@@ -21,7 +21,6 @@ APPS = ("dealers", "assessments", "surveys", "incentives", "workbench")
 # Pages every signed-in user opens whatever their role, or with none. Keep it short.
 ANY_SIGNED_IN = {
     "home": "the landing page: it sends each role to its workbench and tells a user without one to ask",
-    "assessments:import_list": "the old import-history address, a redirect kept for links written before",
 }
 EXCEPTIONS = {**PUBLIC_VIEWS, **SCRIPT_ENDPOINTS, **ANY_SIGNED_IN}
 

@@ -120,5 +120,9 @@ def test_service_advisors_are_on_the_roster_but_not_counted_as_technicians(deale
     figures = roster_figures(dealer_user, dealer, Month.parse("2026-10"))
     picture = skill_picture(hq_manager, date(2026, 10, 31))
     # Then only the technician counts
-    assert (figures.technicians, figures.certified_technicians, figures.training_hours) == (1, 0, Decimal("0"))
+    assert (figures.technicians, figures.certified_technicians, figures.training_hours) == (
+        1,
+        0,
+        Decimal("0"),
+    )
     assert (picture.total.technicians, picture.total.certified) == (1, 0)
