@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, TypeAlias
 
-from django.db.models import ExpressionWrapper, F, FloatField, IntegerField, Q, QuerySet, Value
+from django.db.models import BooleanField, ExpressionWrapper, F, FloatField, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from ..db_functions import EpochSeconds
@@ -133,7 +133,9 @@ def scoped(qs: QuerySet, dealer_ids: Dealers) -> QuerySet:
 
 def grouped(qs: QuerySet, by: str | None) -> QuerySet:
     """`qs` grouped by `by` (see GROUP), its key as the row's `group_key`."""
-    key = Value(0, output_field=IntegerField()) if by is None else F(by)
+    # Pooling everything still groups by an expression over the rows (always true), so that no
+    # records give no row — an aggregate without GROUP BY would give one row of NULL sums.
+    key = ExpressionWrapper(Q(pk__isnull=False), output_field=BooleanField()) if by is None else F(by)
     return qs.annotate(**{GROUP: key}).values(GROUP)
 
 

@@ -40,9 +40,11 @@ def group_figures(month: Month, grouping: str) -> dict[Any, dict[str, GroupFigur
     scorecard in the period count.
     """
     dealers = Scorecard.objects.filter(period__code=str(month)).values("dealer_id")
-    measured = kpi_measurements(month, dealers, by=GROUPINGS[grouping])
+    by = GROUPINGS[grouping]
+    measured = kpi_measurements(month, dealers, by=by)
     out: dict[Any, dict[str, GroupFigure]] = {}
-    for key, m in measured.items():
+    for found, m in measured.items():
+        key = 0 if by is None else found
         figures = {}
         for kpi in CATALOGUE:
             value, n = m.values.get(kpi.code, (None, 0))

@@ -184,3 +184,25 @@ def test_the_capacity_family_pools_the_approved_reports_not_the_dealers_rates(sa
         reports
     )
     assert abs(mean_of_rates - figures["certified_staff_rate"].value) > ROUNDED
+
+
+def test_a_group_pools_only_the_dealers_with_a_scorecard_in_the_month(dealer, other_dealer):
+    from dealers.choices import DealerStatus
+    from tests.factories import ComplaintFactory, RepairOrderFactory, local
+
+    # Given two dealers' October deliveries and complaints; the second is terminated before
+    # October is scored, so it has no scorecard that month
+    for d, complaints in ((dealer, 1), (other_dealer, 3)):
+        for day in (5, 6):
+            RepairOrderFactory(dealer=d, closed_at=local(f"2026-10-0{day} 10:00"))
+        for _ in range(complaints):
+            ComplaintFactory(dealer=d)
+    other_dealer.status = DealerStatus.TERMINATED
+    other_dealer.save()
+    period_recompute("2026-10")
+    assert not Scorecard.objects.filter(period__code="2026-10", dealer=other_dealer).exists()
+    # When the network's figures are read
+    figures = _network()
+    # Then only the scored dealer's records count: 1 complaint over its 2 deliveries
+    assert figures["repair_count"].value == 2
+    assert figures["complaint_rate"].value == 500.0

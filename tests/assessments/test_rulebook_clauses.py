@@ -178,6 +178,28 @@ def _dealer(**values: float) -> DealerInput:
 
 
 @pytest.mark.django_db
+def test_a_comeback_waived_by_an_upheld_appeal_does_not_count_against_first_time_fix(dealer):
+    # Given two October repairs that both came back, one of them waived by an upheld appeal
+    for ro, waived in (("WAIVED", True), ("COUNTED", False)):
+        first = RepairOrderFactory(
+            dealer=dealer,
+            ro_number=ro,
+            fault_code="P0300",
+            closed_at=local("2026-10-05 10:00"),
+            comeback_waived=waived,
+        )
+        RepairOrderFactory(
+            dealer=dealer,
+            vin=first.vin,
+            fault_code="P0300",
+            opened_at=local("2026-10-09 09:00"),
+            closed_at=None,
+        )
+    # Then only the other one counts as a comeback: 1 fixed the first time out of 2
+    assert measurements(OCT)[dealer.pk].values["first_time_fix_rate"] == (50.0, 2)
+
+
+@pytest.mark.django_db
 def test_a_complaint_withdrawn_by_an_upheld_appeal_counts_in_no_kpi(dealer):
     # Given four ROs delivered and, in October, one complaint closed in time, one major
     # complaint never closed, and one major complaint voided by an upheld appeal
