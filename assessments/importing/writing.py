@@ -126,6 +126,34 @@ def _fast_converter(convert: Callable[[Any], Any], field: Any) -> Callable[[Any]
     return lambda value: field.get_db_prep_save(convert(value), connection)
 
 
+def bulk_insert(model: type[Model], objs: Sequence[Model]) -> None:
+    """Insert new model instances whose ids nobody needs back: on SQLite by one prepared
+    INSERT run over all of them (`executemany`, the import's path for new rows), elsewhere
+    by `bulk_create`. Columns left to a database default in the first instance are left to
+    it in all of them."""
+    if not objs:
+        return
+    if connection.vendor != "sqlite":
+        model._default_manager.bulk_create(objs, batch_size=2000)
+        return
+    from django.db.models.expressions import DatabaseDefault
+
+    first = objs[0]
+    fields = [
+        f
+        for f in model._meta.concrete_fields
+        if not f.primary_key and not isinstance(getattr(first, f.attname), DatabaseDefault)
+    ]
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
+        f" VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    params = [[f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] for obj in objs]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
 # --- checks against the database --------------------------------------------------------
 
 
