@@ -468,17 +468,23 @@ class _ChunkSpool:
     def add(self, chunk: Chunk) -> None:
         # marshal (several times faster than pickle) for the plain tuples, lists and strings
         # of the rows; pickle for the rejected rows, whose messages may be lazy translations.
-        marshal.dump((chunk.records, chunk.numbers, chunk.cells, chunk.rows), self.file)
-        pickle.dump(chunk.rejected, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+        # Length-prefixed blobs: marshal.load on a file object reads it a few bytes at a time.
+        for blob in (
+            marshal.dumps((chunk.records, chunk.numbers, chunk.cells, chunk.rows)),
+            pickle.dumps(chunk.rejected, protocol=pickle.HIGHEST_PROTOCOL),
+        ):
+            self.file.write(len(blob).to_bytes(8, "little"))
+            self.file.write(blob)
+
+    def _blob(self) -> bytes | None:
+        size = self.file.read(8)
+        return self.file.read(int.from_bytes(size, "little")) if size else None
 
     def chunks(self) -> Iterator[Chunk]:
         self.file.seek(0)
-        while True:
-            try:
-                records, numbers, cells, rows = marshal.load(self.file)
-            except EOFError:
-                return
-            rejected = pickle.load(self.file)  # noqa: S301 - our own file, written just before
+        while (rows_blob := self._blob()) is not None:
+            records, numbers, cells, rows = marshal.loads(rows_blob)
+            rejected = pickle.loads(self._blob() or b"")  # noqa: S301 - our own file, written just before
             yield Chunk(records=records, numbers=numbers, cells=cells, rejected=rejected, rows=rows)
 
 

@@ -117,6 +117,9 @@ def _fast_converter(convert: Callable[[Any], Any], field: Any) -> Callable[[Any]
     internal = field.get_internal_type()
     if convert is _ts:
         return _local_text_to_utc_text
+    if convert is to_decimal:
+        # The validated text as it is: the driver would be handed str(Decimal(text)), the same.
+        return _same
     if internal in _AS_IS:
         return convert
     if internal == "DateTimeField":
@@ -544,16 +547,17 @@ class OrmWriter:
         instances, no statement rebuilt per batch of 999 parameters as `bulk_create` does."""
         if not self.insert_sql:
             self._prepare_insert()
-        converters = self.insert_converters
         constants = self.insert_constants
-        params = [
-            [
-                None if value is None else convert(value)
-                for convert, value in zip(converters, record, strict=True)
-            ]
-            + constants
-            for record in records
-        ]
+        converted = [(i, convert) for i, convert in enumerate(self.insert_converters) if convert is not _same]
+        params: list[list[Any]] = []
+        append = params.append
+        for record in records:
+            row = [*record, *constants]
+            for i, convert in converted:
+                value = row[i]
+                if value is not None:
+                    row[i] = convert(value)
+            append(row)
         if "repair_order_id" in self.table.fields:
             position = self.table.fields.index("repair_order_id")
             for record, row in zip(records, params, strict=True):
