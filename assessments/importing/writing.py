@@ -142,14 +142,15 @@ def bulk_insert(model: type[Model], objs: Sequence[Model]) -> None:
     from django.db.models.expressions import DatabaseDefault
 
     first = objs[0]
-    fields = [
+    fields: list[Any] = [
         f
         for f in model._meta.concrete_fields
         if not f.primary_key and not isinstance(getattr(first, f.attname), DatabaseDefault)
     ]
     quote = connection.ops.quote_name
+    table: Any = model._meta.db_table
     sql = (
-        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
+        f"INSERT INTO {quote(table)} ({', '.join(quote(f.column) for f in fields)})"
         f" VALUES ({', '.join(['%s'] * len(fields))})"
     )
     params = [[f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] for obj in objs]
@@ -522,13 +523,13 @@ class OrmWriter:
         return {tuple(getattr(obj, k) for k in key): obj for obj in found}
 
     def _ids_by_key(self, records: Sequence[Record]) -> dict[tuple, int]:
-        model = self.table.model
+        meta: Any = self.table.model._meta
         first, second = self.table.key
         a, b = self.key_positions
         return _ids_by_key(
-            model._meta.db_table,
-            model._meta.get_field(first).column,
-            model._meta.get_field(second).column,
+            meta.db_table,
+            meta.get_field(first).column,
+            meta.get_field(second).column,
             [(r[a], r[b]) for r in records],
         )
 
@@ -538,7 +539,7 @@ class OrmWriter:
         ids = [found[(r[first], r[second])] for r in rows]
         existing: dict[tuple[Any, ...], Model] = {}
         for part in _slices(ids):
-            for obj in self.table.model.objects.filter(pk__in=part):
+            for obj in self.table.model._default_manager.filter(pk__in=part):
                 existing[(getattr(obj, first), getattr(obj, second))] = obj
         return existing
 
@@ -569,9 +570,8 @@ class OrmWriter:
     def _prepare_insert(self) -> None:
         """The INSERT of the record's columns, then the values every new row shares (the
         creation stamps, the Python defaults); columns with a database default are left to it."""
-        model = self.table.model
-        meta = model._meta
-        fields = [meta.get_field(name) for name in self.table.fields]
+        meta: Any = self.table.model._meta
+        fields: list[Any] = [meta.get_field(name) for name in self.table.fields]
         self.insert_converters = [
             _fast_converter(convert, field) for convert, field in zip(self.table.convert, fields, strict=True)
         ]
