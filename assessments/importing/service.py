@@ -22,7 +22,9 @@ import contextlib
 import csv
 import hashlib
 import logging
+import marshal
 import os
+import pickle
 import queue
 import shutil
 import socket
@@ -134,24 +136,35 @@ def import_file(
                         # SQLite has one writer at a time: write chunk by chunk, each its own short
                         # transaction, so nobody (signing in) waits long. An all-or-nothing import
                         # first checks every row without writing, and writes only a clean file.
-                        if not partial:
-                            _read_and_run(spec, path, user, job, outcome, errors_writer, None, COUNT)
-                        if partial or not (outcome.rejected or outcome.rows == 0):
-                            outcome = Outcome(notes=outcome.notes)  # the check pass read the sheets
-                            _read_and_run(
-                                spec,
-                                path,
-                                user,
-                                job,
-                                outcome,
-                                errors_writer,
-                                progress,
-                                CHUNKS,
-                                header=partial,
-                            )
-                            if outcome.rejected and not partial:  # a row changed by someone else meanwhile
-                                job.status = ImportStatus.PARTIAL
-                                job.message = str(msg.IMPORT_SOME_ROWS_REJECTED) % {"count": outcome.rejected}
+                        # The check pass keeps the chunks it parsed, for the writing pass to
+                        # replay rather than parse the file again.
+                        with _ChunkSpool() as parsed:
+                            if not partial:
+                                _read_and_run(
+                                    spec, path, user, job, outcome, errors_writer, None, COUNT, spool=parsed
+                                )
+                            if partial or not (outcome.rejected or outcome.rows == 0):
+                                # The check pass read the sheets and the months.
+                                outcome = Outcome(notes=outcome.notes, months=outcome.months)
+                                _read_and_run(
+                                    spec,
+                                    path,
+                                    user,
+                                    job,
+                                    outcome,
+                                    errors_writer,
+                                    progress,
+                                    CHUNKS,
+                                    header=partial,
+                                    replay=None if partial else parsed,
+                                )
+                                if (
+                                    outcome.rejected and not partial
+                                ):  # a row changed by someone else meanwhile
+                                    job.status = ImportStatus.PARTIAL
+                                    job.message = str(msg.IMPORT_SOME_ROWS_REJECTED) % {
+                                        "count": outcome.rejected
+                                    }
                     break
                 except IntegrityError:
                     # Another import wrote the same keys between our look-up and our write; this
@@ -414,22 +427,70 @@ def _read_and_run(
     mode: str,
     *,
     header: bool = True,
+    spool: _ChunkSpool | None = None,
+    replay: _ChunkSpool | None = None,
 ) -> None:
-    """One pass over the file; `header` starts the error file with its header row."""
+    """One pass over the file; `header` starts the error file with its header row.
+
+    `spool` keeps the chunks as parsed; `replay` takes them from a spool instead of the file.
+    """
+    if replay is not None:
+        _run(spec, None, replay.bound, user, job, outcome, errors_writer, progress, mode, source=replay)
+        return
     with open_table(path, job.file_name) as table:
         if header:
             outcome.notes.extend(table.notes)
         bound = spec.bind(table.header)
+        if spool is not None:
+            spool.bound = bound
         if header:
             # The dealer's cells go back to whoever opens the file: neutralised like every
             # export, which the error column's header says (the original stays as uploaded).
             errors_writer.writerow(safe_row([*table.header, f"error ({msg.ERROR_FILE_NOTE})"]))
-        _run(spec, table, bound, user, job, outcome, errors_writer, progress, mode)
+        _run(spec, table, bound, user, job, outcome, errors_writer, progress, mode, spool=spool)
+
+
+class _ChunkSpool:
+    """The chunks of a pass as parsed (before the checks that need the database), pickled
+    to a temporary file: the writing pass of an all-or-nothing import on SQLite replays them
+    instead of parsing the file a second time. Memory stays flat."""
+
+    def __init__(self) -> None:
+        self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by __exit__
+        self.bound: Any = None
+
+    def __enter__(self) -> _ChunkSpool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.file.close()
+
+    def add(self, chunk: Chunk) -> None:
+        # marshal (several times faster than pickle) for the plain tuples, lists and strings
+        # of the rows; pickle for the rejected rows, whose messages may be lazy translations.
+        # Length-prefixed blobs: marshal.load on a file object reads it a few bytes at a time.
+        for blob in (
+            marshal.dumps((chunk.records, chunk.numbers, chunk.cells, chunk.rows)),
+            pickle.dumps(chunk.rejected, protocol=pickle.HIGHEST_PROTOCOL),
+        ):
+            self.file.write(len(blob).to_bytes(8, "little"))
+            self.file.write(blob)
+
+    def _blob(self) -> bytes | None:
+        size = self.file.read(8)
+        return self.file.read(int.from_bytes(size, "little")) if size else None
+
+    def chunks(self) -> Iterator[Chunk]:
+        self.file.seek(0)
+        while (rows_blob := self._blob()) is not None:
+            records, numbers, cells, rows = marshal.loads(rows_blob)
+            rejected = pickle.loads(self._blob() or b"")  # noqa: S301 - our own file, written just before
+            yield Chunk(records=records, numbers=numbers, cells=cells, rejected=rejected, rows=rows)
 
 
 def _run(
     spec: Kind,
-    table: Table,
+    table: Table | None,
     bound: BoundRow,
     user: Any,
     job: ImportJob,
@@ -437,6 +498,9 @@ def _run(
     errors_writer: Any,
     progress: ProgressCallback | None,
     mode: str = ONE_TRANSACTION,
+    *,
+    spool: _ChunkSpool | None = None,
+    source: _ChunkSpool | None = None,
 ) -> None:
     context = _context(user)
     actor = _actor(user, job.through_api)
@@ -462,13 +526,16 @@ def _run(
         name=f"import-parse-{job.pk}",
         daemon=True,
     )
-    parser.start()
+    if source is None:
+        parser.start()
     writer = writer_for(spec, actor, timezone.now().replace(microsecond=0), counting=mode == COUNT)
     write_all = job.partial or job.dry_run or mode != ONE_TRANSACTION
     try:
         with _alive(job), transaction.atomic() if mode == ONE_TRANSACTION else contextlib.nullcontext():
             writer.begin()
-            for chunk in _drain(chunks):
+            for chunk in _drain(chunks) if source is None else source.chunks():
+                if spool is not None:
+                    spool.add(chunk)
                 if chunk.records:
                     # A month closed while this import ran is closed for its next rows too.
                     context.closed_periods = _closed_periods()
@@ -507,7 +574,8 @@ def _run(
         pass
     finally:
         stop.set()
-        parser.join(timeout=10)
+        if source is None:
+            parser.join(timeout=10)
 
 
 def _drain(chunks: queue.Queue[Any]) -> Iterator[Any]:
