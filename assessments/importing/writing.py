@@ -53,6 +53,11 @@ def _slices(items: Sequence[Any], size: int | None = None) -> Iterable[Sequence[
         yield items[start : start + size]
 
 
+# The look-up's keys: a TEMP table, private to the connection and kept in memory
+# (temp_store=MEMORY), so filling it takes no lock on the database file.
+LOOKUP_TABLE = "import_lookup_keys"
+
+
 def _ids_by_key(table: str, first: str, second: str, keys: Sequence[tuple[Any, Any]]) -> dict[tuple, int]:
     """{key: id} of the rows of `table` whose (first, second) is one of `keys`, by a join
     with a temporary table of the keys (SQLite): one index probe per key, whatever the
@@ -62,17 +67,17 @@ def _ids_by_key(table: str, first: str, second: str, keys: Sequence[tuple[Any, A
         return found
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
-        cursor.execute("CREATE TEMP TABLE IF NOT EXISTS import_lookup_keys (first_value, second_value)")
-        cursor.execute("DELETE FROM import_lookup_keys")
-        cursor.executemany("INSERT INTO import_lookup_keys VALUES (%s, %s)", list(keys))
+        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {LOOKUP_TABLE} (first_value, second_value)")
+        cursor.execute(f"DELETE FROM {LOOKUP_TABLE}")
+        cursor.executemany(f"INSERT INTO {LOOKUP_TABLE} VALUES (%s, %s)", list(keys))
         cursor.execute(
-            f"SELECT t.{quote(first)}, t.{quote(second)}, t.id FROM import_lookup_keys k"
+            f"SELECT t.{quote(first)}, t.{quote(second)}, t.id FROM {LOOKUP_TABLE} k"
             f" CROSS JOIN {quote(table)} t"  # CROSS JOIN: SQLite probes t's index per key
             f" WHERE t.{quote(first)} = k.first_value AND t.{quote(second)} = k.second_value"
         )
         for a, b, pk in cursor.fetchall():
             found[(a, b)] = pk
-        cursor.execute("DELETE FROM import_lookup_keys")
+        cursor.execute(f"DELETE FROM {LOOKUP_TABLE}")
     return found
 
 
