@@ -18,3 +18,7 @@ STATIC_ROOT = tempfile.mkdtemp(prefix="aftersales-test-static-")
 CELERY_TASK_ALWAYS_EAGER = True
 # Background imports run in the request in tests (one test turns the in-process thread on).
 IMPORT_IN_PROCESS_THREAD = False
+# The page cache is off in tests: with Redis as the cache (the PostgreSQL run), its entries and
+# version token would outlive each test's database, whose ids repeat. The cache's own tests
+# switch it on and clear it (tests/assessments/test_page_cache.py).
+PAGE_CACHE = False

@@ -27,11 +27,20 @@ SCORECARD = f"/assessments/dealers/GL0001/{OCT}/"
 
 
 @pytest.fixture
-def cache_on(settings):
+def local_cache(settings):
+    """A cache of this test process only: Redis (the PostgreSQL run's cache) is shared by the
+    suite's parallel workers, whose databases reuse the same ids and scopes."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"}
+    }
+
+
+@pytest.fixture
+def cache_on(settings, local_cache):
     settings.PAGE_CACHE = True
-    cache.clear()
+    cache.clear()  # the test process's own cache (local_cache)
     yield
-    cache.clear()
+    cache.clear()  # the test process's own cache (local_cache)
 
 
 def _codes(response) -> list[str]:
@@ -174,10 +183,10 @@ def test_the_page_cache_is_off_without_a_shared_cache(settings, scored_months, h
 
 @pytest.mark.parametrize("cached", [False, True])
 def test_the_scorecards_list_is_gzipped_for_a_client_that_accepts_it_and_keeps_its_shape(
-    settings, scored_months, hq_manager, cached
+    settings, local_cache, scored_months, hq_manager, cached
 ):
     settings.PAGE_CACHE = cached
-    cache.clear()
+    cache.clear()  # the test process's own cache (local_cache)
     client = client_for(hq_manager)
     plain = client.get(API)
     packed = client.get(API, HTTP_ACCEPT_ENCODING="gzip")
@@ -185,4 +194,4 @@ def test_the_scorecards_list_is_gzipped_for_a_client_that_accepts_it_and_keeps_i
     assert packed["Content-Encoding"] == "gzip"
     assert json.loads(gzip.decompress(packed.content)) == plain.json()
     assert len(packed.content) < len(plain.content)
-    cache.clear()
+    cache.clear()  # the test process's own cache (local_cache)
