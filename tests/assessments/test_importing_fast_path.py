@@ -8,6 +8,8 @@ from django.db import connection
 from assessments.importing.values import local_to_aware
 from assessments.importing.writing import _local_text_to_utc_text
 
+pytestmark = pytest.mark.skipif(connection.vendor != "sqlite", reason="the fast path is SQLite's")
+
 
 @pytest.mark.parametrize(
     "local",
