@@ -38,7 +38,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.files import File
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone, translation
 
 from assessments.choices import ImportKind, ImportStatus, PeriodStatus
@@ -70,6 +70,7 @@ class Chunk:
     rejected: list[tuple[int, list[str], list[tuple[str, str]]]] = field(default_factory=list)
     rows: int = 0  # data rows read (blank lines excluded)
     repair_orders: dict[tuple[int, str], int] = field(default_factory=dict)  # filled by the checks
+    staged: tuple[int, int] | None = None  # the rowids of its rows staged by the check pass (SQLite)
 
 
 @dataclass
@@ -458,19 +459,24 @@ class _ChunkSpool:
     def __init__(self) -> None:
         self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by __exit__
         self.bound: Any = None
+        self.now: Any = None  # the check pass's time: every row of the import is stamped with it
+        self.writer: Any = None  # the check pass's writer, which staged rows
 
     def __enter__(self) -> _ChunkSpool:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.file.close()
+        if self.writer is not None:
+            with contextlib.suppress(DatabaseError):
+                self.writer.stage_clear()
 
     def add(self, chunk: Chunk) -> None:
         # marshal (several times faster than pickle) for the plain tuples, lists and strings
         # of the rows; pickle for the rejected rows, whose messages may be lazy translations.
         # Length-prefixed blobs: marshal.load on a file object reads it a few bytes at a time.
         for blob in (
-            marshal.dumps((chunk.records, chunk.numbers, chunk.cells, chunk.rows)),
+            marshal.dumps((chunk.records, chunk.numbers, chunk.cells, chunk.rows, chunk.staged)),
             pickle.dumps(chunk.rejected, protocol=pickle.HIGHEST_PROTOCOL),
         ):
             self.file.write(len(blob).to_bytes(8, "little"))
@@ -483,9 +489,11 @@ class _ChunkSpool:
     def chunks(self) -> Iterator[Chunk]:
         self.file.seek(0)
         while (rows_blob := self._blob()) is not None:
-            records, numbers, cells, rows = marshal.loads(rows_blob)
+            records, numbers, cells, rows, staged = marshal.loads(rows_blob)
             rejected = pickle.loads(self._blob() or b"")  # noqa: S301 - our own file, written just before
-            yield Chunk(records=records, numbers=numbers, cells=cells, rejected=rejected, rows=rows)
+            yield Chunk(
+                records=records, numbers=numbers, cells=cells, rejected=rejected, rows=rows, staged=staged
+            )
 
 
 def _run(
@@ -528,14 +536,15 @@ def _run(
     )
     if source is None:
         parser.start()
-    writer = writer_for(spec, actor, timezone.now().replace(microsecond=0), counting=mode == COUNT)
+    now = source.now if source is not None and source.now else timezone.now().replace(microsecond=0)
+    writer = writer_for(spec, actor, now, counting=mode == COUNT, staging=spool is not None)
+    if spool is not None:
+        spool.now, spool.writer = now, writer
     write_all = job.partial or job.dry_run or mode != ONE_TRANSACTION
     try:
         with _alive(job), transaction.atomic() if mode == ONE_TRANSACTION else contextlib.nullcontext():
             writer.begin()
             for chunk in _drain(chunks) if source is None else source.chunks():
-                if spool is not None:
-                    spool.add(chunk)
                 if chunk.records:
                     # A month closed while this import ran is closed for its next rows too.
                     context.closed_periods = _closed_periods()
@@ -544,10 +553,18 @@ def _run(
                     _reject(chunk, outcome, errors_writer)
                 if chunk.records and (write_all or not outcome.rejected):
                     with transaction.atomic() if mode == CHUNKS else contextlib.nullcontext():
-                        created, updated, unchanged = writer.write(chunk.records, chunk.repair_orders)
+                        if chunk.staged and not chunk.rejected and mode == CHUNKS:
+                            # Staged by the check pass and still all valid: moved in one statement.
+                            created, updated, unchanged = writer.write_staged(chunk.staged), 0, 0
+                        else:
+                            created, updated, unchanged = writer.write(chunk.records, chunk.repair_orders)
+                            chunk.staged = getattr(writer, "staged", None)
                     outcome.created += created
                     outcome.updated += updated
                     outcome.unchanged += unchanged
+                if spool is not None:
+                    # After the checks: a replay happens only when none of them rejected a row.
+                    spool.add(chunk)
                 outcome.rows += chunk.rows
                 if progress is not None:
                     progress(outcome.rows)

@@ -103,6 +103,7 @@ _AS_IS = {
 
 
 _EIGHT_HOURS = timedelta(hours=8)
+_SHANGHAI_FIXED_FROM = "1992"  # UTC+8 all year from here on (no summer time since 1991)
 
 
 def _local_text_to_utc_text(text: str) -> str:
@@ -111,7 +112,7 @@ def _local_text_to_utc_text(text: str) -> str:
     Asia/Shanghai has been UTC+8 without daylight saving since September 1991: the offset is
     subtracted as it is; older times take the time-zone database.
     """
-    if text >= "1992":
+    if text >= _SHANGHAI_FIXED_FROM:
         return str(datetime.fromisoformat(text) - _EIGHT_HOURS)
     return _utc_text(local_to_aware(text))  # type: ignore[arg-type]
 
@@ -463,7 +464,9 @@ class OrmWriter:
     and the checks look at other tables (repair orders) or at rows the file does not hold.
     """
 
-    def __init__(self, kind: Kind, actor: Actor, now: datetime, *, counting: bool = False) -> None:
+    def __init__(
+        self, kind: Kind, actor: Actor, now: datetime, *, counting: bool = False, staging: bool = False
+    ) -> None:
         self.kind = kind
         self.table = ORM_TABLES[kind.kind]
         self.actor = actor
@@ -476,6 +479,11 @@ class OrmWriter:
         self.insert_sql = ""
         self.insert_converters: list[Callable[[Any], Any]] = []
         self.insert_constants: list[Any] = []
+        self.insert_columns: list[str] = []
+        # The check pass of an all-or-nothing import on SQLite (counting) stages the typed rows
+        # of chunks whose keys are all new; the writing pass moves them with one INSERT … SELECT.
+        self.staging = staging and counting and self.fast
+        self.staged: tuple[int, int] | None = None  # the rowids the last chunk staged
 
     def begin(self) -> None:
         if self.kind.kind == ImportKind.DEALERS:
@@ -486,6 +494,7 @@ class OrmWriter:
 
     def write(self, records: list[Record], repair_orders: dict[tuple[int, str], int]) -> Counts:
         created = updated = unchanged = 0
+        self.staged = None
         # SQLite: the whole chunk at once (keys looked up through a join, new rows inserted by
         # one prepared statement); elsewhere slices the size of one look-up query.
         size = max(len(records), 1) if self.fast else 500
@@ -551,6 +560,95 @@ class OrmWriter:
     def _insert(self, records: list[Record], repair_orders: dict) -> None:
         """New rows by one prepared INSERT run over all of them (`executemany`): no model
         instances, no statement rebuilt per batch of 999 parameters as `bulk_create` does."""
+        params = self._insert_params(records, repair_orders)
+        with connection.cursor() as cursor:
+            cursor.executemany(self.insert_sql, params)
+
+    # Staging (SQLite): a TEMP table, private to the connection and kept in memory, so the
+    # check pass fills it without locking the database file, while the parsing thread goes on
+    # (sqlite3 lets go of the GIL while it steps). It has the INSERT's columns without types,
+    # so every value keeps the type it was bound with, as the direct INSERT binds it.
+
+    @property
+    def stage_table(self) -> str:
+        return f"import_stage_{self.table.model._meta.db_table}"
+
+    def stage_clear(self) -> None:
+        """Drop the staged rows (before a check pass, and once the import is over)."""
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS temp.{self.stage_table}")
+
+    def _stage(self, records: list[Record], repair_orders: dict) -> tuple[int, int] | None:
+        """Stage the records' own columns; the rowids they got, first and last.
+
+        The local times stay as they are (SQLite converts them when the rows move, see
+        `_moved`) and the values every new row shares are added then too, so a chunk of repair
+        orders goes in as the validated tuples, with no Python per row. Only what SQLite cannot
+        do is done here: other conversions, the id of a complaint's repair order. A chunk with
+        a time before 1992 (summer time: the time-zone database's work; service records start
+        in 2000, so it does not happen) is not staged and takes the direct INSERT.
+        """
+        if not self.insert_sql:
+            self._prepare_insert()
+        width = len(self.table.fields)
+        times = [i for i, convert in enumerate(self.insert_converters) if convert is _local_text_to_utc_text]
+        others = [
+            (i, convert)
+            for i, convert in enumerate(self.insert_converters)
+            if convert is not _same and convert is not _local_text_to_utc_text
+        ]
+        if any(r[i] is not None and r[i] < _SHANGHAI_FIXED_FROM for i in times for r in records):
+            return None
+        rows: Sequence[Any] = records
+        if others or "repair_order_id" in self.table.fields:
+            rows = [list(r) for r in records]
+            for row in rows:
+                for i, convert in others:
+                    if row[i] is not None:
+                        row[i] = convert(row[i])
+            if "repair_order_id" in self.table.fields:
+                position = self.table.fields.index("repair_order_id")
+                for record, row in zip(records, rows, strict=True):
+                    number = record[2]
+                    row[position] = None if number is None else repair_orders[(record[1], number)]
+        with connection.cursor() as cursor:
+            columns = ", ".join(f"c{i}" for i in range(width))
+            cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {self.stage_table} ({columns})")
+            cursor.execute(f"SELECT coalesce(max(rowid), 0) FROM {self.stage_table}")
+            first = cursor.fetchone()[0] + 1
+            cursor.executemany(f"INSERT INTO {self.stage_table} VALUES ({', '.join(['%s'] * width)})", rows)
+        return first, first + len(rows) - 1
+
+    def _moved(self, i: int) -> str:
+        """The SELECT's expression for the staged column `i`: a local time (from 1992 on: see
+        `_stage`) becomes UTC text by SQLite's `datetime`, 'YYYY-MM-DD HH:MM:SS', what Django
+        stores for whole seconds (validated times are whole seconds)."""
+        if self.insert_converters[i] is _local_text_to_utc_text:
+            return f"datetime(c{i}, '-8 hours')"
+        return f"c{i}"
+
+    def write_staged(self, staged: tuple[int, int]) -> int:
+        """Insert the rows the check pass staged (rowids first to last) into the real table:
+        one INSERT … SELECT, no Python per row. Their keys were all new at the check; one taken
+        since by another import fails the unique key, and the import starts again (service)."""
+        if not self.insert_sql:
+            self._prepare_insert()
+        quote = connection.ops.quote_name
+        selected = [self._moved(i) for i in range(len(self.table.fields))]
+        selected += ["%s"] * len(self.insert_constants)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {quote(self.table.model._meta.db_table)}"
+                f" ({', '.join(quote(c) for c in self.insert_columns)})"
+                f" SELECT {', '.join(selected)} FROM {self.stage_table}"
+                f" WHERE rowid BETWEEN %s AND %s ORDER BY rowid",
+                [*self.insert_constants, *staged],
+            )
+            return cursor.rowcount
+
+    def _insert_params(self, records: list[Record], repair_orders: dict) -> list[list[Any]]:
+        """The INSERT's parameters for `records`: converted as Django stores them, then the
+        values every new row shares."""
         if not self.insert_sql:
             self._prepare_insert()
         constants = self.insert_constants
@@ -569,8 +667,7 @@ class OrmWriter:
             for record, row in zip(records, params, strict=True):
                 number = record[2]
                 row[position] = None if number is None else repair_orders[(record[1], number)]
-        with connection.cursor() as cursor:
-            cursor.executemany(self.insert_sql, params)
+        return params
 
     def _prepare_insert(self) -> None:
         """The INSERT of the record's columns, then the values every new row shares (the
@@ -596,6 +693,7 @@ class OrmWriter:
             columns.append(field.column)
             self.insert_constants.append(field.get_db_prep_save(value, connection))
         quote = connection.ops.quote_name
+        self.insert_columns = columns
         self.insert_sql = (
             f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c) for c in columns)})"
             f" VALUES ({', '.join(['%s'] * len(columns))})"
@@ -613,6 +711,8 @@ class OrmWriter:
                 records = [r for r in records if (r[first], r[second]) in found]
             if fresh and not self.counting:
                 self._insert(fresh, repair_orders)
+            if self.staging and fresh and not records:
+                self.staged = self._stage(fresh, repair_orders)
         rows = [self._values(r, repair_orders) for r in records]
         existing = self._load(rows, found) if self.fast else self._existing(rows)
         key = self.table.key
@@ -1023,8 +1123,11 @@ def _history_sql(column: str, sql_type: str) -> str:
     return column
 
 
-def writer_for(kind: Kind, actor: Actor, now: datetime, *, counting: bool = False) -> OrmWriter | CopyWriter:
-    """The writer for this database; `counting` (the ORM path) writes nothing and counts."""
+def writer_for(
+    kind: Kind, actor: Actor, now: datetime, *, counting: bool = False, staging: bool = False
+) -> OrmWriter | CopyWriter:
+    """The writer for this database; `counting` (the ORM path) writes nothing and counts;
+    `staging` (with counting, on SQLite) also stages the rows of all-new chunks."""
     if connection.vendor == "postgresql" and kind.kind in COPY_TABLES and not counting:
         return CopyWriter(kind, actor, now)
-    return OrmWriter(kind, actor, now, counting=counting)
+    return OrmWriter(kind, actor, now, counting=counting, staging=staging)
