@@ -238,3 +238,11 @@ def test_the_demo_has_decided_and_pending_proposals_a_veto_in_an_open_month_and_
     assert Scorecard.objects.get(period__code=open_months[-1], dealer=veto.dealer_id).veto
     # An open month still takes appeals.
     assert any(appeal_window_open(Period.objects.get(code=code)) for code in open_months)
+
+
+def test_it_prints_the_address_the_portal_serves(seeded, settings):
+    # given the demo started on another port (scripts/demo sets SITE_URL from PORT)
+    settings.SITE_URL = "http://127.0.0.1:8123"
+    output = seed("--new-passwords")
+    assert "Sign in at http://127.0.0.1:8123/ " in output
+    assert ":8000" not in output

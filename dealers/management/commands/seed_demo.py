@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from assessments.periods import Month
@@ -111,7 +112,8 @@ class Command(BaseCommand):
         width = max(len("username"), *(len(u.username) for u in users))
         pw_width = max(len("password"), *(len(u.password) for u in users))
         self.stdout.write("")
-        self.stdout.write("Sign in at http://127.0.0.1:8000/ with (the passwords are shown only now):")
+        # The address the portal serves (scripts/demo sets SITE_URL from its PORT).
+        self.stdout.write(f"Sign in at {settings.SITE_URL}/ with (the passwords are shown only now):")
         self.stdout.write(f"  {'username':<{width}}  {'password':<{pw_width}}  role")
         for u in users:
             self.stdout.write(f"  {u.username:<{width}}  {u.password:<{pw_width}}  {u.label}")
