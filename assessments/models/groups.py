@@ -4,9 +4,13 @@ only these, never the raw records."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
+from dealers.choices import HQ_ROLES, Role
 from dealers.models import Dealer, Region
 from dealers.scoping import ScopedQuerySet
 
@@ -16,6 +20,23 @@ from .periods import Period
 # The figure row that holds a group's average total (the mean of its scored cards' rounded
 # totals) next to its KPIs: its value is the average, its n the number of scored cards.
 AVERAGE_TOTAL = "average_total"
+
+
+class GroupFigureQuerySet(ScopedQuerySet):
+    """Group figures a user may see: HQ every group; a regional manager their regions' figures
+    only (the network, city tiers and peer groups pool other regions' dealers); nobody else any.
+    (Dealer users see their peer position on their scorecard, not the groups' figures.)"""
+
+    def for_user(self, user: Any) -> GroupFigureQuerySet:
+        if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.role in HQ_ROLES:
+            return self.all()
+        if user.role == Role.REGIONAL_MANAGER:
+            # A subquery, as for dealer-owned rows: the key is the region's id as text.
+            regions = user.regions.annotate(key=Cast("pk", models.CharField())).values("key")
+            return self.filter(grouping=Grouping.REGION, group_key__in=regions)
+        return self.none()
 
 
 class GroupFigure(models.Model):
@@ -33,6 +54,8 @@ class GroupFigure(models.Model):
     value = models.FloatField(_("value"), null=True, blank=True)
     n = models.PositiveIntegerField(_("sample size"), default=0)
     dealers = models.PositiveIntegerField(_("dealers"), default=0)
+
+    objects = GroupFigureQuerySet.as_manager()
 
     class Meta:
         ordering = ["period", "grouping", "group_key", "kpi_code"]
