@@ -7,6 +7,7 @@ Pages and the API read the stored rows only."""
 
 from __future__ import annotations
 
+import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Case, CharField, Count, F, Value, When
+from django.db.models import DurationField, ExpressionWrapper, F, Func, TextField
 from django.db.models.functions import Cast
 
 from dealers.models import Dealer
@@ -25,7 +26,6 @@ from ..kpis import CATALOGUE
 from ..kpis.base import HOUR
 from ..kpis.groups import MEDIAN_KPIS, Figure, pool, rounded
 from ..kpis.peers import peer_key
-from ..kpis.repair_orders import Median
 from ..models import AVERAGE_TOTAL, GroupFigure, GroupMember, Period, RepairOrder
 from ..scoring.rounding import round_half_up
 
@@ -145,53 +145,49 @@ def group_figures_store(period: Period, members: list[Member]) -> int:
 
 
 def _medians(period: Period, members: list[Member]) -> dict[tuple[str, str, str], Figure]:
-    """The repair cycle's median per group of every grouping, over the members' repair ROs."""
+    """The repair cycle's median per group of every grouping, over the members' repair ROs.
+
+    Each member's durations are read once (on PostgreSQL as one array per dealer) and the groups'
+    medians taken in Python: one scan of the month's ROs instead of one sort per grouping in SQL
+    (four `percentile_cont` queries cost about as much as the whole recompute's measuring).
+    """
     month = period.month
-    member_ids = {m.dealer_id for m in members}
-    if not member_ids:
+    if not members:
         return {}
+    member_ids = {m.dealer_id for m in members}
     others = [pk for pk in Dealer.objects.values_list("pk", flat=True) if pk not in member_ids]
     qs = RepairOrder.objects.filter(
         closed_at__gte=month.start, closed_at__lt=month.end, repair_type__in=REPAIR_TYPES_FOR_REPAIR_KPIS
     ).exclude(dealer_id__in=others)
     seconds = EpochSeconds("closed_at") - EpochSeconds("opened_at")
-    peers: dict[str, list[int]] = defaultdict(list)
-    for m in members:
-        if m.peer_key:
-            peers[m.peer_key].append(m.dealer_id)
-    text = CharField()
-    keys: dict[str, Any] = {
-        Grouping.NETWORK: Value("", output_field=text),
-        Grouping.REGION: Cast(F("dealer__region_id"), text),
-        Grouping.CITY_TIER: Cast(F("dealer__city_tier"), text),
-        Grouping.PEER: Case(
-            *(When(dealer_id__in=ids, then=Value(key)) for key, ids in sorted(peers.items())),
-            default=Value(""),
-            output_field=text,
-        ),
-    }
-    code = next(iter(MEDIAN_KPIS))
-    out: dict[tuple[str, str, str], Figure] = {}
+    durations: dict[int, list[float]] = defaultdict(list)
     if connection.vendor == "postgresql":
-        for grouping, key in keys.items():
-            grouped = (
-                qs.annotate(group_key=key).values("group_key").annotate(median=Median(seconds), n=Count("id"))
-            )
-            for row in grouped.order_by():
-                if row["median"] is not None:
-                    out[(code, grouping, row["group_key"])] = (float(row["median"]) / HOUR, row["n"])
-        return out
-    # Elsewhere (SQLite, the tests and the demo): the durations once, the medians in Python.
-    import statistics
+        # As text, one string per dealer: the cheapest way found to move 500,000 numbers
+        # (an array of float8 took a third longer to build and send).
+        from django.contrib.postgres.aggregates import StringAgg
 
-    place = {m.dealer_id: m.keys() for m in members}
-    durations: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for dealer_id, value in (
-        qs.annotate(cycle=seconds).values_list("dealer_id", "cycle").order_by().iterator()
-    ):
-        for grouping, key in place[dealer_id].items():
-            durations[(grouping, key)].append(float(value))
+        interval = ExpressionWrapper(F("closed_at") - F("opened_at"), output_field=DurationField())
+        as_text = Cast(Func(interval, template="EXTRACT(EPOCH FROM %(expressions)s)"), TextField())
+        for dealer_id, joined in (
+            qs.values("dealer_id")
+            .annotate(cycles=StringAgg(as_text, ","))
+            .values_list("dealer_id", "cycles")
+            .order_by()
+        ):
+            durations[dealer_id] = [float(v) for v in joined.split(",")]
+    else:
+        for dealer_id, value in (
+            qs.annotate(cycle=seconds).values_list("dealer_id", "cycle").order_by().iterator()
+        ):
+            durations[dealer_id].append(float(value))
+    pooled: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for m in members:
+        mine = durations.get(m.dealer_id)
+        if mine:
+            for grouping, key in m.keys().items():
+                pooled[(grouping, key)].extend(mine)
+    code = next(iter(MEDIAN_KPIS))
     return {
         (code, grouping, key): (statistics.median(found) / HOUR, len(found))
-        for (grouping, key), found in durations.items()
+        for (grouping, key), found in pooled.items()
     }
