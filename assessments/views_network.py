@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -18,6 +19,7 @@ from .exporting import export_response
 from .pages.network import KpiTrend, network_drill, network_page
 
 EXPORT_TABLES = ("kpis", "trends", "groups")
+DRILL_PAGE_SIZE = 100
 
 
 def _chart(trend: KpiTrend) -> dict[str, Any]:
@@ -96,9 +98,10 @@ def network_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
 @role_required(*MANAGERS)
 def network_drill_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     drill = network_drill(request.user, request.GET)
-    return render(
-        request, "assessments/network_drill.html", {"drill": drill, "query": request.GET.urlencode()}
-    )
+    # Every dealer is weighed to sort them; a page of them is shown (the export has them all).
+    page = Paginator(drill.rows, DRILL_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = urlencode({k: v for k, v in request.GET.items() if k in ("group", "month", "kpi")})
+    return render(request, "assessments/network_drill.html", {"drill": drill, "page": page, "query": query})
 
 
 @require_GET

@@ -213,3 +213,17 @@ def test_the_network_page_runs_a_constant_number_of_queries(cast, django_assert_
 
 # the session, the user, the regions, the group's figures of every month, the side-by-side rows
 QUERIES = 5
+
+
+def test_the_drill_shows_a_page_of_dealers_and_exports_them_all(cast, east):
+    from assessments.views_network import DRILL_PAGE_SIZE
+
+    found = [DealerFactory(region=east) for _ in range(DRILL_PAGE_SIZE + 1)]
+    store_figures(1, found)
+    client = client_for(cast["hq_manager"])
+    params = {"group": "network", "month": "2026-10", "kpi": "complaint_rate"}
+    response = client.get(DRILL, params)
+    assert len(response.context["page"].object_list) == DRILL_PAGE_SIZE
+    assert len(client.get(DRILL, {**params, "page": 2}).context["page"].object_list) == 1
+    exported = client.get(DRILL + "export.csv", params).content.decode("utf-8-sig").splitlines()
+    assert len(exported) == DRILL_PAGE_SIZE + 2
