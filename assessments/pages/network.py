@@ -331,8 +331,9 @@ def network_drill(user: Any, params: QueryDict) -> Drill:
     elif group.grouping == Grouping.PEER:
         members = members.filter(peer_key=group.key)
     rows = []
-    for code, name, figures in members.values_list("dealer__code", "dealer__name", "figures"):
-        value, n = figures.get(kpi.code, (None, 0))
+    # Only this KPI's [value, n] out of each member's figures (a JSON key; the code is a known KPI's).
+    for code, name, own in members.values_list("dealer__code", "dealer__name", f"figures__{kpi.code}"):
+        value, n = own or (None, 0)
         n = int(n)
         rows.append(
             DrillRow(
