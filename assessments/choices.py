@@ -116,3 +116,12 @@ class RecordChannel(models.TextChoices):
 
 # The channels a dealer owns: rows that came through them are the dealer's to change.
 DEALER_CHANNELS = frozenset({RecordChannel.DEALER_IMPORT, RecordChannel.DMS_API})
+
+
+class Grouping(models.TextChoices):
+    """The groups of dealers a KPI is pooled over (scoring.md → network, regional and group figures)."""
+
+    NETWORK = "network", _("network")
+    REGION = "region", _("region")
+    CITY_TIER = "city_tier", _("city tier")
+    PEER = "peer", _("peer group")

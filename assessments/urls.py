@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import views, views_closing
+from . import views, views_closing, views_network
 from .exporting import ExportFormatConverter  # noqa: F401  registers <fmt:fmt>
 
 
@@ -24,6 +24,10 @@ urlpatterns = [
     path("ranking/", views.ranking, name="ranking"),
     path("ranking/export.<fmt:fmt>", views.ranking_export, name="ranking_export"),
     path("periods/<period:period>/close/", views_closing.period_close_page, name="period_close"),
+    path("network/", views_network.network, name="network"),
+    path("network/export.<fmt:fmt>", views_network.network_export, name="network_export"),
+    path("network/drill/", views_network.network_drill_page, name="network_drill"),
+    path("network/drill/export.<fmt:fmt>", views_network.network_drill_export, name="network_drill_export"),
     path("my/", views.dealer_home, name="dealer_home"),
     path("dealers/<str:code>/", views.scorecard_latest, name="scorecard_latest"),
     path("dealers/<str:code>/<period:period>/", views.scorecard, name="scorecard"),

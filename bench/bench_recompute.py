@@ -267,6 +267,7 @@ def phase_timers() -> Iterator[dict[str, float]]:
         "_write_scorecards": "finish",  # load the parts, score, swap in
         "score_period": "score",  # the engine (within finish)
         "_store_scorecards": "write",  # the rows written in the swap (within finish)
+        "group_figures_store": "groups",  # the stored group figures (within finish)
     }
     originals = {name: getattr(recompute, name) for name in labels if hasattr(recompute, name)}
 

@@ -28,6 +28,7 @@ router.register("ledger", incentives.LedgerEntryViewSet, basename="ledgerentry")
 router.register("rectifications", incentives.RectificationOrderViewSet, basename="rectification")
 router.register("appeals", incentives.AppealViewSet, basename="appeal")
 router.register("technicians", training.TechnicianViewSet, basename="technician")
+router.register("group-figures", assessments.GroupFigureViewSet, basename="groupfigure")
 
 app_name = "api"
 urlpatterns = router.urls

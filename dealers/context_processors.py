@@ -61,6 +61,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("assessments:dealer_home", _("My dealer"), dealer_users, ("/assessments/dealers/",)),
     NavEntry("assessments:overview", _("Overview"), managers),
     NavEntry("assessments:ranking", _("Ranking"), managers, ("/assessments/dealers/",)),
+    NavEntry("assessments:network", _("Network"), managers),
     NavEntry("dealers:list", _("Dealers"), managers),
     NavEntry("submissions:queue", _("Submissions"), anyone_with_a_role),
     NavEntry("imports:list", _("Imports"), anyone_with_a_role),

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..choices import (
     ComplaintCategory,
+    Grouping,
     ImportKind,
     ImportStatus,
     PeriodStatus,
@@ -26,6 +27,7 @@ from ..choices import (
 from ..filtersets import ScorecardFilterSet
 from ..models import (
     Complaint,
+    GroupFigure,
     ImportJob,
     Kpi,
     MonthlySubmission,
@@ -199,3 +201,21 @@ class ImportJobFilterSet(django_filters.FilterSet):
     class Meta:
         model = ImportJob
         fields = ["kind", "status", "dealer", "started_after"]
+
+
+class GroupFigureFilterSet(django_filters.FilterSet):
+    """Stored group figures by month, grouping, group and KPI (all optional)."""
+
+    period = django_filters.CharFilter(field_name="period__code", help_text=PERIOD_HELP)
+    grouping = django_filters.ChoiceFilter(
+        choices=Grouping.choices, help_text=_("network, region, city_tier or peer.")
+    )
+    group = django_filters.CharFilter(
+        field_name="group_key",
+        help_text=_("The group: a region id, a city tier, a peer key such as 3-M; empty for the network."),
+    )
+    kpi = django_filters.CharFilter(field_name="kpi_code", help_text=_("KPI code, or average_total."))
+
+    class Meta:
+        model = GroupFigure
+        fields = ["period", "grouping", "group", "kpi"]

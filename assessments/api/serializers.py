@@ -16,6 +16,7 @@ from config.api_base import DescribedModelSerializer
 from ..choices import ImportKind, SubmissionStatus
 from ..models import (
     Complaint,
+    GroupFigure,
     ImportJob,
     Kpi,
     MonthlySubmission,
@@ -583,3 +584,22 @@ class ImportUploadSerializer(serializers.Serializer):
     dry_run = serializers.BooleanField(
         default=False, help_text=_("Check the file and report, write nothing.")
     )
+
+
+# --- group figures ---------------------------------------------------------------------------
+
+
+class GroupFigureSerializer(DescribedModelSerializer):
+    """A KPI (or `average_total`) of a group of dealers in a month, pooled over its records."""
+
+    period = serializers.CharField(source="period.code", help_text=_("The month, YYYY-MM."))
+    group_label = serializers.SerializerMethodField(help_text=_("The group's name (a region's name)."))
+
+    class Meta:
+        model = GroupFigure
+        fields = ["id", "period", "grouping", "group_key", "group_label", "kpi_code", "value", "n", "dealers"]
+
+    def get_group_label(self, figure: GroupFigure) -> str:
+        if figure.grouping == "region":
+            return str(self.context.get("region_names", {}).get(figure.group_key, figure.group_key))
+        return figure.group_key

@@ -32,6 +32,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from config.api_base import HQ_ADMIN_ONLY, HQ_ONLY, Conflict, DescribedPagination, ScopedViewSet
 from config.api_parsers import JSONParser
 from dealers.choices import MANAGER_ROLES, Role
+from dealers.models import Region
 
 from ..choices import SubmissionStatus
 from ..importing.jobs import import_job_start, import_job_store
@@ -39,6 +40,7 @@ from ..kpis import ENTRIES
 from ..kpis import records as kpi_records
 from ..models import (
     Complaint,
+    GroupFigure,
     ImportJob,
     Kpi,
     MonthlySubmission,
@@ -65,6 +67,7 @@ from ..services.submissions import (
 from . import filters
 from .serializers import (
     ComplaintSerializer,
+    GroupFigureSerializer,
     ImportJobSerializer,
     ImportUploadSerializer,
     KpiSerializer,
@@ -600,3 +603,26 @@ class ImportJobViewSet(*READ_ONLY, mixins.CreateModelMixin, ScopedViewSet):
             raise Http404
         name = job.error_file.name.rsplit("/", 1)[-1]
         return FileResponse(job.error_file.open("rb"), as_attachment=True, filename=name)
+
+
+class GroupFigureViewSet(*READ_ONLY, ScopedViewSet):
+    """Stored group figures (scoring.md → network, regional and group figures): every KPI and the
+    average total per network, region, city tier and peer group and month. HQ sees every group;
+    a regional manager only their regions' figures; dealer users none (403)."""
+
+    queryset = GroupFigure.objects.select_related("period")
+    serializer_class = GroupFigureSerializer
+    filterset_class = filters.GroupFigureFilterSet
+    read_roles = frozenset(MANAGER_ROLES)
+    ordering_fields = {
+        "period": "period__code",
+        "grouping": "grouping",
+        "group": "group_key",
+        "kpi": "kpi_code",
+    }
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        if getattr(self, "action", None) in ("list", "retrieve"):
+            context["region_names"] = {str(pk): name for pk, name in Region.objects.values_list("pk", "name")}
+        return context

@@ -1,5 +1,6 @@
 from .catalogue import Kpi, Scheme, SchemeKpi
 from .freeze import ComebackSnapshot, FrozenComeback
+from .groups import AVERAGE_TOTAL, GroupFigure, GroupMember
 from .imports import ImportJob
 from .periods import Period
 from .provenance import Provenance, RecordChange
@@ -10,6 +11,9 @@ __all__ = [
     "ComebackSnapshot",
     "Complaint",
     "FrozenComeback",
+    "AVERAGE_TOTAL",
+    "GroupFigure",
+    "GroupMember",
     "ImportJob",
     "Kpi",
     "KpiResult",

@@ -46,6 +46,7 @@ from ..periods import Month
 from ..scoring.engine import DealerInput, Measurement, SchemeParams, ScorecardOutcome, score_period
 from ..scoring.rounding import round_half_up
 from .freeze import period_freeze_comebacks
+from .group_figures import group_figures_store, group_members
 from .schemes import SchemeError, scheme_for_period, scheme_params
 
 SCORECARD_FIELDS = [
@@ -444,6 +445,8 @@ def _write_scorecards(run: ScoreRun, parts: list[ScoreRunPart], *, actor: User |
         cards = _scorecard_rows(outcomes, scheme.pk, merged, vetoes, now)
         results = _kpi_result_rows(outcomes)
         _store_scorecards(locked, cards, results, _kpi_facts(params))
+        # The network's, regions', city tiers' and peer groups' figures swap in with the cards.
+        group_figures_store(locked, group_members(merged, outcomes))
         if locked.scorecards_published_at is None:
             locked.scorecards_published_at = now
             locked.save(update_fields=["scorecards_published_at"])

@@ -388,3 +388,57 @@
     });
   });
 })();
+
+/* The network page's KPI trends (data-chart="kpi-trend"): this year's line and the same months a
+   year earlier, on the KPI's own scale; the best month on record marked with a star. Drawn
+   from the JSON each chart's json_script holds ({labels, unit, best, series}). */
+(function () {
+  "use strict";
+  function draw() {
+    if (typeof window.echarts === "undefined") return;
+    var phone = window.innerWidth < 600;
+    var charts = [];
+    document.querySelectorAll('[data-chart="kpi-trend"]').forEach(function (el) {
+      var source = document.getElementById(el.getAttribute("data-source"));
+      if (!source) return;
+      var data = JSON.parse(source.textContent);
+      var small = el.classList.contains("chart-small");
+      var chart = window.echarts.init(el, null, { renderer: "canvas" });
+      chart.setOption({
+        color: ["#2563eb", "#9ca3af"],
+        grid: { left: small ? 36 : 48, right: 12, top: small ? 12 : 32, bottom: small ? 20 : 28 },
+        legend: small ? undefined : { top: 0, itemWidth: 14, itemHeight: 8, type: phone ? "scroll" : "plain" },
+        tooltip: { trigger: "axis" },
+        xAxis: { type: "category", data: data.labels, boundaryGap: false, axisLabel: { fontSize: 10 } },
+        yAxis: { type: "value", scale: true, splitLine: { lineStyle: { color: "#eef2f7" } }, axisLabel: { fontSize: 10 } },
+        series: data.series.map(function (s, i) {
+          var series = {
+            name: s.name,
+            type: "line",
+            data: s.values,
+            connectNulls: false,
+            showSymbol: !small && i === 0,
+            lineStyle: { width: i === 0 ? 2.5 : 1, type: i === 0 ? "solid" : "dashed" },
+          };
+          if (i === 0 && data.best !== null && data.best !== undefined) {
+            series.markPoint = {
+              symbol: "pin",
+              symbolSize: small ? 22 : 32,
+              data: [{ coord: [data.best, s.values[data.best]], value: "★" }],
+            };
+          }
+          return series;
+        }),
+      });
+      el.setAttribute("data-chart-ready", "true");
+      charts.push(chart);
+    });
+    window.addEventListener("resize", function () {
+      charts.forEach(function (c) {
+        c.resize();
+      });
+    });
+  }
+  if (document.readyState !== "loading") draw();
+  else document.addEventListener("DOMContentLoaded", draw);
+})();

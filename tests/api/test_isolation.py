@@ -23,7 +23,7 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, reverse
 
 from assessments.choices import ImportKind, ImportStatus, SubmissionStatus
-from assessments.models import ImportJob, Kpi, Period, Scheme
+from assessments.models import GroupFigure, ImportJob, Kpi, Period, Scheme
 from assessments.services.publishing import scheme_load
 from config.api_base import ALL_ROLES, HQ_ADMIN_ONLY, HQ_ONLY
 from config.api_router import router
@@ -193,6 +193,25 @@ SCHEME_FILE: dict[str, Any] = {
         {"code": "repair_count", "weight": 0},
     ],
 }
+
+
+def _group_figure(dealer: Dealer, period: str = "2026-10") -> GroupFigure:
+    return GroupFigure.objects.create(
+        period=Period.objects.get_or_create(code=period)[0],
+        grouping="region",
+        group_key=str(dealer.region_id),
+        kpi_code="nps" if dealer.code == "GL0002" else "csat",
+        value=80.0,
+        n=10,
+        dealers=2,
+    )
+
+
+def _group_figure_owner(item: dict[str, Any]) -> str:
+    if item["kpi_code"] == "nps":
+        return "GL0002"
+    return "GL0001" if item["group_label"] == "华东" else "GL0003"
+
 
 ENDPOINTS: dict[str, Endpoint] = {
     e.basename: e
@@ -441,6 +460,18 @@ ENDPOINTS: dict[str, Endpoint] = {
             ),
         ),
         Endpoint("technician", lambda d: TechnicianFactory(dealer=d), lambda t: {"pk": str(t.pk)}, True, 4),
+        # A region's figure per dealer (a KPI of its own for GL0002, which shares GL0001's region):
+        # regional managers see their regions' figures only, dealer users none.
+        Endpoint(
+            "groupfigure",
+            _group_figure,
+            lambda f: {"pk": str(f.pk)},
+            scoped=True,
+            list_queries=3,
+            owner=_group_figure_owner,
+            read_roles=MANAGERS,
+            more=lambda d, n: _group_figure(d, f"2026-0{n}"),
+        ),
     ]
 }
 
@@ -540,6 +571,9 @@ def test_row_outside_scope_is_404_never_403(
     made = rows(endpoint)
     client = api_client(cast[role])
     hidden = made[OUT_OF_SCOPE[role]]
+    if ROLE_OF[role] not in endpoint.read_roles:  # a role that reads none of it: 403 whatever the row
+        assert client.get(url(endpoint, "detail", hidden)).status_code == 403
+        return
     assert client.get(url(endpoint, "detail", hidden)).status_code == 404
     for name, extra in endpoint.detail_reads.items():
         assert client.get(url(endpoint, name, hidden, extra)).status_code == 404, name
@@ -713,3 +747,24 @@ def test_token_of_a_dealer_user_sees_only_its_own_rows_in_every_list(cast: dict,
             assert {endpoint.owner(item) for item in response.json()["results"]} == {"GL0001"}, (
                 endpoint.basename
             )
+
+
+def test_group_figures_of_the_network_city_tiers_and_peers_are_hqs(cast: dict, dealer: Dealer) -> None:
+    period = Period.objects.create(code="2026-10")
+    for grouping, key in (
+        ("network", ""),
+        ("city_tier", "2"),
+        ("peer", "2-M"),
+        ("region", str(dealer.region_id)),
+    ):
+        GroupFigure.objects.create(
+            period=period, grouping=grouping, group_key=key, kpi_code="csat", value=1.0, n=1
+        )
+    address = reverse("api:groupfigure-list")
+    hq = api_client(cast["hq_manager"]).get(
+        address, {"grouping": "network", "period": "2026-10", "kpi": "csat"}
+    )
+    assert [item["grouping"] for item in hq.json()["results"]] == ["network"]
+    manager = api_client(cast["regional_manager"]).get(address)
+    assert [item["grouping"] for item in manager.json()["results"]] == ["region"]
+    assert api_client(cast["other_regional_manager"]).get(address).json()["count"] == 0

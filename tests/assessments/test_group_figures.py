@@ -206,3 +206,92 @@ def test_a_group_pools_only_the_dealers_with_a_scorecard_in_the_month(dealer, ot
     # Then only the scored dealer's records count: 1 complaint over its 2 deliveries
     assert figures["repair_count"].value == 2
     assert figures["complaint_rate"].value == 500.0
+
+
+# --- stored figures (written with the scorecards, read by the pages and the API) ---------------
+
+
+def _stored(grouping: str, key: str = "") -> dict:
+    from assessments.models import GroupFigure
+
+    return {
+        f.kpi_code: f
+        for f in GroupFigure.objects.filter(period__code="2026-10", grouping=grouping, group_key=key)
+    }
+
+
+@pytest.mark.parametrize("grouping", ["network", "region", "city_tier"])
+def test_the_stored_figures_equal_the_pooled_records_of_every_kpi_and_group(sample, grouping):
+    # Given October recomputed (the fixture); when the stored figures are read; then each equals
+    # the grouped query over the pooled records (checked against the hand computation above)
+    for key, figures in group_figures(OCT, grouping).items():
+        stored = _stored(grouping, "" if grouping == "network" else str(key))
+        for code, figure in figures.items():
+            assert stored[code].n == figure.n, code
+            if figure.value is None:
+                assert stored[code].value is None, code
+            else:
+                assert abs(stored[code].value - figure.value) <= ROUNDED, (code, stored[code].value, figure)
+
+
+def test_the_stored_network_figures_equal_the_hand_computation_per_family(sample):
+    stored = _stored("network")
+    closed = [r for r in sample["repair_orders"] if _in_october(r["closed_at"])]
+    repairs = [r for r in closed if r["repair_type"] in ("repair", "warranty")]
+    hours = [(_t(r["closed_at"]) - _t(r["opened_at"])).total_seconds() / 3600 for r in repairs]
+    complaints = [c for c in sample["complaints"] if _in_october(c["received_at"])]
+    responses = [s for s in sample["survey_responses"] if _in_october(s["responded_at"])]
+    orders = [p for p in sample["parts_orders"] if _in_october(p["fulfilled_at"])]
+    reports = [s for s in sample["submissions"] if s["period"] == "2026-10"]
+    assert stored["repair_count"].value == len(closed)  # repair orders (a sum)
+    _close(stored["repair_cycle_hours"], statistics.median(hours))  # repair orders (the median)
+    _close(stored["complaint_rate"], 1000 * len(complaints) / len(closed))  # complaints
+    _close(stored["csat"], sum(25 * (int(s["overall"]) - 1) for s in responses) / len(responses))  # surveys
+    _close(  # parts
+        stored["parts_supply_hours"],
+        sum((_t(p["fulfilled_at"]) - _t(p["ordered_at"])).total_seconds() / 3600 for p in orders)
+        / len(orders),
+    )
+    _close(  # the approved monthly reports
+        stored["certified_staff_rate"],
+        100
+        * sum(int(s["certified_technicians"]) for s in reports)
+        / sum(int(s["technicians"]) for s in reports),
+    )
+    cards = Scorecard.objects.filter(period__code="2026-10", status="scored")
+    totals = [float(c.total_score) for c in cards]
+    _close(stored["average_total"], sum(totals) / len(totals))
+    assert stored["average_total"].n == len(totals)
+
+
+def test_a_peer_groups_stored_figures_pool_its_dealers_records(sample):
+    from assessments.kpis.peers import peer_key
+
+    # Given each scored dealer's peer group from its October repair count (city tier × band)
+    closed = [r for r in sample["repair_orders"] if _in_october(r["closed_at"])]
+    count = defaultdict(int)
+    for r in closed:
+        count[r["dealer_code"]] += 1
+    scored = set(Scorecard.objects.filter(period__code="2026-10").values_list("dealer__code", flat=True))
+    peer_of = {
+        code: peer_key(sample["tier_of"][code], count.get(code, 0)) for code in scored if count.get(code)
+    }
+    key = max(set(peer_of.values()), key=lambda k: sum(1 for v in peer_of.values() if v == k))
+    mine = {code for code, k in peer_of.items() if k == key}
+    # When its stored figures are read; then they pool its dealers' records
+    stored = _stored("peer", key)
+    ros = [r for r in closed if r["dealer_code"] in mine]
+    assert stored["repair_count"].value == len(ros)
+    assert stored["repair_count"].dealers == len(mine)
+    promised = [r for r in ros if r["promised_at"]]
+    _close(
+        stored["on_time_delivery_rate"],
+        100 * sum(r["closed_at"] <= r["promised_at"] for r in promised) / len(promised),
+    )
+    repairs = [r for r in ros if r["repair_type"] in ("repair", "warranty")]
+    hours = [(_t(r["closed_at"]) - _t(r["opened_at"])).total_seconds() / 3600 for r in repairs]
+    _close(stored["repair_cycle_hours"], statistics.median(hours))
+    complaints = [
+        c for c in sample["complaints"] if _in_october(c["received_at"]) and c["dealer_code"] in mine
+    ]
+    _close(stored["complaint_rate"], 1000 * len(complaints) / len(ros))

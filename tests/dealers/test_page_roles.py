@@ -87,3 +87,22 @@ def test_role_required_refuses_another_role_and_a_user_without_one():
         request.user = UserFactory(role=role)
         with pytest.raises(PermissionDenied):
             view(request)
+
+
+# The network page and its drill (assessments.views_network): HQ and regional managers; dealer
+# users 403; what each manager sees there is in tests/assessments/test_network_page.py.
+NETWORK_PAGES = ("/assessments/network/", "/assessments/network/export.csv", "/assessments/network/drill/")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", NETWORK_PAGES)
+@pytest.mark.parametrize(
+    ("role", "allowed"),
+    [("dealer_user", False), ("regional_manager", True), ("hq_manager", True), ("hq_admin", True)],
+)
+def test_the_network_pages_open_for_managers_only(cast, path, role, allowed):
+    from tests.conftest import client_for
+
+    status = client_for(cast[role]).get(path).status_code
+    # Allowed: the page, or 404 for an export or drill without figures to show; never 403.
+    assert (status != 403) if allowed else (status == 403)
