@@ -238,7 +238,7 @@ def lower_bound_sql(month: Month) -> str:
     Nothing scored, nothing written. (As MATERIALIZED CTEs the same statement ran 1.4× slower.)"""
     grouped = [sql for sql, _seconds in registry_queries(month) if "GROUP BY" in sql]
     joined = " FULL JOIN ".join(
-        f"({sql}) q{i}" if i == 0 else f"({sql}) q{i} USING (dealer_id)" for i, sql in enumerate(grouped)
+        f"({sql}) q{i}" if i == 0 else f"({sql}) q{i} USING (group_key)" for i, sql in enumerate(grouped)
     )
     return f"SELECT * FROM {joined}"
 
