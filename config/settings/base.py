@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "incentives",
     "workbench",
     "training",
+    "goals",
 ]
 
 MIDDLEWARE = [
@@ -375,3 +376,6 @@ INCENTIVE_PRECEDENCE: list[list[str]] = [
     ["suspension", "rectification", "interview"],
     ["honour", "bonus"],
 ]
+
+# Goals at risk: one notice per goal per day to its owner (goals.services.goals_remind_at_risk).
+CELERY_BEAT_SCHEDULE["goals-at-risk-daily"] = {"task": "goals.tasks.remind_goals_at_risk", "schedule": crontab(hour=8, minute=35)}
