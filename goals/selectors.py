@@ -56,7 +56,7 @@ class GoalMonth:
         value = self.projection.value if self.projection is not None else self.actual
         if value is None or self.target is None:
             return None
-        return value - self.target
+        return round(value - self.target, 4)
 
 
 class FigureCache:

@@ -100,7 +100,7 @@ def goal_list_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpRespons
                 goal.target_label,
                 goal.owner.username,
                 goal.version,
-                MonthStatus(status).label if status else "",
+                str(MonthStatus(status).label) if status else "",
                 timezone.localtime(goal.status_checked_at).strftime("%Y-%m-%d %H:%M") if goal.status_checked_at else "",
             ]
 
@@ -172,7 +172,7 @@ def goal_export(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> HttpRes
                 p.low if p else None,
                 p.high if p else None,
                 r.variance,
-                MonthStatus(r.status).label,
+                str(MonthStatus(r.status).label),
                 r.last_year,
             ]
 
