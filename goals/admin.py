@@ -14,7 +14,17 @@ class GoalVersionInline(admin.TabularInline):
 class GoalAdmin(admin.ModelAdmin):
     """Read-only here: goals change through the goal pages, which version and audit each edit."""
 
-    list_display = ["pk", "kpi_code", "group_kind", "month_from", "month_to", "kind", "owner", "version", "current_status"]
+    list_display = [
+        "pk",
+        "kpi_code",
+        "group_kind",
+        "month_from",
+        "month_to",
+        "kind",
+        "owner",
+        "version",
+        "current_status",
+    ]
     list_filter = ["group_kind", "kind", "current_status"]
     search_fields = ["kpi_code", "dealer__code", "region__name", "owner__username"]
     list_select_related = ["owner", "dealer", "region"]

@@ -57,9 +57,9 @@ def seed_month_to_date(now: datetime) -> dict[str, int]:
         row["vin"] = "M" + row["vin"][1:]  # another car: the copy is no comeback of the original
     c_fields = [f.attname for f in Complaint._meta.concrete_fields if not f.primary_key]
     complaints = list(
-        Complaint.objects.filter(received_at__gte=last.start, received_at__lt=until, closed_at__lt=until).values(
-            *c_fields
-        )
+        Complaint.objects.filter(
+            received_at__gte=last.start, received_at__lt=until, closed_at__lt=until
+        ).values(*c_fields)
     )
     for row in complaints:
         row["repair_order_id"] = None
@@ -80,7 +80,9 @@ def seed_goals(now: datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     copied = seed_month_to_date(now)
     admin, hq, east = (User.objects.get(username=name) for name in ("admin", "hq", "east"))
-    scored = sorted({Month.parse(c) for c in Scorecard.objects.values_list("period__code", flat=True).distinct()})
+    scored = sorted(
+        {Month.parse(c) for c in Scorecard.objects.values_list("period__code", flat=True).distinct()}
+    )
     current = Month.of(now)
     ended = [m for m in scored if m < current][-6:]
     cache = FigureCache()
@@ -145,7 +147,9 @@ def seed_goals(now: datetime | None = None) -> dict[str, int]:
         # At risk by construction: the target (no worse than the last ended month, at most 90 %
         # of the interval's upper end) lies below the upper end of the projection's interval.
         projected = project("per_mille", rate, n, elapsed_days=1, days_in_month=1)
-        last_month = _network("complaint_rate", ended[-1:], cache, now).get(ended[-1], (None, 0))[0] if ended else None
+        last_month = (
+            _network("complaint_rate", ended[-1:], cache, now).get(ended[-1], (None, 0))[0] if ended else None
+        )
         ceiling = projected.high * 0.9 if last_month is None else min(last_month, projected.high * 0.9)
         made.append(
             goal_create(
@@ -187,7 +191,11 @@ def seed_goals(now: datetime | None = None) -> dict[str, int]:
     region = Region.objects.filter(name="华东").first()
     if region is not None and ended:
         region_probe = Goal(kpi_code="csat", group_kind=GroupKind.REGION, region=region)
-        csat = [v for v, _n in goal_actuals(region_probe, ended[-3:], now=now, cache=cache).values() if v is not None]
+        csat = [
+            v
+            for v, _n in goal_actuals(region_probe, ended[-3:], now=now, cache=cache).values()
+            if v is not None
+        ]
         if csat:
             made.append(
                 goal_create(

@@ -9,7 +9,9 @@ from dealers.models import User
 
 
 def goal_created(*, actor: User | None, goal: Any, after: dict[str, Any]) -> None:
-    record("goal.created", actor=actor, object_type="goal", object_id=goal.pk, dealer=goal.dealer, after=after)
+    record(
+        "goal.created", actor=actor, object_type="goal", object_id=goal.pk, dealer=goal.dealer, after=after
+    )
 
 
 def goal_changed(*, actor: User | None, goal: Any, before: dict[str, Any], after: dict[str, Any]) -> None:

@@ -27,9 +27,14 @@ def _kpi_choices() -> list[tuple[str, str]]:
 class GoalForm(forms.Form):
     kpi_code = forms.ChoiceField(label=_("KPI"), choices=_kpi_choices)
     group_kind = forms.ChoiceField(label=_("Group"), choices=GroupKind.choices)
-    region = forms.ModelChoiceField(label=_("Region"), queryset=Region.objects.order_by("name"), required=False)
+    region = forms.ModelChoiceField(
+        label=_("Region"), queryset=Region.objects.order_by("name"), required=False
+    )
     city_tier = forms.TypedChoiceField(
-        label=_("City tier"), choices=[("", "—")] + [(t, str(t)) for t in range(1, 6)], coerce=int, required=False,
+        label=_("City tier"),
+        choices=[("", "—")] + [(t, str(t)) for t in range(1, 6)],
+        coerce=int,
+        required=False,
         empty_value=None,
     )
     dealer = forms.CharField(label=_("Dealer code"), max_length=20, required=False)
@@ -42,7 +47,9 @@ class GoalForm(forms.Form):
         required=False,
     )
     target = forms.FloatField(label=_("Target (level goal)"), required=False)
-    change_pct = forms.FloatField(label=_("Change in % against a year earlier (change goal)"), required=False)
+    change_pct = forms.FloatField(
+        label=_("Change in per cent against a year earlier (change goal)"), required=False
+    )
     owner = forms.ModelChoiceField(
         label=_("Owner"),
         queryset=User.objects.filter(role__in=MANAGER_ROLES, is_active=True).order_by("username"),

@@ -55,11 +55,21 @@ class Goal(models.Model):
     kpi_code = models.CharField(_("KPI"), max_length=40)
     group_kind = models.CharField(_("group"), max_length=10, choices=GroupKind.choices)
     region = models.ForeignKey(
-        "dealers.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("region")
+        "dealers.Region",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("region"),
     )
     city_tier = models.PositiveSmallIntegerField(_("city tier"), null=True, blank=True)
     dealer = models.ForeignKey(
-        "dealers.Dealer", null=True, blank=True, on_delete=models.PROTECT, related_name="goals", verbose_name=_("dealer")
+        "dealers.Dealer",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="goals",
+        verbose_name=_("dealer"),
     )
     month_from = models.CharField(_("from month"), max_length=7, help_text="YYYY-MM")
     month_to = models.CharField(_("to month"), max_length=7, help_text="YYYY-MM")
@@ -87,9 +97,13 @@ class Goal(models.Model):
         verbose_name = _("goal")
         verbose_name_plural = _("goals")
         constraints = [
-            models.CheckConstraint(condition=Q(month_to__gte=models.F("month_from")), name="goal_months_in_order"),
             models.CheckConstraint(
-                condition=(Q(kind="level", target__isnull=False) | Q(kind="change", change_pct__isnull=False)),
+                condition=Q(month_to__gte=models.F("month_from")), name="goal_months_in_order"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="level", target__isnull=False) | Q(kind="change", change_pct__isnull=False)
+                ),
                 name="goal_target_of_its_kind",
             ),
         ]
@@ -109,9 +123,9 @@ class Goal(models.Model):
 
     @property
     def target_label(self) -> str:
-        """"≤ 2.0" or "−50 % against a year earlier"."""
+        """ "≤ 2.0" or "−50 % against a year earlier"."""
         if self.kind == GoalKind.CHANGE and self.change_pct is not None:
-            return str(_("%(change)+g %% against a year earlier") % {"change": self.change_pct})
+            return str(_("%(change)s %% against a year earlier") % {"change": f"{self.change_pct:+g}"})
         return f"{Comparator(self.comparator).label} {self.target:g}"
 
 

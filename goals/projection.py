@@ -35,7 +35,7 @@ MEDIANS = frozenset({"repair_cycle_hours"})
 PROJECTION_METHOD = _(
     "Month in progress: counts and sums (repair count, repair output value) are paced by elapsed "
     "days: projection = month-to-date value × days in the month / elapsed days; rates and means "
-    "are projected as they stand. The 95 % interval: Poisson (Byar) for counts and for the "
+    "are projected as they stand. The interval (95 per cent): Poisson (Byar) for counts and for the "
     "complaint rate per 1,000 ROs, the count's relative error for sums, Wilson for percentages, "
     "normal (value ± 1.96 · s / √n) for means and medians, s estimated from the spread of the "
     "group's dealers (none for one dealer). A goal is at risk when the interval's unfavourable end "

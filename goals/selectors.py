@@ -133,7 +133,11 @@ def month_to_date(goal: Goal, month: Month, cache: FigureCache) -> tuple[Actual,
     if measure_of(kpi.code, kpi.unit) in ("mean", "median") and len(ids) > 1:
         per_dealer = kpi_measurements(month, ids, by="dealer_id")
         spread = pooled_spread(
-            [m.values[goal.kpi_code] for m in per_dealer.values() if m.values.get(goal.kpi_code, (None, 0))[0] is not None]  # type: ignore[misc]
+            [
+                m.values[goal.kpi_code]
+                for m in per_dealer.values()
+                if m.values.get(goal.kpi_code, (None, 0))[0] is not None
+            ]  # type: ignore[misc]
         )
     return (_round(value), n), spread
 
@@ -191,7 +195,9 @@ def goal_months(
             continue
         value, n = actuals.get(month, (None, 0))
         if month < current:
-            rows.append(GoalMonth(month, target, value, n, ended_status(value, target, goal.comparator), before))
+            rows.append(
+                GoalMonth(month, target, value, n, ended_status(value, target, goal.comparator), before)
+            )
             continue
         projection = None
         if value is not None and n > 0:

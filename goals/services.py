@@ -95,7 +95,7 @@ def _check(terms: GoalTerms) -> list[str]:
     if terms.kind == GoalKind.LEVEL and terms.target is None:
         problems.append(_("A level goal needs a target."))
     if terms.kind == GoalKind.CHANGE and (terms.change_pct is None or terms.change_pct <= -100):
-        problems.append(_("A change goal needs a change in % above −100."))
+        problems.append(_("A change goal needs a change above −100 per cent."))
     if terms.comparator and terms.comparator not in Comparator.values:
         problems.append(_("Unknown comparator."))
     owner = terms.owner
@@ -214,12 +214,14 @@ def goals_remind_at_risk(*, now: datetime | None = None) -> dict[str, int]:
             url = f"{reverse('goals:detail', args=[goal.pk])}?day={day}"
             if not goal.owner.is_active or goal.owner.notices.filter(url=url).exists():
                 continue
-            text = _("Goal at risk: %(kpi)s of %(group)s, target %(target)s, is projected to miss this month.") % {
-                "kpi": BY_CODE[goal.kpi_code].name_zh if settings.LANGUAGE_CODE.startswith("zh") else BY_CODE[goal.kpi_code].name_en,
+            text = _(
+                "Goal at risk: %(kpi)s of %(group)s, target %(target)s, is projected to miss this month."
+            ) % {
+                "kpi": BY_CODE[goal.kpi_code].name_zh
+                if settings.LANGUAGE_CODE.startswith("zh")
+                else BY_CODE[goal.kpi_code].name_en,
                 "group": goal.group_label,
                 "target": goal.target_label,
             }
             told += notice_send(users=[goal.owner], text=text, url=url, email_subject=subject)
     return {"at_risk": len(at_risk), "notices": told}
-
-

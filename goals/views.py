@@ -10,9 +10,8 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from assessments.exporting import export_response
@@ -26,7 +25,7 @@ from .choices import MonthStatus
 from .forms import GoalForm
 from .models import Goal
 from .projection import PROJECTION_METHOD
-from .selectors import FigureCache, GoalMonth, goal_months, goals_for, status_counts
+from .selectors import GoalMonth, goal_months, goals_for, status_counts
 from .services import GoalError, goal_create, goal_revise
 
 HQ_ADMIN = (Role.HQ_ADMIN,)
@@ -101,7 +100,9 @@ def goal_list_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpRespons
                 goal.owner.username,
                 goal.version,
                 str(MonthStatus(status).label) if status else "",
-                timezone.localtime(goal.status_checked_at).strftime("%Y-%m-%d %H:%M") if goal.status_checked_at else "",
+                timezone.localtime(goal.status_checked_at).strftime("%Y-%m-%d %H:%M")
+                if goal.status_checked_at
+                else "",
             ]
 
     return export_response(rows(), LIST_HEADER, fmt, f"goals_{timezone.localdate():%Y%m%d}")
@@ -208,5 +209,7 @@ def goal_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Goal saved as version %(version)d.") % {"version": goal.version})
             return redirect("goals:detail", pk=goal.pk)
     return render(
-        request, "goals/form.html", {"form": form, "goal": goal, "back": reverse("goals:detail", args=[goal.pk])}
+        request,
+        "goals/form.html",
+        {"form": form, "goal": goal, "back": reverse("goals:detail", args=[goal.pk])},
     )

@@ -378,4 +378,7 @@ INCENTIVE_PRECEDENCE: list[list[str]] = [
 ]
 
 # Goals at risk: one notice per goal per day to its owner (goals.services.goals_remind_at_risk).
-CELERY_BEAT_SCHEDULE["goals-at-risk-daily"] = {"task": "goals.tasks.remind_goals_at_risk", "schedule": crontab(hour=8, minute=35)}
+CELERY_BEAT_SCHEDULE["goals-at-risk-daily"] = {
+    "task": "goals.tasks.remind_goals_at_risk",
+    "schedule": crontab(hour=8, minute=35),
+}

@@ -18,9 +18,15 @@ from ..services import GoalTerms
 
 
 class GoalSerializer(DescribedModelSerializer):
-    region = serializers.CharField(source="region.name", default=None, read_only=True, help_text=_("Region name."))
-    dealer = serializers.CharField(source="dealer.code", default=None, read_only=True, help_text=_("Dealer code."))
-    owner = serializers.CharField(source="owner.username", read_only=True, help_text=_("The owner's username."))
+    region = serializers.CharField(
+        source="region.name", default=None, read_only=True, help_text=_("Region name.")
+    )
+    dealer = serializers.CharField(
+        source="dealer.code", default=None, read_only=True, help_text=_("Dealer code.")
+    )
+    owner = serializers.CharField(
+        source="owner.username", read_only=True, help_text=_("The owner's username.")
+    )
     current_status = serializers.ChoiceField(
         choices=MonthStatus.choices,
         read_only=True,
@@ -57,15 +63,23 @@ class GoalSerializer(DescribedModelSerializer):
 class GoalMonthSerializer(serializers.Serializer):
     month = serializers.CharField(help_text=_("YYYY-MM"))
     target = serializers.FloatField(allow_null=True, help_text=_("The month's target."))
-    actual = serializers.FloatField(allow_null=True, help_text=_("The actual value (month to date for the month in progress)."))
+    actual = serializers.FloatField(
+        allow_null=True, help_text=_("The actual value (month to date for the month in progress).")
+    )
     n = serializers.IntegerField(help_text=_("Sample size."))
-    projection = serializers.FloatField(allow_null=True, help_text=_("The month in progress projected to its end."))
+    projection = serializers.FloatField(
+        allow_null=True, help_text=_("The month in progress projected to its end.")
+    )
     interval = serializers.ListField(
-        child=serializers.FloatField(), allow_null=True, help_text=_("The projection's 95 % interval [low, high].")
+        child=serializers.FloatField(),
+        allow_null=True,
+        help_text=_("The projection's 95-per-cent interval [low, high]."),
     )
     variance = serializers.FloatField(allow_null=True, help_text=_("Actual (or projection) − target."))
     status = serializers.ChoiceField(choices=MonthStatus.choices)
-    last_year = serializers.FloatField(allow_null=True, help_text=_("The same month a year earlier (change goals)."))
+    last_year = serializers.FloatField(
+        allow_null=True, help_text=_("The same month a year earlier (change goals).")
+    )
 
 
 class GoalDetailSerializer(GoalSerializer):
@@ -99,20 +113,33 @@ class GoalTermsSerializer(serializers.Serializer):
     kpi_code = serializers.ChoiceField(choices=list(BY_CODE), help_text=_("A KPI code of the catalogue."))
     group_kind = serializers.ChoiceField(choices=GroupKind.choices)
     region = serializers.SlugRelatedField(
-        slug_field="name", queryset=Region.objects.all(), required=False, allow_null=True, help_text=_("Region name.")
+        slug_field="name",
+        queryset=Region.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text=_("Region name."),
     )
     city_tier = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
     dealer = serializers.SlugRelatedField(
-        slug_field="code", queryset=Dealer.objects.all(), required=False, allow_null=True, help_text=_("Dealer code.")
+        slug_field="code",
+        queryset=Dealer.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text=_("Dealer code."),
     )
     month_from = serializers.RegexField(r"^\d{4}-\d{2}$", help_text=_("YYYY-MM"))
     month_to = serializers.RegexField(r"^\d{4}-\d{2}$", help_text=_("YYYY-MM"))
     kind = serializers.ChoiceField(choices=GoalKind.choices)
     comparator = serializers.ChoiceField(
-        choices=Comparator.choices, required=False, allow_blank=True, help_text=_("Empty: from the KPI's direction.")
+        choices=Comparator.choices,
+        required=False,
+        allow_blank=True,
+        help_text=_("Empty: from the KPI's direction."),
     )
     target = serializers.FloatField(required=False, allow_null=True)
-    change_pct = serializers.FloatField(required=False, allow_null=True, help_text=_("e.g. -50 for −50 %."))
+    change_pct = serializers.FloatField(
+        required=False, allow_null=True, help_text=_("e.g. -50 for a fall of 50 per cent.")
+    )
     owner = serializers.SlugRelatedField(
         slug_field="username", queryset=User.objects.filter(role__in=MANAGER_ROLES, is_active=True)
     )

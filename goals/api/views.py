@@ -41,7 +41,9 @@ class GoalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         goal = self.get_queryset().get(pk=goal.pk)
         return Response(GoalDetailSerializer(goal, context={"months": goal_months(goal)}).data, status=code)
 
-    @extend_schema(summary="Create a goal", request=GoalTermsSerializer, responses={201: GoalDetailSerializer})
+    @extend_schema(
+        summary="Create a goal", request=GoalTermsSerializer, responses={201: GoalDetailSerializer}
+    )
     def create(self, request: Request) -> Response:
         terms = GoalTermsSerializer(data=request.data)
         terms.is_valid(raise_exception=True)

@@ -41,7 +41,10 @@ def test_the_list_shows_exactly_the_goals_in_scope(role, cast, goals):
 def test_a_goal_outside_the_scope_is_404(role, cast, goals):
     client = client_for(cast[role])
     for name, goal in goals.items():
-        for address in (reverse("goals:detail", args=[goal.pk]), reverse("goals:export", args=[goal.pk, "csv"])):
+        for address in (
+            reverse("goals:detail", args=[goal.pk]),
+            reverse("goals:export", args=[goal.pk, "csv"]),
+        ):
             expected = 200 if name in SEES[role] else 404
             assert client.get(address).status_code == expected, (name, address)
 

@@ -152,8 +152,15 @@ def test_each_role_sees_the_goals_of_its_scope(role, cast, goals):
 def test_goal_months_give_met_missed_no_data_and_upcoming(hq_manager, monkeypatch):
     now = Month(2026, 5).start + timedelta(days=10)
     goal = make_goal(hq_manager, month_from="2026-01", month_to="2026-06", target=2.0)
-    ended = {Month(2026, 1): (1.8, 900), Month(2026, 2): (2.4, 950), Month(2026, 3): (None, 0), Month(2026, 4): (2.0, 1000)}
-    monkeypatch.setattr(selectors, "goal_actuals", lambda goal, months, **kw: {m: ended[m] for m in months if m in ended})
+    ended = {
+        Month(2026, 1): (1.8, 900),
+        Month(2026, 2): (2.4, 950),
+        Month(2026, 3): (None, 0),
+        Month(2026, 4): (2.0, 1000),
+    }
+    monkeypatch.setattr(
+        selectors, "goal_actuals", lambda goal, months, **kw: {m: ended[m] for m in months if m in ended}
+    )
     monkeypatch.setattr(selectors, "month_to_date", lambda goal, month, cache: ((1.0, 10000), None))
 
     rows = {str(r.month): r for r in selectors.goal_months(goal, now=now)}
@@ -172,7 +179,9 @@ def test_goal_months_give_met_missed_no_data_and_upcoming(hq_manager, monkeypatc
 
 def test_a_change_goal_compares_with_the_same_month_a_year_earlier(hq_manager, monkeypatch):
     now = Month(2026, 12).start
-    goal = make_goal(hq_manager, month_from="2026-09", month_to="2026-10", kind=GoalKind.CHANGE, change_pct=-50)
+    goal = make_goal(
+        hq_manager, month_from="2026-09", month_to="2026-10", kind=GoalKind.CHANGE, change_pct=-50
+    )
     figures = {
         Month(2025, 9): (4.0, 1000),
         Month(2025, 10): (3.0, 1000),
@@ -198,7 +207,13 @@ def _ros_this_month(dealer, count: int) -> None:
 def test_the_month_in_progress_is_measured_to_date_over_the_group(hq_manager, dealer, far_dealer):
     _ros_this_month(dealer, 3)
     _ros_this_month(far_dealer, 2)
-    goal = make_goal(hq_manager, kpi_code="repair_count", month_from=str(Month.of(timezone.now())), month_to=str(Month.of(timezone.now())), target=1_000_000)
+    goal = make_goal(
+        hq_manager,
+        kpi_code="repair_count",
+        month_from=str(Month.of(timezone.now())),
+        month_to=str(Month.of(timezone.now())),
+        target=1_000_000,
+    )
 
     row = selectors.goal_months(goal)[0]
 
