@@ -57,7 +57,7 @@ DEFAULT_DEALERS = 120
 DEFAULT_MONTHS = 12
 DEFAULT_SEED = 2026
 BATCH_SIZE = 2000
-PROJECT_APPS = ("dealers", "assessments", "surveys", "incentives")
+PROJECT_APPS = ("dealers", "assessments", "surveys", "incentives", "goals")
 
 
 class DemoError(Exception):

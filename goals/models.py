@@ -77,8 +77,13 @@ class Goal(models.Model):
     comparator = models.CharField(_("comparator"), max_length=2, choices=Comparator.choices)
     target = models.FloatField(_("target"), null=True, blank=True)
     change_pct = models.FloatField(_("change (%)"), null=True, blank=True)
+    # A goal outlives its owner's account (SET_NULL): HQ names a new owner.
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="goals", verbose_name=_("owner")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="goals",
+        verbose_name=_("owner"),
     )
     note = models.TextField(_("note"), blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)

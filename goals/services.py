@@ -65,7 +65,7 @@ def goal_terms(goal: Goal) -> dict[str, Any]:
         "comparator": goal.comparator,
         "target": goal.target,
         "change_pct": goal.change_pct,
-        "owner": goal.owner.username,
+        "owner": goal.owner.username if goal.owner is not None else None,
         "note": goal.note,
     }
 
@@ -212,7 +212,7 @@ def goals_remind_at_risk(*, now: datetime | None = None) -> dict[str, int]:
         subject = _("Goals at risk this month")
         for goal in at_risk:
             url = f"{reverse('goals:detail', args=[goal.pk])}?day={day}"
-            if not goal.owner.is_active or goal.owner.notices.filter(url=url).exists():
+            if goal.owner is None or not goal.owner.is_active or goal.owner.notices.filter(url=url).exists():
                 continue
             text = _(
                 "Goal at risk: %(kpi)s of %(group)s, target %(target)s, is projected to miss this month."

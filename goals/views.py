@@ -97,7 +97,7 @@ def goal_list_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpRespons
                 goal.month_from,
                 goal.month_to,
                 goal.target_label,
-                goal.owner.username,
+                goal.owner.username if goal.owner is not None else "",
                 goal.version,
                 str(MonthStatus(status).label) if status else "",
                 timezone.localtime(goal.status_checked_at).strftime("%Y-%m-%d %H:%M")

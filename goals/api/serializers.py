@@ -25,7 +25,7 @@ class GoalSerializer(DescribedModelSerializer):
         source="dealer.code", default=None, read_only=True, help_text=_("Dealer code.")
     )
     owner = serializers.CharField(
-        source="owner.username", read_only=True, help_text=_("The owner's username.")
+        source="owner.username", default=None, read_only=True, help_text=_("The owner's username.")
     )
     current_status = serializers.ChoiceField(
         choices=MonthStatus.choices,
