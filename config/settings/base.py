@@ -246,6 +246,7 @@ SPECTACULAR_SETTINGS = {
         "AppealRecordCorrectionEnum": "incentives.choices.RecordCorrection",
         "AppealRecordKindEnum": "incentives.choices.AppealRecordKind",
         "ImportKindEnum": "assessments.choices.ImportKind",
+        "GoalKindEnum": "goals.choices.GoalKind",
     },
     # Behind sign-in unless API_DOCS_PUBLIC=1 (config.api_base.ApiDocsAccess reads it per request).
     "SERVE_PERMISSIONS": ["config.api_base.ApiDocsAccess"],

@@ -111,7 +111,9 @@ class GoalTermsSerializer(serializers.Serializer):
     """The terms of a goal, for create and revise (a revision saves a new version)."""
 
     kpi_code = serializers.ChoiceField(choices=list(BY_CODE), help_text=_("A KPI code of the catalogue."))
-    group_kind = serializers.ChoiceField(choices=GroupKind.choices)
+    group_kind = serializers.ChoiceField(
+        choices=GroupKind.choices, help_text=_("The network, a region, a city tier or one dealer.")
+    )
     region = serializers.SlugRelatedField(
         slug_field="name",
         queryset=Region.objects.all(),
@@ -119,7 +121,13 @@ class GoalTermsSerializer(serializers.Serializer):
         allow_null=True,
         help_text=_("Region name."),
     )
-    city_tier = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
+    city_tier = serializers.IntegerField(
+        min_value=1,
+        max_value=5,
+        required=False,
+        allow_null=True,
+        help_text=_("City tier 1–5 (a city-tier goal)."),
+    )
     dealer = serializers.SlugRelatedField(
         slug_field="code",
         queryset=Dealer.objects.all(),
@@ -129,21 +137,23 @@ class GoalTermsSerializer(serializers.Serializer):
     )
     month_from = serializers.RegexField(r"^\d{4}-\d{2}$", help_text=_("YYYY-MM"))
     month_to = serializers.RegexField(r"^\d{4}-\d{2}$", help_text=_("YYYY-MM"))
-    kind = serializers.ChoiceField(choices=GoalKind.choices)
+    kind = serializers.ChoiceField(choices=GoalKind.choices, help_text=_("Level or change."))
     comparator = serializers.ChoiceField(
         choices=Comparator.choices,
         required=False,
         allow_blank=True,
         help_text=_("Empty: from the KPI's direction."),
     )
-    target = serializers.FloatField(required=False, allow_null=True)
+    target = serializers.FloatField(
+        required=False, allow_null=True, help_text=_("The target of a level goal.")
+    )
     change_pct = serializers.FloatField(
         required=False, allow_null=True, help_text=_("e.g. -50 for a fall of 50 per cent.")
     )
     owner = serializers.SlugRelatedField(
         slug_field="username", queryset=User.objects.filter(role__in=MANAGER_ROLES, is_active=True)
     )
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", help_text=_("A note."))
 
     def terms(self) -> GoalTerms:
         data = self.validated_data
