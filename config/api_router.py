@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from assessments.api import views as assessments
 from dealers.api import views as dealers
+from goals.api import views as goals
 from incentives.api import views as incentives
 from surveys.api import views as surveys
 from training.api import views as training
@@ -29,6 +30,7 @@ router.register("rectifications", incentives.RectificationOrderViewSet, basename
 router.register("appeals", incentives.AppealViewSet, basename="appeal")
 router.register("technicians", training.TechnicianViewSet, basename="technician")
 router.register("group-figures", assessments.GroupFigureViewSet, basename="groupfigure")
+router.register("goals", goals.GoalViewSet, basename="goal")
 
 app_name = "api"
 urlpatterns = router.urls

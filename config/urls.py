@@ -26,6 +26,7 @@ urlpatterns = [
     path("incentives/", include("incentives.urls")),
     path("surveys/", include("surveys.urls")),
     path("training/", include("training.urls")),
+    path("goals/", include("goals.urls")),
     path("s/", include("surveys.urls_public")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_router")),

@@ -68,6 +68,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("surveys:index", _("Customer voice"), anyone_with_a_role),
     NavEntry("incentives:queue", _("Incentives"), anyone_with_a_role),
     NavEntry("training:index", _("Technicians"), anyone_with_a_role),
+    NavEntry("goals:list", _("Goals"), anyone_with_a_role),
     NavEntry("schemes:list", _("Schemes"), managers),
     NavEntry("admin:index", _("Administration"), hq_admins),
     NavEntry("api-docs", _("API"), anyone_with_a_role),

@@ -57,7 +57,7 @@ DEFAULT_DEALERS = 120
 DEFAULT_MONTHS = 12
 DEFAULT_SEED = 2026
 BATCH_SIZE = 2000
-PROJECT_APPS = ("dealers", "assessments", "surveys", "incentives")
+PROJECT_APPS = ("dealers", "assessments", "surveys", "incentives", "goals")
 
 
 class DemoError(Exception):
@@ -1046,6 +1046,9 @@ def _seed_workflows(*, users: dict[str, User], result: DemoResult, progress: Cal
     from training.demo import seed_roster
 
     result.counts.update({f"roster_{k}": v for k, v in seed_roster().items()})
+    from goals.demo import seed_goals
+
+    result.counts.update({f"goals_{k}": v for k, v in seed_goals().items()})
 
 
 def _decide_proposals(closed: list[str], hq: User) -> dict[str, int]:

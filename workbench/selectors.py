@@ -26,6 +26,7 @@ from assessments.periods import SHANGHAI, Month
 from assessments.services.submissions import deadline_for
 from dealers.choices import HQ_ROLES, DealerStatus
 from dealers.models import Dealer, User
+from goals.selectors import owned_at_risk
 from incentives.choices import ActionStatus, AppealStatus, RectificationStatus
 from incentives.models import Appeal, IncentiveAction, RectificationOrder
 from incentives.services import appeal_window_end
@@ -548,10 +549,26 @@ def workbench_todos(user: Any, now: datetime | None = None) -> list[Todo]:
         todos += _overnight_groups(user, now)
         todos += _periods_to_close(user, today)
     todos += _failed_imports(user, now)
+    todos += _goals_at_risk(user, now)
     listed = {(t.kind, t.item.pk) for t in todos if t.item is not None}
     todos += _assigned_to_me(user, listed)
     todos.sort(key=lambda t: (t.due, t.key))
     return todos
+
+
+def _goals_at_risk(user: User, now: datetime) -> list[Todo]:
+    """Goals the user owns whose month in progress was last found at risk (goals.services.goal_check)."""
+    return [
+        Todo(
+            key="goal_at_risk",
+            title=_("Goal at risk this month: act before the month ends"),
+            detail=f"{goal.kpi_code} · {goal.group_label} · {goal.target_label}",
+            due=Month.of(now).end,
+            url=reverse("goals:detail", args=[goal.pk]),
+            action=_("See the projection"),
+        )
+        for goal in owned_at_risk(user, now)[:CAP]
+    ]
 
 
 def todo_count(todos: list[Todo]) -> int:

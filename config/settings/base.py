@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "incentives",
     "workbench",
     "training",
+    "goals",
 ]
 
 MIDDLEWARE = [
@@ -245,6 +246,7 @@ SPECTACULAR_SETTINGS = {
         "AppealRecordCorrectionEnum": "incentives.choices.RecordCorrection",
         "AppealRecordKindEnum": "incentives.choices.AppealRecordKind",
         "ImportKindEnum": "assessments.choices.ImportKind",
+        "GoalKindEnum": "goals.choices.GoalKind",
     },
     # Behind sign-in unless API_DOCS_PUBLIC=1 (config.api_base.ApiDocsAccess reads it per request).
     "SERVE_PERMISSIONS": ["config.api_base.ApiDocsAccess"],
@@ -375,3 +377,9 @@ INCENTIVE_PRECEDENCE: list[list[str]] = [
     ["suspension", "rectification", "interview"],
     ["honour", "bonus"],
 ]
+
+# Goals at risk: one notice per goal per day to its owner (goals.services.goals_remind_at_risk).
+CELERY_BEAT_SCHEDULE["goals-at-risk-daily"] = {
+    "task": "goals.tasks.remind_goals_at_risk",
+    "schedule": crontab(hour=8, minute=35),
+}

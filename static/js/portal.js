@@ -442,3 +442,41 @@
   if (document.readyState !== "loading") draw();
   else document.addEventListener("DOMContentLoaded", draw);
 })();
+
+// Goal charts (goals/detail.html): target, actual and the month in progress's projection per month.
+(function () {
+  function draw() {
+    if (typeof window.echarts === "undefined") return;
+    document.querySelectorAll('[data-chart="goal"]').forEach(function (el) {
+      var node = document.getElementById(el.getAttribute("data-source"));
+      if (!node) return;
+      var data;
+      try {
+        data = JSON.parse(node.textContent);
+      } catch (e) {
+        return;
+      }
+      var phone = window.innerWidth < 600;
+      var locale = (document.documentElement.lang || "zh-hans").indexOf("en") === 0 ? "EN" : "ZH";
+      var chart = window.echarts.init(el, null, { renderer: "canvas", locale: locale });
+      chart.setOption({
+        color: ["#94a3b8", "#2563eb", "#f59e0b"],
+        grid: { left: phone ? 40 : 56, right: 16, top: 36, bottom: 28 },
+        legend: { top: 0, itemWidth: 14, itemHeight: 8 },
+        tooltip: { trigger: "axis" },
+        xAxis: { type: "category", data: data.labels, axisLabel: { fontSize: 11 } },
+        yAxis: { type: "value", scale: true, splitLine: { lineStyle: { color: "#eef2f7" } } },
+        series: [
+          { name: data.target_label, type: "line", step: "middle", data: data.target, lineStyle: { type: "dashed" } },
+          { name: data.actual_label, type: "bar", data: data.actual, barMaxWidth: 28 },
+          { name: data.projection_label, type: "scatter", data: data.projection, symbolSize: 12 },
+        ],
+      });
+      window.addEventListener("resize", function () {
+        chart.resize();
+      });
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", draw);
+  else draw();
+})();

@@ -30,6 +30,8 @@ from config.api_router import router
 from config.api_router import urlpatterns as api_urlpatterns
 from dealers.choices import MANAGER_ROLES, Role
 from dealers.models import Dealer, User
+from goals.models import Goal
+from goals.services import GoalTerms, goal_create
 from incentives.choices import RectificationStatus
 from incentives.models import IncentiveRule
 from tests.factories import (
@@ -179,6 +181,35 @@ def _complaints_csv(dealer_code: str) -> io.BytesIO:
     upload = io.BytesIO(text.encode())
     upload.name = "complaints.csv"
     return upload
+
+
+def _goal(dealer: Dealer) -> Goal:
+    """The dealer's complaint-rate goal, owned by the HQ manager of the cast."""
+    return goal_create(
+        terms=GoalTerms(
+            kpi_code="complaint_rate",
+            group_kind="dealer",
+            dealer=dealer,
+            month_from="2026-09",
+            month_to="2026-10",
+            kind="level",
+            target=2.0,
+            owner=User.objects.get(username="hq_manager"),
+        )
+    )
+
+
+def _goal_body(dealer: Dealer) -> dict[str, Any]:
+    return {
+        "kpi_code": "complaint_rate",
+        "group_kind": "dealer",
+        "dealer": dealer.code,
+        "month_from": "2026-09",
+        "month_to": "2026-12",
+        "kind": "change",
+        "change_pct": -50,
+        "owner": "hq_manager",
+    }
 
 
 SCHEME_FILE: dict[str, Any] = {
@@ -471,6 +502,18 @@ ENDPOINTS: dict[str, Endpoint] = {
             owner=_group_figure_owner,
             read_roles=MANAGERS,
             more=lambda d, n: _group_figure(d, f"2026-0{n}"),
+        ),
+        Endpoint(
+            "goal",
+            _goal,
+            lambda g: {"pk": str(g.pk)},
+            scoped=True,
+            list_queries=2,
+            owner=lambda i: i["dealer"],
+            writes=(
+                Write("list", "post", HQ_ADMIN_ONLY, (201,), body=_goal_body),
+                Write("revise", "post", HQ_ADMIN_ONLY, (200,), body=_goal_body, target=_goal),
+            ),
         ),
     ]
 }
