@@ -1,9 +1,9 @@
 """Reads of goals: actual figures per month, and each month's target, variance and status.
 
 `goal_actuals` is the one place goals read KPI figures: ended months from the group figures
-(`assessments.kpis.groups.group_figures`; when group figures are stored at recompute, only
-`_ended_group_figure` changes) or, for a dealer goal, the dealer's KPI result; the month in
-progress month to date over the dealers eligible that month (no scorecard exists yet).
+stored with the month's scorecards (`GroupFigure`, read in `_ended_group_figure`) or, for a
+dealer goal, the dealer's KPI result; the month in progress month to date over the dealers
+eligible that month (no scorecard exists yet).
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from assessments.choices import Grouping
 from assessments.kpis import BY_CODE, kpi_measurements
 from assessments.kpis.groups import group_figures
-from assessments.models import KpiResult
+from assessments.models import GroupFigure, KpiResult
 from assessments.periods import SHANGHAI, Month
 from assessments.scoring.rounding import round_half_up
 from assessments.services.recompute import eligible_dealers
@@ -64,6 +65,7 @@ class FigureCache:
 
     def __init__(self) -> None:
         self.groups: dict[tuple[Month, str], dict[Any, Any]] = {}
+        self.stored: dict[tuple[str, str, str], dict[str, Actual]] = {}
         self.eligible: dict[Month, list[Any]] = {}
 
 
@@ -90,8 +92,20 @@ def _group_key(goal: Goal) -> tuple[str, Any]:
 
 
 def _ended_group_figure(goal: Goal, month: Month, cache: FigureCache) -> Actual:
-    """A group's pooled figure of an ended month (scoring.md → group figures)."""
+    """A group's pooled figure of an ended month (scoring.md → group figures), as stored with
+    the month's scorecards (GroupFigure): one query per group and KPI for all months. A month
+    scored before figures were stored (an older installation, until its next recompute) is
+    pooled from the records."""
     grouping, key = _group_key(goal)
+    stored_key = (grouping, "" if grouping == Grouping.NETWORK else str(key), goal.kpi_code)
+    if stored_key not in cache.stored:
+        rows = GroupFigure.objects.filter(
+            grouping=stored_key[0], group_key=stored_key[1], kpi_code=goal.kpi_code
+        ).values_list("period__code", "value", "n")
+        cache.stored[stored_key] = {code: (value, n) for code, value, n in rows}
+    found = cache.stored[stored_key].get(str(month))
+    if found is not None:
+        return found
     if (month, grouping) not in cache.groups:
         cache.groups[(month, grouping)] = group_figures(month, grouping)
     figure = cache.groups[(month, grouping)].get(key, {}).get(goal.kpi_code)

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from assessments.models import GroupFigure, Period
 from assessments.periods import Month
 from dealers.models import AuditEvent, Notice
 from goals import selectors
@@ -277,3 +278,36 @@ def test_checking_stores_the_status_for_the_workbench(hq_manager, dealer):
 
     assert goal_check(goal) == MonthStatus.AT_RISK
     assert Goal.objects.get(pk=goal.pk).current_status == MonthStatus.AT_RISK
+
+
+def test_ended_months_read_the_group_figures_stored_with_the_scorecards(
+    hq_manager, east, django_assert_max_num_queries
+):
+
+    # given stored figures of the network and of a region for two months (as a recompute writes them)
+    for code, network, region in (("2026-08", 1.75, 2.5), ("2026-09", 1.25, 3.0)):
+        period = Period.objects.create(code=code)
+        GroupFigure.objects.create(
+            period=period, grouping="network", group_key="", kpi_code="complaint_rate", value=network, n=800
+        )
+        GroupFigure.objects.create(
+            period=period,
+            grouping="region",
+            group_key=str(east.pk),
+            kpi_code="complaint_rate",
+            value=region,
+            n=300,
+        )
+    network_goal = make_goal(hq_manager)
+    region_goal = make_goal(hq_manager, group_kind=GroupKind.REGION, region=east)
+    months = [Month(2026, 8), Month(2026, 9), Month(2026, 10)]
+    now = Month(2026, 11).start + timedelta(days=3)
+
+    # when their actuals are read: one query for all stored months (October has none: pooled live)
+    with django_assert_max_num_queries(12):
+        network = selectors.goal_actuals(network_goal, months, now=now)
+    region = selectors.goal_actuals(region_goal, months, now=now)
+
+    # then the stored values, and nothing for a month without scorecards
+    assert network == {Month(2026, 8): (1.75, 800), Month(2026, 9): (1.25, 800), Month(2026, 10): (None, 0)}
+    assert region[Month(2026, 9)] == (3.0, 300)
