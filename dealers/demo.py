@@ -54,7 +54,7 @@ from .models import AuditEvent, Dealer, Region, User
 DEMO_MARKER = "demo.seeded"
 DEMO_USERNAMES = ("admin", "hq", "east", "north", "dealer1", "dealer2")
 DEFAULT_DEALERS = 120
-DEFAULT_MONTHS = 12
+DEFAULT_MONTHS = 24
 DEFAULT_SEED = 2026
 BATCH_SIZE = 2000
 PROJECT_APPS = ("dealers", "assessments", "surveys", "incentives")

@@ -7,7 +7,17 @@ from assessments.kpis.peers import peer_key, volume_band
 
 @pytest.mark.parametrize(
     ("count", "band"),
-    [(None, None), (0, "S"), (99, "S"), (100, "M"), (299, "M"), (300, "L"), (999, "L"), (1000, "XL"), (25000, "XL")],
+    [
+        (None, None),
+        (0, "S"),
+        (99, "S"),
+        (100, "M"),
+        (299, "M"),
+        (300, "L"),
+        (999, "L"),
+        (1000, "XL"),
+        (25000, "XL"),
+    ],
 )
 def test_a_repair_count_falls_in_exactly_one_volume_band(count, band):
     assert volume_band(count) == band
