@@ -238,3 +238,22 @@ def test_the_demo_has_decided_and_pending_proposals_a_veto_in_an_open_month_and_
     assert Scorecard.objects.get(period__code=open_months[-1], dealer=veto.dealer_id).veto
     # An open month still takes appeals.
     assert any(appeal_window_open(Period.objects.get(code=code)) for code in open_months)
+
+
+def test_the_demo_covers_24_months_by_default_so_year_on_year_shows_on_first_start(db):
+    # Given the default month count (a few dealers keep the test short)
+    seed("--dealers", "7")
+
+    # Then every month of the last two years is there, scored, all but the newest two closed…
+    periods = expected_periods(24)
+    assert list(Period.objects.order_by("code").values_list("code", flat=True)) == periods
+    closed = set(Period.objects.filter(status=PeriodStatus.CLOSED).values_list("code", flat=True))
+    assert closed == set(periods[:-2])
+    # … and the newest month has the same month a year earlier to compare with.
+    newest, a_year_earlier = Month.parse(periods[-1]), Month.parse(periods[-1]).shift(-12)
+    dealers_then = set(
+        Scorecard.objects.filter(period__code=str(a_year_earlier)).values_list("dealer_id", flat=True)
+    )
+    assert dealers_then & set(
+        Scorecard.objects.filter(period__code=str(newest)).values_list("dealer_id", flat=True)
+    )
