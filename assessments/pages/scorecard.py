@@ -363,7 +363,8 @@ def peer_values(
     values: dict[str, list[float]] = defaultdict(list)
     dealers = set()
     for scorecard_id, kpi_code, value in rows:
-        values[kpi_code].append(value)
+        if value is not None:  # never: the query leaves empty values out
+            values[kpi_code].append(value)
         dealers.add(scorecard_id)
     label = next(str(text) for code, _lowest, text in VOLUME_BANDS if code == band)
     return PeerGroup(key, card.dealer.city_tier, label, len(dealers)), dict(values)
