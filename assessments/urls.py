@@ -23,6 +23,7 @@ urlpatterns = [
     path("overview/", views.overview, name="overview"),
     path("ranking/", views.ranking, name="ranking"),
     path("ranking/export.<fmt:fmt>", views.ranking_export, name="ranking_export"),
+    path("ranking/kpis/export.<fmt:fmt>", views.ranking_kpis_export, name="ranking_kpis_export"),
     path("periods/<period:period>/close/", views_closing.period_close_page, name="period_close"),
     path("network/", views_network.network, name="network"),
     path("network/export.<fmt:fmt>", views_network.network_export, name="network_export"),

@@ -44,7 +44,7 @@ from .pages.periods import (
     visible_periods,
     visible_regions,
 )
-from .pages.ranking import Ranking, ranking_page, ranking_rows_page
+from .pages.ranking import Ranking, kpi_sheet, ranking_page, ranking_rows_page
 from .pages.scorecard import (
     HistoryPoint,
     ScorecardPage,
@@ -291,6 +291,44 @@ def ranking_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
         for row in rows.iterator(chunk_size=2000)
     )
     return export_response(table, header, fmt, f"ranking_{period.code}", f"ranking {period.code}")
+
+
+@require_GET
+@role_required(*MANAGERS)
+def ranking_kpis_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
+    """The wide sheet of the month: every dealer of the ranking as shown (scope, filters and
+    sort applied) × every KPI, its value and its score, as CSV or XLSX."""
+    found = _ranking(request)
+    period = found.period
+    if period is None or found.rows is None:
+        raise Http404
+    sheet = kpi_sheet(request.user, found)
+    header: list[Any] = [
+        _("Dealer code"),
+        _("Dealer"),
+        _("Region"),
+        _("City tier"),
+        _("Total"),
+        _("Grade"),
+        _("Rank"),
+    ]
+    for kpi in sheet.kpis:
+        value_title = f"{kpi.name} · {_('Value')}" + (f" ({kpi.unit})" if kpi.unit else "")
+        header += [value_title, f"{kpi.name} · {_('Score')}"]
+    table = (
+        [
+            row["dealer__code"],
+            row["dealer__name"],
+            row["region_name"],
+            row["dealer__city_tier"],
+            _float(row["total_score"]),
+            row["grade"],
+            row["rank"],
+            *(cell for kpi in sheet.kpis for cell in values.get(kpi.code, (None, None))),
+        ]
+        for row, values in sheet.rows
+    )
+    return export_response(table, header, fmt, f"ranking_kpis_{period.code}", f"KPIs {period.code}")
 
 
 # --- scorecard ---------------------------------------------------------------------------

@@ -19,9 +19,10 @@ from django.db.models import (
 from django.http import QueryDict
 
 from ..filtersets import ScorecardFilterSet
-from ..models import Scorecard
+from ..models import Kpi, KpiResult, Scorecard
 from .cache import cached
 from .periods import SCORED, PeriodRef, period_id_of, pick_period, visible_periods
+from .scorecard import unit_label, value_decimals
 
 # The columns the ranking can be sorted by, and the expression each sorts on. A sort key
 # that is not here is ignored: user input never reaches order_by().
@@ -164,3 +165,57 @@ def ranking_rows_page(user: Any, found: Ranking, params: QueryDict, per_page: in
     query = tuple(sorted((k, tuple(params.getlist(k))) for k in params))
     count, number, rows = cached(user, "ranking", (found.period, per_page, query), compute)
     return Paginator(_KnownRows(count, (number - 1) * per_page, rows), per_page).get_page(number)
+
+
+# --- the wide sheet: every dealer of the ranking × every KPI of the month ----------------
+
+
+@dataclass
+class KpiColumn:
+    """One KPI of the wide sheet: its code, its name in the reader's language, its unit and
+    how many decimals its value is shown with on the scorecard."""
+
+    code: str
+    name: str
+    unit: str
+    decimals: int
+
+
+@dataclass
+class KpiSheet:
+    """The ranking's rows (filters and sort applied) with each row's KPI values and scores."""
+
+    kpis: list[KpiColumn]
+    rows: list[tuple[dict[str, Any], dict[str, tuple[float | None, float | None]]]]
+
+
+def kpi_sheet(user: Any, found: Ranking) -> KpiSheet:
+    """Every dealer of the ranking as shown × every KPI scored in the month: value and score,
+    rounded as the scorecard shows them. Three queries whatever the number of dealers and KPIs
+    (the rows, the month's KPI results in scope, the catalogue)."""
+    assert found.period is not None and found.rows is not None  # a Ranking with a period has rows
+    rows = list(found.rows.values("id", *RANKING_FIELDS))
+    in_scope = Scorecard.objects.for_user(user).filter(period_id=found.period.id)
+    results: dict[int, dict[str, tuple[float | None, float | None]]] = {}
+    codes: set[str] = set()
+    catalogue = {kpi.code: kpi for kpi in Kpi.objects.all()}  # in the catalogue's order
+    units = {code: kpi.unit for code, kpi in catalogue.items()}
+    for scorecard_id, code, value, score in KpiResult.objects.filter(scorecard__in=in_scope).values_list(
+        "scorecard_id", "kpi_code", "value", "score"
+    ):
+        results.setdefault(scorecard_id, {})[code] = (
+            None if value is None else round(value, value_decimals(units.get(code, ""))),
+            None if score is None else round(float(score), 2),
+        )
+        codes.add(code)
+    order = {code: i for i, code in enumerate(catalogue)}
+    kpis = [
+        KpiColumn(
+            code,
+            catalogue[code].name if code in catalogue else code,
+            unit_label(units.get(code, "")),
+            value_decimals(units.get(code, "")),
+        )
+        for code in sorted(codes, key=lambda c: (order.get(c, len(order)), c))
+    ]
+    return KpiSheet(kpis, [(row, results.get(row["id"], {})) for row in rows])

@@ -10,6 +10,8 @@ from typing import Any
 
 from django.db.models import (
     Count,
+    Exists,
+    OuterRef,
     Q,
 )
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +20,7 @@ from dealers.models import Dealer
 
 from ..choices import ScorecardStatus
 from ..kpis import BY_CODE
+from ..kpis.peers import VOLUME_BANDS, peer_key, volume_band
 from ..models import (
     Kpi,
     KpiResult,
@@ -25,6 +28,7 @@ from ..models import (
 )
 from ..periods import Month
 from ..scoring.catalogue import TIERS
+from ..scoring.comparisons import MIN_PEERS, PeerPosition, change_of, change_percent, peer_position
 from .cache import cached
 from .periods import change_between, default_period, visible_periods
 
@@ -37,10 +41,24 @@ class KpiLine:
 
     result: KpiResult
     kpi: Kpi | None
+    # The same dealer's value of this KPI in the same month a year earlier (stored KpiResult).
+    last_year: float | None = None
+    # Where the value stands in the dealer's peer group (None: no peer group this month).
+    peer: PeerPosition | None = None
 
     @property
     def code(self) -> str:
         return self.result.kpi_code
+
+    @property
+    def change_last_year(self) -> float | None:
+        """value − last year's value (scoring.md → Comparisons)."""
+        return change_of(self.result.value, self.last_year)
+
+    @property
+    def change_last_year_percent(self) -> float | None:
+        """The change in % of last year's value; None where either is empty or last year's is 0."""
+        return change_percent(self.result.value, self.last_year)
 
     @property
     def name(self) -> str:
@@ -132,6 +150,21 @@ class HistoryPoint:
 
 
 @dataclass
+class PeerGroup:
+    """The dealer's peer group in the month (kpis/peers.py): its key, what it means, and how
+    many other scored dealers are in it. No dealer of it is named."""
+
+    key: str
+    city_tier: int
+    band_label: str
+    others: int
+
+    @property
+    def min_peers(self) -> int:
+        return MIN_PEERS
+
+
+@dataclass
 class ScorecardPage:
     card: Scorecard
     tiers: list[TierGroup]
@@ -142,6 +175,7 @@ class ScorecardPage:
     region_scored: int
     dimensions: list[tuple[str, str, float | None]]
     period_codes: list[str] = field(default_factory=list)
+    peer_group: PeerGroup | None = None
 
     @property
     def change(self) -> float | None:
@@ -277,9 +311,87 @@ def dimension_scores(lines: Iterable[KpiLine]) -> list[tuple[str, str, float | N
     ]
 
 
+def last_year_values(user: Any, card: Scorecard) -> dict[str, float | None]:
+    """The same dealer's KPI values in the same month a year earlier, by KPI code (one query;
+    the card of that month read through `for_user`, like every card of the dealer)."""
+    month = card.period.month.shift(-12)
+    cards = Scorecard.objects.for_user(user).filter(dealer_id=card.dealer_id, period__code=str(month))
+    return dict(KpiResult.objects.filter(scorecard__in=cards).values_list("kpi_code", "value"))
+
+
+def _band_range(band: str) -> tuple[int, int | None]:
+    """The lowest repair count of a volume band and the lowest of the next one (None: no next)."""
+    codes = [code for code, _lowest, _label in VOLUME_BANDS]
+    index = codes.index(band)
+    upper = VOLUME_BANDS[index + 1][1] if index + 1 < len(VOLUME_BANDS) else None
+    return VOLUME_BANDS[index][1], upper
+
+
+def peer_values(
+    card: Scorecard, repair_count: float | None
+) -> tuple[PeerGroup | None, dict[str, list[float]]]:
+    """The dealer's peer group in the card's month and, per KPI, the valid values of the
+    group's other scored dealers (one query; none without a repair count).
+
+    Like `network_size`, this read does not go through `for_user`: a dealer user may see no
+    other dealer, yet its peer position needs theirs. Only the values leave the query, with
+    no dealer attached; the page shows counts, the median and the percentile
+    (scoring/comparisons.py), never a peer's name, code or value of its own.
+    """
+    band = volume_band(repair_count)
+    key = peer_key(card.dealer.city_tier, repair_count)
+    if band is None or key is None:
+        return None, {}
+    lowest, upper = _band_range(band)
+    in_band = KpiResult.objects.filter(
+        scorecard=OuterRef("scorecard"), kpi_code="repair_count", value__gte=lowest
+    )
+    if upper is not None:
+        in_band = in_band.filter(value__lt=upper)
+    rows = (
+        KpiResult.objects.filter(
+            Exists(in_band),
+            scorecard__period_id=card.period_id,
+            scorecard__status=SCORED,
+            scorecard__dealer__city_tier=card.dealer.city_tier,
+            valid=True,
+            value__isnull=False,
+        )
+        .exclude(scorecard__dealer_id=card.dealer_id)
+        .values_list("scorecard_id", "kpi_code", "value")
+    )
+    values: dict[str, list[float]] = defaultdict(list)
+    dealers = set()
+    for scorecard_id, kpi_code, value in rows:
+        if value is not None:  # never: the query leaves empty values out
+            values[kpi_code].append(value)
+        dealers.add(scorecard_id)
+    label = next(str(text) for code, _lowest, text in VOLUME_BANDS if code == band)
+    return PeerGroup(key, card.dealer.city_tier, label, len(dealers)), dict(values)
+
+
+def compare_lines(
+    lines: list[KpiLine],
+    card: Scorecard,
+    last_year: dict[str, float | None],
+    peers: dict[str, list[float]] | None,
+) -> None:
+    """Give each line last year's value and its peer position (`peers` None: no peer group)."""
+    scored = card.status == SCORED
+    for line in lines:
+        line.last_year = last_year.get(line.code)
+        if peers is not None:
+            own = line.result.value if line.result.valid else None
+            line.peer = peer_position(own, peers.get(line.code, []), line.direction, own_counts=scored)
+
+
 def scorecard_page(user: Any, card: Scorecard) -> ScorecardPage:
-    """Everything the scorecard page shows beyond the card itself (five queries)."""
+    """Everything the scorecard page shows beyond the card itself (seven queries: six without
+    a repair count, which leaves the dealer without a peer group)."""
     lines = kpi_lines(card)
+    repair_count = next((line.result.value for line in lines if line.code == "repair_count"), None)
+    group, peers = peer_values(card, repair_count)
+    compare_lines(lines, card, last_year_values(user, card), peers if group is not None else None)
     history = dealer_history(user, card.dealer_id)
     by_code = {point.code: point for point in history}
     month = card.period.month
@@ -295,6 +407,7 @@ def scorecard_page(user: Any, card: Scorecard) -> ScorecardPage:
         region_scored=region,
         dimensions=dimension_scores(lines),
         period_codes=[point.code for point in reversed(history)],
+        peer_group=group,
     )
 
 
@@ -340,7 +453,7 @@ def kpi_result_for(user: Any, dealer: Dealer, period_code: str, kpi_code: str) -
 
 def scorecard_with_page(user: Any, code: str, period_code: str) -> tuple[Scorecard, ScorecardPage] | None:
     """A dealer's scorecard of a month in the user's scope and what its page shows beyond it
-    (six queries), or None; none when cached (pages/cache.py: keyed by the scorecards
+    (eight queries), or None; none when cached (pages/cache.py: keyed by the scorecards
     version, scope and language). Appeals and whether they may be filed are not in it."""
 
     def compute() -> tuple[Scorecard, ScorecardPage] | None:

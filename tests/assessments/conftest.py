@@ -15,7 +15,7 @@ from decimal import Decimal
 import pytest
 
 from assessments.choices import ImportKind, ImportStatus, RepairType, Severity
-from assessments.models import ImportJob, Period, Scheme, Scorecard, VetoIncident
+from assessments.models import ImportJob, KpiResult, Period, Scheme, Scorecard, VetoIncident
 from assessments.periods import Month
 from assessments.services.recompute import period_recompute
 from dealers.models import Dealer, Region
@@ -143,8 +143,11 @@ def seed_scored_months(cast, dealer: Dealer, other_dealer: Dealer, far_dealer: D
     return {"sep": Period.objects.get(code=str(SEP)), "oct": Period.objects.get(code=str(OCT))}
 
 
-def bulk_network(dealers: int, *, months: tuple[Month, ...] = (SEP, OCT)) -> list[Dealer]:
-    """Many dealers with scorecards written directly (no service data): for query counts and speed."""
+def bulk_network(dealers: int, *, months: tuple[Month, ...] = (SEP, OCT), kpis: bool = False) -> list[Dealer]:
+    """Many dealers with scorecards written directly (no service data): for query counts and speed.
+
+    `kpis`: each card also gets three KPI results (repair_count in three volume bands,
+    complaint_rate, csat), so that scorecards have last year's values and peers to compare."""
     regions = [
         Region.objects.get_or_create(name=name)[0]
         for name in ("华东", "华南", "华北", "华中", "西南", "西北", "东北")
@@ -191,6 +194,32 @@ def bulk_network(dealers: int, *, months: tuple[Month, ...] = (SEP, OCT)) -> lis
                 )
             )
         Scorecard.objects.bulk_create(cards, batch_size=1000)
+        if kpis:
+            KpiResult.objects.bulk_create(
+                [
+                    KpiResult(
+                        scorecard=card,
+                        kpi_code=code,
+                        tier=tier,
+                        value=value,
+                        sample_size=100,
+                        valid=True,
+                        weight=weight,
+                        method="threshold",
+                        min_sample=1,
+                        sort_order=order,
+                    )
+                    for i, card in enumerate(cards)
+                    for order, (code, tier, weight, value) in enumerate(
+                        (
+                            ("repair_count", "result", 0.0, float((50, 150, 400)[i % 3])),
+                            ("complaint_rate", "result", 10.0, float(i % 7)),
+                            ("csat", "result", 15.0, 80.0 + i % 11),
+                        )
+                    )
+                ],
+                batch_size=1000,
+            )
     return new
 
 

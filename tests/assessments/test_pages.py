@@ -12,9 +12,11 @@ from openpyxl import load_workbook
 from assessments.kpis import ENTRIES as DRILL_DOWNS
 from assessments.models import KpiResult, Scorecard
 from assessments.pages.ranking import RANKING_SORTS
+from assessments.periods import Month
 
 from ..conftest import client_for
 from ..factories import RepairOrderFactory, local
+from .conftest import OCT, SEP
 
 pytestmark = pytest.mark.django_db
 
@@ -505,7 +507,8 @@ PINNED_QUERIES = {
     "/assessments/ranking/": 7,
     "/assessments/ranking/?region=华东&sort=-change&q=BK": 7,
     "/assessments/overview/": 7,  # one of them: is the month still open (HQ's "Close this month")
-    "/assessments/dealers/BK00001/2026-10/": 8,  # + the appeals filed against the scorecard
+    # + the appeals filed against the scorecard, + last year's KPI values and the peers' values
+    "/assessments/dealers/BK00001/2026-10/": 10,
 }
 
 
@@ -514,7 +517,8 @@ PINNED_QUERIES = {
 def test_pages_cost_a_fixed_number_of_queries(
     make_network, hq_manager, django_assert_num_queries, url, dealers
 ):
-    make_network(dealers)
+    # A year of history before September: the scorecard reads October 2025's KPI values too.
+    make_network(dealers, kpis=True, months=(Month(2025, 10), SEP, OCT))
     client = client_for(hq_manager)
     with django_assert_num_queries(PINNED_QUERIES[url]):
         assert client.get(url).status_code == 200

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -246,3 +247,60 @@ def test_it_prints_the_address_the_portal_serves(seeded, settings):
     output = seed("--new-passwords")
     assert "Sign in at http://127.0.0.1:8123/ " in output
     assert ":8000" not in output
+
+
+def test_the_demo_covers_24_months_by_default_so_year_on_year_shows_on_first_start(db):
+    # Given the default month count (a few dealers keep the test short)
+    seed("--dealers", "7")
+
+    # Then every month of the last two years is there, scored, all but the newest two closed…
+    periods = expected_periods(24)
+    assert list(Period.objects.order_by("code").values_list("code", flat=True)) == periods
+    closed = set(Period.objects.filter(status=PeriodStatus.CLOSED).values_list("code", flat=True))
+    assert closed == set(periods[:-2])
+    # … and the newest month has the same month a year earlier to compare with.
+    newest, a_year_earlier = Month.parse(periods[-1]), Month.parse(periods[-1]).shift(-12)
+    dealers_then = set(
+        Scorecard.objects.filter(period__code=str(a_year_earlier)).values_list("dealer_id", flat=True)
+    )
+    assert dealers_then & set(
+        Scorecard.objects.filter(period__code=str(newest)).values_list("dealer_id", flat=True)
+    )
+
+
+def test_the_demos_cheap_insert_stores_what_the_orm_would(dealer):
+    """sqlite_insert converts values itself (not through get_db_prep_save): the rows it writes
+    read back as the same values as rows the ORM writes."""
+    from django.db import connection
+
+    from assessments.choices import RecordChannel
+    from dealers.demo import sqlite_insert
+    from tests.factories import RepairOrderFactory, local
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the cheap insert is the SQLite path")
+    fields = {
+        "dealer": dealer,
+        "vin": "LB3E8MAL8RV000001",
+        "repair_type": RepairType.WARRANTY,
+        "booked_at": None,
+        "opened_at": local("2026-10-31 23:30"),  # Shanghai time: still the 31st, 15:30 UTC
+        "promised_at": local("2026-11-01 08:00"),
+        "closed_at": local("2026-11-01 07:59").replace(microsecond=250000),
+        "fault_code": "P0301",
+        "labor_hours": Decimal("1.50"),
+        "labor_amount": Decimal("300.10"),
+        "parts_amount": Decimal("0.00"),
+        "warranty_cost": Decimal("1234.56"),
+        "imported_at": local("2026-11-02 23:10"),
+        "created_channel": RecordChannel.DMS_API,
+    }
+    by_orm = RepairOrderFactory(ro_number="ORM", **fields)
+    cheap = RepairOrder(id=by_orm.id + 1000, ro_number="CHEAP", **fields)
+    sqlite_insert(RepairOrder, [cheap], with_ids=True)
+
+    stored = RepairOrder.objects.get(pk=cheap.id)
+    orm = RepairOrder.objects.get(pk=by_orm.pk)
+    for name in [*fields, "comeback_waived", "changed_channel"]:
+        assert getattr(stored, name) == getattr(orm, name), name
+    assert RepairOrder.objects.filter(opened_at__date="2026-10-31", ro_number="CHEAP").exists()

@@ -42,7 +42,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dealers", type=int, default=DEFAULT_DEALERS, help="number of dealers (default 120)"
         )
-        parser.add_argument("--months", type=int, default=DEFAULT_MONTHS, help="months of data (default 12)")
+        parser.add_argument(
+            "--months", type=int, default=DEFAULT_MONTHS, help=f"months of data (default {DEFAULT_MONTHS})"
+        )
         parser.add_argument(
             "--until",
             type=month_argument,
