@@ -301,17 +301,17 @@ def test_an_import_on_sqlite_that_fails_midway_says_what_was_written_and_a_rerun
 
     monkeypatch.setattr(service, "CHUNK_ROWS", 2)
     path = write(tmp_path, ro_rows(*({"ro_number": f"RO{i}"} for i in range(6))))
-    real_write = OrmWriter.write
-    calls: list[int] = []
+    # The writing pass moves each checked chunk of new rows from the stage (write_staged).
+    real_move = OrmWriter.write_staged
+    calls: list[tuple[int, int]] = []
 
-    def write_then_fail(self, records, repair_orders):  # noqa: ANN001, ANN202
-        if not self.counting:
-            calls.append(len(records))
-            if len(calls) == 2:
-                raise OSError("disk full")
-        return real_write(self, records, repair_orders)
+    def move_then_fail(self, staged):  # noqa: ANN001, ANN202
+        calls.append(staged)
+        if len(calls) == 2:
+            raise OSError("disk full")
+        return real_move(self, staged)
 
-    monkeypatch.setattr(OrmWriter, "write", write_then_fail)
+    monkeypatch.setattr(OrmWriter, "write_staged", move_then_fail)
     with pytest.raises(OSError):
         import_file("repair_orders", path, user=hq_manager)
     failed = ImportJob.objects.get()
@@ -320,7 +320,7 @@ def test_an_import_on_sqlite_that_fails_midway_says_what_was_written_and_a_rerun
     assert failed.message == str(msg.IMPORT_FAILED_AFTER_WRITING) % {"count": 2}
     assert RepairOrder.objects.count() == 2
 
-    monkeypatch.setattr(OrmWriter, "write", real_write)
+    monkeypatch.setattr(OrmWriter, "write_staged", real_move)
     again = import_file("repair_orders", path, user=hq_manager)
     assert (again.created, again.unchanged) == (4, 2) and RepairOrder.objects.count() == 6
 
