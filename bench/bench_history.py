@@ -139,7 +139,9 @@ def ensure_dealers() -> None:
 DEALER_IDS = "(SELECT array_agg(id ORDER BY id) AS ids FROM dealers_dealer WHERE code LIKE 'BN%%') d"
 
 
-def generate_repair_orders(month: str, table: str = "assessments_repairorder") -> None:
+def generate_repair_orders(
+    month: str, table: str = "assessments_repairorder", rows: int | None = None
+) -> None:
     """1,000,000 repair orders opened in `month` (local time), random over its first days less
     five, closed 1–96 hours later, VINs from the pool."""
     sql(
@@ -161,7 +163,7 @@ def generate_repair_orders(month: str, table: str = "assessments_repairorder") -
                 floor(random() * {FAULTS})::int AS f,
                 (ARRAY['maintenance', 'repair', 'warranty', 'accident'])[1 + g %% 4] AS kind,
                 random() AS b, random() AS c
-            FROM generate_series(0, {ROWS_PER_MONTH - 1}) g
+            FROM generate_series(0, {(rows or ROWS_PER_MONTH) - 1}) g
         ) o
         """,
         bounds(month),
@@ -287,7 +289,9 @@ def write_csv(path: Path, reuse: bool) -> None:
     if reuse and path.exists():
         return
     sql("DROP TABLE IF EXISTS bench_next")
-    sql("CREATE UNLOGGED TABLE bench_next (LIKE assessments_repairorder INCLUDING DEFAULTS INCLUDING IDENTITY)")
+    sql(
+        "CREATE UNLOGGED TABLE bench_next (LIKE assessments_repairorder INCLUDING DEFAULTS INCLUDING IDENTITY)"
+    )
     sql("SELECT setseed(0.5)")
     generate_repair_orders(NEXT_MONTH, "bench_next")
 
@@ -336,7 +340,7 @@ def load_history(months: list[str]) -> float:
     todo = [m for m in months if not month_loaded(m)]
     if not todo:
         return 0.0
-    saved = Path("/tmp/bench_history_rebuild.json")
+    saved = Path(f"/tmp/bench_history_rebuild_{connection.settings_dict['NAME']}.json")
     t0 = time.perf_counter()
     if saved.exists():  # an interrupted load: the indexes are dropped already
         rebuild = json.loads(saved.read_text())
@@ -376,7 +380,9 @@ def clone_scorecards(months: list[str]) -> None:
 
     base = Period.objects.get(code=BASE_MONTH)
     columns = [f.column for f in Scorecard._meta.concrete_fields if f.column not in ("id", "period_id")]
-    kpi_columns = [f.column for f in KpiResult._meta.concrete_fields if f.column not in ("id", "scorecard_id")]
+    kpi_columns = [
+        f.column for f in KpiResult._meta.concrete_fields if f.column not in ("id", "scorecard_id")
+    ]
     for month in months:
         period, _ = Period.objects.get_or_create(code=month)
         if period.scorecards.exists():
@@ -477,11 +483,123 @@ def measure(label: str, path: Path) -> dict[str, Any]:
     result["recompute"] = time_recompute()
     print(f"[{label}] recompute {result['recompute']:.1f} s", flush=True)
     result["pages"] = time_pages()
-    print(f"[{label}] pages " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in result["pages"].items()), flush=True)
+    print(
+        f"[{label}] pages " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in result["pages"].items()),
+        flush=True,
+    )
     result["raw_copy"] = time_raw_copy(path)
     print(f"[{label}] raw COPY {result['raw_copy']:.1f} s", flush=True)
     result["load"] = [load, os.getloadavg()[0]]
     return result
+
+
+# --- where the time goes (--explain, after a run) ------------------------------------------
+
+
+def explain(rows: int) -> None:
+    """Why a ratio misses: the registry's queries of the recompute on this table, timed one by
+    one (the slowest EXPLAIN ANALYZEd), and the write cost of `rows` new repair orders into the
+    60 M table and into a one-month copy of it, with each index or key left out in turn
+    (INSERT … SELECT in a transaction rolled back; EXPLAIN ANALYZE shows the FK trigger)."""
+    from django.test.utils import CaptureQueriesContext
+
+    from assessments.kpis import kpi_measurements
+    from assessments.periods import Month
+
+    with CaptureQueriesContext(connection) as captured:
+        kpi_measurements(Month.parse(NEXT_MONTH), None)
+    timed = sorted(((float(q["time"]), q["sql"]) for q in captured.captured_queries), reverse=True)
+    print("registry queries of the recompute, slowest first:")
+    for seconds, text in timed[:6]:
+        print(f"  {seconds:6.2f} s  {text[:150]}")
+    chosen = timed[:2] + [q for q in timed[2:] if "EXISTS" in q[1]][:1]
+    for _seconds, text in chosen:
+        print("\nEXPLAIN (ANALYZE, BUFFERS) " + text[:300])
+        for (line,) in sql("EXPLAIN (ANALYZE, BUFFERS) " + text):
+            print("  " + line)
+
+    sql("DROP TABLE IF EXISTS bench_src, bench_one")
+    sql(
+        "CREATE UNLOGGED TABLE bench_src (LIKE assessments_repairorder INCLUDING DEFAULTS INCLUDING IDENTITY)"
+    )
+    sql("SELECT setseed(0.25)")
+    generate_repair_orders("2026-12", "bench_src", rows)
+    sql("ALTER TABLE bench_src DROP COLUMN id")
+    sql("CREATE TABLE bench_one (LIKE assessments_repairorder INCLUDING ALL)")
+    sql(
+        "ALTER TABLE bench_one ADD CONSTRAINT bench_one_dealer_fk FOREIGN KEY (dealer_id) "
+        "REFERENCES dealers_dealer (id) DEFERRABLE INITIALLY DEFERRED"
+    )
+    b = bounds(BASE_MONTH)
+    columns = [
+        c
+        for (c,) in sql(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'bench_src' ORDER BY ordinal_position"
+        )
+    ]
+    cols = ", ".join(columns)
+    sql(
+        f"INSERT INTO bench_one ({cols}) SELECT {cols} FROM assessments_repairorder "
+        "WHERE opened_at >= %(start)s AND opened_at < %(end)s",
+        b,
+    )
+    sql("VACUUM ANALYZE bench_one")
+    fk = sql(
+        "SELECT conname FROM pg_constraint WHERE conrelid = 'assessments_repairorder'::regclass "
+        "AND contype = 'f' AND confrelid = 'dealers_dealer'::regclass"
+    )[0][0]
+    variants: list[tuple[str, dict[str, str]]] = [
+        ("all indexes and keys", {}),
+        ("without ro_comeback (vin, fault_code, opened_at)", {"idx": "ro_comeback"}),
+        ("without ro_opened_dealer, ro_closed_dealer", {"idx": "ro_opened_dealer,ro_closed_dealer"}),
+        ("without the FK to dealers", {"fk": "1"}),
+        ("time B-trees as BRIN", {"idx": "ro_opened_dealer,ro_closed_dealer", "brin": "1"}),
+        ("ro_comeback partial: repair and warranty only", {"idx": "ro_comeback", "partial": "1"}),
+    ]
+    print(f"\nINSERT of {rows:,} new repair orders (seconds; EXPLAIN ANALYZE, rolled back):")
+    print("| variant | one-month table | 60 M table | ratio |")
+    for label, change in variants:
+        seconds = {}
+        for table in ("bench_one", "assessments_repairorder"):
+            with transaction.atomic():
+                for index in filter(None, change.get("idx", "").split(",")):
+                    name = index if table == "assessments_repairorder" else _copied_index(table, index)
+                    sql(f'DROP INDEX "{name}"')
+                if change.get("fk"):
+                    name = fk if table == "assessments_repairorder" else "bench_one_dealer_fk"
+                    sql(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+                if change.get("brin"):
+                    sql(f"CREATE INDEX bench_brin_opened ON {table} USING brin (opened_at)")
+                    sql(f"CREATE INDEX bench_brin_closed ON {table} USING brin (closed_at)")
+                if change.get("partial"):
+                    sql(
+                        f"CREATE INDEX bench_partial ON {table} (vin, fault_code, opened_at) "
+                        "WHERE repair_type IN ('repair', 'warranty')"
+                    )
+                sql("SET CONSTRAINTS ALL IMMEDIATE")
+                t0 = time.perf_counter()
+                plan = sql(
+                    f"EXPLAIN (ANALYZE, BUFFERS) INSERT INTO {table} ({cols}) SELECT {cols} FROM bench_src"
+                )
+                seconds[table] = time.perf_counter() - t0
+                triggers = [line for (line,) in plan if "Trigger" in line]
+                transaction.set_rollback(True)
+        print(
+            f"| {label} | {seconds['bench_one']:.2f} | {seconds['assessments_repairorder']:.2f} | "
+            f"{seconds['assessments_repairorder'] / seconds['bench_one']:.2f} | {' '.join(triggers)[:120]}",
+            flush=True,
+        )
+    sql("DROP TABLE bench_src, bench_one")
+
+
+def _copied_index(table: str, original: str) -> str:
+    """The name `LIKE … INCLUDING ALL` gave the copy of `original` (same definition)."""
+    definition = sql("SELECT pg_get_indexdef(%s::regclass)", [original])[0][0]
+    columns = definition[definition.index("(") :]
+    for name, other in sql("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s", [table]):
+        if other.endswith(columns) and "UNIQUE" not in other:
+            return name
+    raise LookupError(original)
 
 
 def report(base: dict[str, Any], hist: dict[str, Any], load_seconds: float | None) -> None:
@@ -496,21 +614,31 @@ def report(base: dict[str, Any], hist: dict[str, Any], load_seconds: float | Non
     for name in base["pages"]:
         b, h = base["pages"][name], hist["pages"][name]
         print(f"| page: {name} | {b:.3f} | {h:.3f} | {h / b:.2f} |")
-    print(f"| raw COPY of the CSV | {base['raw_copy']:.2f} | {hist['raw_copy']:.2f} | {hist['raw_copy'] / base['raw_copy']:.2f} |")
+    print(
+        f"| raw COPY of the CSV | {base['raw_copy']:.2f} | {hist['raw_copy']:.2f} | {hist['raw_copy'] / base['raw_copy']:.2f} |"
+    )
     for label, r in (("baseline", base), ("history", hist)):
-        print(f"- import / raw COPY, {label}: {r['raw_copy'] / r['import']:.3f} (target ≥ 0.125); load {r['load']}")
+        print(
+            f"- import / raw COPY, {label}: {r['raw_copy'] / r['import']:.3f} (target ≥ 0.125); load {r['load']}"
+        )
 
 
 def main() -> None:
     global ROWS_PER_MONTH, RESULTS
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--months", type=int, default=60)
     parser.add_argument("--reuse", action="store_true")
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--file", type=Path, default=Path("/tmp/bench_history_next_month.csv"))
     parser.add_argument("--rows", type=int, default=ROWS_PER_MONTH, help="repair orders a month")
     parser.add_argument("--results", type=Path, default=RESULTS)
+    parser.add_argument("--explain", type=int, metavar="ROWS", help="after a run: where the time goes")
     args = parser.parse_args()
+    if args.explain:
+        explain(args.explain)
+        return
     ROWS_PER_MONTH, RESULTS = args.rows, args.results
     if connection.vendor != "postgresql":
         sys.exit("run this benchmark on PostgreSQL (set DATABASE_URL)")
