@@ -177,6 +177,7 @@ FAULT_CODES = (
 ).split()
 VIN_ALPHABET = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
 VIN_DIGITS = "0123456789"
+_EIGHT_HOURS = timedelta(hours=8)
 VIN_VALUES = dict(zip("0123456789", range(10), strict=True)) | {
     **dict(zip("ABCDEFGH", range(1, 9), strict=True)),
     **dict(zip("JKLMN", range(1, 6), strict=True)),
@@ -356,8 +357,9 @@ def _weak_showcase(plans: list[DealerPlan]) -> DealerPlan:
 
 def vin(rng: random.Random) -> str:
     """A well-formed Chinese VIN (WMI 'L…', ISO 3779 check digit, no I/O/Q)."""
-    body = "L" + rng.choice("BGKS") + rng.choice("3ABC") + "".join(rng.choice(VIN_ALPHABET) for _ in range(5))
-    tail = rng.choice("LMNPRST") + rng.choice("ABCDEFGH") + "".join(rng.choice(VIN_DIGITS) for _ in range(6))
+    # choices(k=…) draws each character from random() once; choice() draws bits in a loop.
+    body = "L" + rng.choice("BGKS") + rng.choice("3ABC") + "".join(rng.choices(VIN_ALPHABET, k=5))
+    tail = rng.choice("LMNPRST") + rng.choice("ABCDEFGH") + "".join(rng.choices(VIN_DIGITS, k=6))
     total = sum(VIN_VALUES[c] * w for c, w in zip(body + "0" + tail, VIN_WEIGHTS, strict=True))
     check = "X" if total % 11 == 10 else str(total % 11)
     return body + check + tail
@@ -782,9 +784,12 @@ def _sqlite_converter(model_field: Any) -> Callable[[Any], Any] | None:
     if internal == "DateTimeField":
 
         def stored_datetime(value: Any) -> Any:
-            # What Django's SQLite backend stores: the UTC wall time as text.
+            # What Django's SQLite backend stores: the UTC wall time as text. Shanghai time from
+            # 1992 on is UTC+8 all year: subtracting the offset skips the time-zone look-up.
             if value is None or value.tzinfo is None:
                 return model_field.get_db_prep_save(value, connection)
+            if value.tzinfo is SHANGHAI and value.year >= 1992:
+                return str(value.replace(tzinfo=None) - _EIGHT_HOURS)
             return str(value.astimezone(UTC).replace(tzinfo=None))
 
         return stored_datetime
