@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from dealers.models import Dealer
 from dealers.scoping import ScopedQuerySet
 
-from ..choices import REPAIR_TYPES_FOR_REPAIR_KPIS, ComplaintCategory, RepairType, Severity, SubmissionStatus
+from ..choices import ComplaintCategory, RepairType, Severity, SubmissionStatus
 from .provenance import Provenance
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -47,16 +47,8 @@ class RepairOrder(Provenance):
         indexes = [
             models.Index(fields=["closed_at", "dealer"], name="ro_closed_dealer"),
             models.Index(fields=["opened_at", "dealer"], name="ro_opened_dealer"),
-            # The comeback rule looks up later repairs of the same vehicle and fault: only repair
-            # and warranty orders, so only they are indexed (every look-up says so too). Half the
-            # index's size; with five years of history, new rows land in it at random places,
-            # which cost the import 3.1× on 61 M rows with every order indexed, 1.6× with these
-            # (docs/benchmarks.md → Five years of history).
-            models.Index(
-                fields=["vin", "fault_code", "opened_at"],
-                name="ro_comeback_repairs",
-                condition=models.Q(repair_type__in=REPAIR_TYPES_FOR_REPAIR_KPIS),
-            ),
+            # The comeback rule looks up later repairs of the same vehicle and fault.
+            models.Index(fields=["vin", "fault_code", "opened_at"], name="ro_comeback"),
         ]
 
     def __str__(self) -> str:
