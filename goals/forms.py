@@ -66,22 +66,7 @@ class GoalForm(forms.Form):
         return dealer
 
     def terms(self) -> GoalTerms:
-        data: dict[str, Any] = self.cleaned_data
-        return GoalTerms(
-            kpi_code=data["kpi_code"],
-            group_kind=data["group_kind"],
-            region=data.get("region"),
-            city_tier=data.get("city_tier"),
-            dealer=data.get("dealer"),
-            month_from=data["month_from"],
-            month_to=data["month_to"],
-            kind=data["kind"],
-            comparator=data.get("comparator") or "",
-            target=data.get("target"),
-            change_pct=data.get("change_pct"),
-            owner=data["owner"],
-            note=data.get("note") or "",
-        )
+        return GoalTerms.of(self.cleaned_data)
 
     @staticmethod
     def initial_of(goal: Goal) -> dict[str, Any]:

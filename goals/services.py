@@ -3,6 +3,7 @@ progress, and remind owners of goals at risk."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -49,6 +50,25 @@ class GoalTerms:
     target: float | None = None
     change_pct: float | None = None
     note: str = ""
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any]) -> GoalTerms:
+        """The terms from a form's or a serializer's validated data (the same field names)."""
+        return cls(
+            kpi_code=data["kpi_code"],
+            group_kind=data["group_kind"],
+            region=data.get("region"),
+            city_tier=data.get("city_tier"),
+            dealer=data.get("dealer"),
+            month_from=data["month_from"],
+            month_to=data["month_to"],
+            kind=data["kind"],
+            comparator=data.get("comparator") or "",
+            target=data.get("target"),
+            change_pct=data.get("change_pct"),
+            owner=data["owner"],
+            note=data.get("note") or "",
+        )
 
 
 def goal_terms(goal: Goal) -> dict[str, Any]:

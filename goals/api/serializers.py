@@ -156,19 +156,4 @@ class GoalTermsSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", help_text=_("A note."))
 
     def terms(self) -> GoalTerms:
-        data = self.validated_data
-        return GoalTerms(
-            kpi_code=data["kpi_code"],
-            group_kind=data["group_kind"],
-            region=data.get("region"),
-            city_tier=data.get("city_tier"),
-            dealer=data.get("dealer"),
-            month_from=data["month_from"],
-            month_to=data["month_to"],
-            kind=data["kind"],
-            comparator=data.get("comparator") or "",
-            target=data.get("target"),
-            change_pct=data.get("change_pct"),
-            owner=data["owner"],
-            note=data.get("note") or "",
-        )
+        return GoalTerms.of(self.validated_data)
