@@ -10,12 +10,12 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from assessments.exporting import export_response
-from assessments.kpis import BY_CODE
+from assessments.kpis import BY_CODE, kpi_name
 from assessments.periods import Month
 from dealers.choices import Role
 from dealers.http import AuthenticatedHttpRequest
@@ -29,11 +29,6 @@ from .selectors import GoalMonth, goal_months, goals_for, status_counts
 from .services import GoalError, goal_create, goal_revise
 
 HQ_ADMIN = (Role.HQ_ADMIN,)
-
-
-def kpi_name(code: str) -> str:
-    kpi = BY_CODE[code]
-    return kpi.name_en if (get_language() or "zh-hans").startswith("en") else kpi.name_zh
 
 
 def _goal(request: AuthenticatedHttpRequest, pk: int) -> Goal:

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from assessments.kpis import BY_CODE, ENTRIES
+from assessments.kpis import BY_CODE, ENTRIES, kpi_name
 
 
 @dataclass(frozen=True)
@@ -32,16 +32,6 @@ GENERAL: tuple[TaskTemplate, ...] = (
     TaskTemplate(_("Carry out the remedies and keep evidence of each"), 0.8),
     TaskTemplate(_("Report the results to the regional manager"), 1.0),
 )
-
-
-def kpi_name(code: str) -> str:
-    """The KPI's name in the active language; never its code, unless it is not in the catalogue."""
-    from django.utils.translation import get_language
-
-    kpi = BY_CODE.get(code)
-    if kpi is None:
-        return code
-    return kpi.name_en if (get_language() or "zh-hans").startswith("en") else kpi.name_zh
 
 
 def tasks_for(kpi_codes: list[str], opened: date, deadline: date) -> list[tuple[str, date]]:

@@ -21,6 +21,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from assessments.choices import ImportStatus, PeriodStatus, SubmissionStatus
+from assessments.kpis import kpi_name
 from assessments.models import ImportJob, MonthlySubmission, Period, Scorecard
 from assessments.periods import SHANGHAI, Month
 from assessments.services.submissions import deadline_for
@@ -562,7 +563,7 @@ def _goals_at_risk(user: User, now: datetime) -> list[Todo]:
         Todo(
             key="goal_at_risk",
             title=_("Goal at risk this month: act before the month ends"),
-            detail=f"{goal.kpi_code} · {goal.group_label} · {goal.target_label}",
+            detail=f"{kpi_name(goal.kpi_code)} · {goal.group_label} · {goal.target_label}",
             due=Month.of(now).end,
             url=reverse("goals:detail", args=[goal.pk]),
             action=_("See the projection"),

@@ -27,6 +27,7 @@ __all__ = [
     "DrillDown",
     "comeback_exists",
     "kpi_measurements",
+    "kpi_name",
     "records",
 ]
 
@@ -44,6 +45,16 @@ ENTRIES: dict[str, KpiEntry] = {
 }
 CATALOGUE: tuple[KpiDefinition, ...] = tuple(entry.facts for entry in ENTRIES.values())
 BY_CODE: dict[str, KpiDefinition] = {k.code: k for k in CATALOGUE}
+
+
+def kpi_name(code: str) -> str:
+    """The KPI's name in the active language; its code only when the catalogue lacks it."""
+    from django.utils.translation import get_language
+
+    kpi = BY_CODE.get(code)
+    if kpi is None:
+        return code
+    return kpi.name_en if (get_language() or "zh-hans").startswith("en") else kpi.name_zh
 
 
 def kpi_measurements(

@@ -14,13 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import Http404, QueryDict
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from dealers.models import Region
 
 from ..choices import Grouping
-from ..kpis import BY_CODE, CATALOGUE
+from ..kpis import BY_CODE, CATALOGUE, kpi_name
 from ..kpis.groups import adds
 from ..kpis.peers import VOLUME_BANDS
 from ..models import AVERAGE_TOTAL, GroupFigure, GroupMember
@@ -34,7 +33,7 @@ RECORD_HIGHS = frozenset({"repair_count", "repair_output_value"})
 
 
 def kpi_label(kpi: KpiDefinition) -> str:
-    return kpi.name_en if (get_language() or "zh-hans").startswith("en") else kpi.name_zh
+    return kpi_name(kpi.code)
 
 
 def yoy_percent(value: float | None, last_year: float | None) -> float | None:
