@@ -131,7 +131,16 @@ class Goal(models.Model):
         """ "≤ 2.0" or "−50 % against a year earlier"."""
         if self.kind == GoalKind.CHANGE and self.change_pct is not None:
             return str(_("%(change)s %% against a year earlier") % {"change": f"{self.change_pct:+g}"})
-        return f"{Comparator(self.comparator).label} {self.target:g}"
+        return f"{Comparator(self.comparator).label} {_plain_number(self.target)}"
+
+
+def _plain_number(value: float | None) -> str:
+    """A target as people write it: thousands separated, no exponent, no trailing zeros
+    (1000000 → "1,000,000", 2.5 → "2.5", 96.85 → "96.85")."""
+    if value is None:
+        return ""
+    text = f"{value:,.4f}".rstrip("0").rstrip(".")
+    return text
 
 
 class GoalVersion(models.Model):

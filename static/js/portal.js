@@ -461,7 +461,7 @@
       var chart = window.echarts.init(el, null, { renderer: "canvas", locale: locale });
       chart.setOption({
         color: ["#94a3b8", "#2563eb", "#f59e0b"],
-        grid: { left: phone ? 40 : 56, right: 16, top: 36, bottom: 28 },
+        grid: { left: 8, right: 16, top: 36, bottom: 28, containLabel: true },
         legend: { top: 0, itemWidth: 14, itemHeight: 8 },
         tooltip: { trigger: "axis" },
         xAxis: { type: "category", data: data.labels, axisLabel: { fontSize: 11 } },

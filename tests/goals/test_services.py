@@ -311,3 +311,12 @@ def test_ended_months_read_the_group_figures_stored_with_the_scorecards(
     # then the stored values, and nothing for a month without scorecards
     assert network == {Month(2026, 8): (1.75, 800), Month(2026, 9): (1.25, 800), Month(2026, 10): (None, 0)}
     assert region[Month(2026, 9)] == (3.0, 300)
+
+
+@pytest.mark.parametrize(
+    ("target", "shown"),
+    [(1_000_000, "≥ 1,000,000"), (2.5, "≥ 2.5"), (96.85, "≥ 96.85"), (0.0025, "≥ 0.0025")],
+)
+def test_a_level_target_reads_as_people_write_it(hq_manager, target, shown):
+    goal = make_goal(hq_manager, kpi_code="repair_count", target=target)
+    assert goal.target_label == shown
