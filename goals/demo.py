@@ -13,6 +13,7 @@ of the month before (repair orders and the complaints closed by now), bulk-writt
 from __future__ import annotations
 
 import statistics
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -93,34 +94,20 @@ def seed_goals(now: datetime | None = None) -> dict[str, int]:
     values = [v for v, _n in fix.values() if v is not None]
     if values:
         target = round(statistics.median(values), 2)
-        goal = goal_create(
-            terms=GoalTerms(
-                kpi_code="first_time_fix_rate",
-                group_kind=GroupKind.NETWORK,
-                month_from=str(ended[0]),
-                month_to=str(ended[-1]),
-                kind=GoalKind.LEVEL,
-                target=target - 1,
-                owner=hq,
-                note="一次性修复率：全网目标（演示）",
-            ),
-            actor=admin,
+        first = GoalTerms(
+            kpi_code="first_time_fix_rate",
+            group_kind=GroupKind.NETWORK,
+            month_from=str(ended[0]),
+            month_to=str(ended[-1]),
+            kind=GoalKind.LEVEL,
+            target=target - 1,
+            owner=hq,
+            note="一次性修复率：全网目标（演示）",
         )
+        goal = goal_create(terms=first, actor=admin)
         # Revised once: the version history shows who raised the target, and when.
-        goal = goal_revise(
-            goal=goal,
-            terms=GoalTerms(
-                kpi_code="first_time_fix_rate",
-                group_kind=GroupKind.NETWORK,
-                month_from=str(ended[0]),
-                month_to=str(ended[-1]),
-                kind=GoalKind.LEVEL,
-                target=target,
-                owner=hq,
-                note="一次性修复率：全网目标，按上半年中位数上调（演示）",
-            ),
-            actor=admin,
-        )
+        raised = replace(first, target=target, note="一次性修复率：全网目标，按上半年中位数上调（演示）")
+        goal = goal_revise(goal=goal, terms=raised, actor=admin)
         made.append(goal)
 
     # Complaints down 50 % against the same months a year earlier (the head of after-sales' goal).
