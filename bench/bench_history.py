@@ -50,6 +50,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 os.environ.setdefault("IMPORT_MAX_FILE_BYTES", str(2 * 1024**3))
 os.environ.setdefault("IMPORT_MAX_ROWS", "20000000")
@@ -60,6 +61,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from bench_import import HEADER, REGIONS  # noqa: E402  the same file shape and regions
 from django.db import connection, transaction  # noqa: E402
 
 DEALERS = 2000
@@ -68,23 +70,7 @@ VIN_POOL = 3_000_000
 FAULTS = 20
 BASE_MONTH = "2026-10"
 NEXT_MONTH = "2026-11"
-REGIONS = ["华东", "华南", "华北", "华中", "西南", "西北", "东北"]
 RESULTS = Path("/tmp/bench_history.json")
-CSV_HEADER = [
-    "ro_number",
-    "dealer_code",
-    "vin",
-    "repair_type",
-    "booked_at",
-    "opened_at",
-    "promised_at",
-    "closed_at",
-    "fault_code",
-    "labor_hours",
-    "labor_amount",
-    "parts_amount",
-    "warranty_cost",
-]
 SERVICE_TABLES = [
     "assessments_repairorder",
     "assessments_complaint",
@@ -305,7 +291,7 @@ def write_csv(path: Path, reuse: bool) -> None:
         FROM bench_next r JOIN dealers_dealer dl ON dl.id = r.dealer_id ORDER BY r.ro_number
     """
     with connection.cursor() as cursor, path.open("w", encoding="utf-8") as handle:
-        handle.write(",".join(CSV_HEADER) + "\n")
+        handle.write(",".join(HEADER) + "\n")
         cursor.cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)", handle)
     sql("DROP TABLE bench_next")
 
@@ -429,7 +415,7 @@ def time_recompute() -> float:
 
 
 def time_raw_copy(path: Path) -> float:
-    columns = ", ".join(f"{name} text" for name in CSV_HEADER)
+    columns = ", ".join(f"{name} text" for name in HEADER)
     sql(f"DROP TABLE IF EXISTS bench_raw; CREATE TABLE bench_raw ({columns})")
     with connection.cursor() as cursor, path.open("rb") as handle:
         t0 = time.perf_counter()
