@@ -196,7 +196,7 @@ def network_page(user: Any, params: QueryDict) -> NetworkPage:
     group = pick_group(groups, params.get("group"))
     kpi = BY_CODE.get(params.get("kpi") or "") or BY_CODE.get("complaint_rate") or CATALOGUE[0]
     figures: dict[str, dict[str, tuple[float | None, int]]] = defaultdict(dict)
-    for month, code, value, n in GroupFigure.objects.filter(
+    for month, code, value, n in GroupFigure.objects.for_user(user).filter(
         grouping=group.grouping, group_key=group.key
     ).values_list("period__code", "kpi_code", "value", "n"):
         figures[code][month] = (value, n)
@@ -250,11 +250,9 @@ def _side(user: Any, page: NetworkPage, groups: list[Group]) -> list[SideRow]:
     wanted = {str(month), str(month.shift(-1)), str(month.shift(-12))}
     shown = [g for g in groups if g.grouping in (Grouping.REGION, Grouping.CITY_TIER)]
     found: dict[tuple[str, str], dict[str, tuple[float | None, int, int]]] = defaultdict(dict)
-    rows = GroupFigure.objects.filter(
+    rows = GroupFigure.objects.for_user(user).filter(
         grouping__in=[Grouping.REGION, Grouping.CITY_TIER], kpi_code=page.kpi.code, period__code__in=wanted
     )
-    if not user.is_hq:
-        rows = rows.filter(grouping=Grouping.REGION, group_key__in=[g.key for g in shown])
     for grouping, key, code, value, n, dealers in rows.values_list(
         "grouping", "group_key", "period__code", "value", "n", "dealers"
     ):
@@ -317,7 +315,7 @@ def network_drill(user: Any, params: QueryDict) -> Drill:
         Month.parse(month)
     except ValueError as exc:
         raise Http404 from exc
-    figure = GroupFigure.objects.filter(
+    figure = GroupFigure.objects.for_user(user).filter(
         period__code=month, grouping=group.grouping, group_key=group.key, kpi_code=kpi.code
     ).first()
     if figure is None:
