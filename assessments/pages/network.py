@@ -196,9 +196,11 @@ def network_page(user: Any, params: QueryDict) -> NetworkPage:
     group = pick_group(groups, params.get("group"))
     kpi = BY_CODE.get(params.get("kpi") or "") or BY_CODE.get("complaint_rate") or CATALOGUE[0]
     figures: dict[str, dict[str, tuple[float | None, int]]] = defaultdict(dict)
-    for month, code, value, n in GroupFigure.objects.for_user(user).filter(
-        grouping=group.grouping, group_key=group.key
-    ).values_list("period__code", "kpi_code", "value", "n"):
+    for month, code, value, n in (
+        GroupFigure.objects.for_user(user)
+        .filter(grouping=group.grouping, group_key=group.key)
+        .values_list("period__code", "kpi_code", "value", "n")
+    ):
         figures[code][month] = (value, n)
     months = sorted({m for by_month in figures.values() for m in by_month}, reverse=True)
     asked = params.get("month")
@@ -315,9 +317,11 @@ def network_drill(user: Any, params: QueryDict) -> Drill:
         Month.parse(month)
     except ValueError as exc:
         raise Http404 from exc
-    figure = GroupFigure.objects.for_user(user).filter(
-        period__code=month, grouping=group.grouping, group_key=group.key, kpi_code=kpi.code
-    ).first()
+    figure = (
+        GroupFigure.objects.for_user(user)
+        .filter(period__code=month, grouping=group.grouping, group_key=group.key, kpi_code=kpi.code)
+        .first()
+    )
     if figure is None:
         raise Http404
     members = GroupMember.objects.for_user(user).filter(period__code=month)
