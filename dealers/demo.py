@@ -15,10 +15,12 @@ comparison and the daily clearing board have something to show.
 from __future__ import annotations
 
 import math
+import multiprocessing
+import os
 import random
 import secrets
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from operator import attrgetter
@@ -390,10 +392,15 @@ def random_moment(rng: random.Random, month: Month, *, first_hour: int = 8, last
 class Generator:
     """Writes one dealer's data for every month, in batches."""
 
-    rng: random.Random
+    seed: int
     now: datetime
     months: list[Month]
-    hq_reviewer: User
+    hq_reviewer_id: int
+    # In a worker process (`collect`): rows become INSERT batches kept for the parent, which
+    # writes them; repair order ids count from 1 and the parent shifts them into place.
+    collect: bool = False
+    batches: list[InsertBatch] = field(default_factory=list)
+    rng: random.Random = field(default_factory=random.Random)
     pending: dict[type[models.Model], list[models.Model]] = field(default_factory=dict)
     written: dict[str, int] = field(default_factory=dict)
     ro_sequence: dict[str, int] = field(default_factory=dict)
@@ -410,6 +417,9 @@ class Generator:
         return min(0.99, max(0.02, q))
 
     def dealer(self, plan: DealerPlan, dealer: Dealer) -> None:
+        # Each dealer's own random stream: its data does not depend on which process made it
+        # or on the dealers before it.
+        self.rng = random.Random(f"{self.seed}:{plan.code}")
         for index, month in enumerate(self.months):
             if plan.first_month and month < plan.first_month:
                 continue
@@ -708,7 +718,7 @@ class Generator:
                     status=status,
                     submitted_at=submitted,
                     reviewed_at=reviewed,
-                    reviewed_by_id=self.hq_reviewer.pk if reviewed else None,
+                    reviewed_by_id=self.hq_reviewer_id if reviewed else None,
                     review_comment=comment,
                 )
             ],
@@ -721,7 +731,12 @@ class Generator:
             return
         if model is RepairOrder:
             # Repair orders are written at once: complaints and surveys point at them.
-            if connection.vendor == "sqlite":
+            if self.collect:
+                self.next_ro_id = self.next_ro_id or 1
+                for order in rows:
+                    order.id, self.next_ro_id = self.next_ro_id, self.next_ro_id + 1
+                self.batches.append(sqlite_rows(RepairOrder, rows, with_ids=True))
+            elif connection.vendor == "sqlite":
                 # Their ids given here (the database is the demo's alone, inside one
                 # transaction), so the cheap INSERT below serves them too.
                 if self.next_ro_id is None:
@@ -741,12 +756,80 @@ class Generator:
         for kind in [model] if model else list(self.pending):
             rows = self.pending.pop(kind, [])
             if rows:
-                if connection.vendor == "sqlite":
+                if self.collect:
+                    self.batches.append(sqlite_rows(kind, rows))
+                elif connection.vendor == "sqlite":
                     sqlite_insert(kind, rows)
                 else:
                     bulk_insert(kind, rows)  # the import's fast path: their ids are not needed back
                 key = COUNT_KEYS[kind]
                 self.written[key] = self.written.get(key, 0) + len(rows)
+
+
+# Dealers per task of a worker process: small enough to keep both cores busy to the end.
+DEALERS_PER_TASK = 4
+# What the worker processes read: set in the parent just before they are forked.
+_WORK: tuple[Generator, list[tuple[DealerPlan, Dealer]]] | None = None
+
+
+def generate_service_data(
+    generator: Generator, dealers: list[tuple[DealerPlan, Dealer]], progress: Callable[[str], None]
+) -> dict[str, int]:
+    """Every dealer's service data for every month, written; returns the counts written.
+
+    On SQLite with more than one core the rows are made in worker processes, a few dealers
+    per task, while this process writes the finished tasks in dealer order (SQLite takes
+    one writer; making the rows is most of the seed's time). The workers never touch the
+    database; their repair order ids are shifted into place here. Elsewhere (PostgreSQL)
+    one process makes and writes them. Each dealer has its own random stream, so the data
+    is the same either way."""
+    global _WORK
+    workers = min(2, os.cpu_count() or 1)
+    if connection.vendor != "sqlite" or workers < 2 or len(dealers) < 2 * DEALERS_PER_TASK:
+        for i, (plan, dealer) in enumerate(dealers, start=1):
+            generator.dealer(plan, dealer)
+            if i % 20 == 0 or i == len(dealers):
+                progress(f"  {i}/{len(dealers)} dealers")
+        generator.flush()
+        return generator.written
+    generator.collect = True
+    tasks = [
+        range(i, min(i + DEALERS_PER_TASK, len(dealers))) for i in range(0, len(dealers), DEALERS_PER_TASK)
+    ]
+    next_ro_id = (RepairOrder.objects.aggregate(top=Max("id"))["top"] or 0) + 1
+    written: dict[str, int] = {}
+    done = 0
+    _WORK = (generator, dealers)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for batches, counts, orders in pool.imap(_generate_task, tasks):
+                for batch in batches:
+                    batch.shift(
+                        "id" if batch.table == RepairOrder._meta.db_table else "repair_order_id",
+                        next_ro_id - 1,
+                    )
+                    batch.write()
+                next_ro_id += orders
+                for key, n in counts.items():
+                    written[key] = written.get(key, 0) + n
+                before, done = done, done + DEALERS_PER_TASK
+                if done // 20 > before // 20 or done >= len(dealers):
+                    progress(f"  {min(done, len(dealers))}/{len(dealers)} dealers")
+    finally:
+        _WORK = None
+    return written
+
+
+def _generate_task(indices: range) -> tuple[list[InsertBatch], dict[str, int], int]:
+    """In a worker: the rows of the dealers at `indices`, as INSERT batches with repair order
+    ids from 1; with the counts and the number of repair orders made."""
+    assert _WORK is not None
+    template, dealers = _WORK
+    generator = replace(template, batches=[], pending={}, written={}, ro_sequence={}, next_ro_id=None)
+    for i in indices:
+        generator.dealer(*dealers[i])
+    generator.flush()
+    return generator.batches, generator.written, (generator.next_ro_id or 1) - 1
 
 
 _ROW_DEFAULTS: dict[type[models.Model], tuple[dict[str, Any], list[Any]]] = {}
@@ -808,11 +891,42 @@ def _sqlite_converter(model_field: Any) -> Callable[[Any], Any] | None:
     return lambda value: model_field.get_db_prep_save(value, connection)
 
 
+@dataclass
+class InsertBatch:
+    """Rows for one prepared INSERT into `table`, as the SQLite driver takes them."""
+
+    table: str
+    columns: list[str]
+    rows: list[list[Any]]
+
+    def shift(self, column: str, by: int) -> None:
+        """Add `by` to `column` in every row (ids made in a worker, moved into place)."""
+        if column in self.columns and by:
+            i = self.columns.index(column)
+            for row in self.rows:
+                if row[i] is not None:
+                    row[i] += by
+
+    def write(self) -> None:
+        quote = connection.ops.quote_name
+        sql = (
+            f"INSERT INTO {quote(self.table)} ({', '.join(quote(c) for c in self.columns)})"
+            f" VALUES ({', '.join(['%s'] * len(self.columns))})"
+        )
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, self.rows)
+
+
 def sqlite_insert(model: type[models.Model], objs: list[Any], *, with_ids: bool = False) -> None:
     """The demo's rows by one prepared INSERT run over all of them (`executemany`), like the
     import's `bulk_insert`, with cheaper value conversion (`_sqlite_converter`); with their
-    ids when `with_ids`. Columns left to a database default in the first row are left to it
-    in all of them."""
+    ids when `with_ids`."""
+    sqlite_rows(model, objs, with_ids=with_ids).write()
+
+
+def sqlite_rows(model: type[models.Model], objs: list[Any], *, with_ids: bool = False) -> InsertBatch:
+    """`objs` as an INSERT batch for SQLite (no database access: it runs in worker processes
+    too). Columns left to a database default in the first row are left to it in all of them."""
     first = objs[0]
     fields = [
         f
@@ -827,13 +941,7 @@ def sqlite_insert(model: type[models.Model], objs: list[Any], *, with_ids: bool 
         for i, convert in converters:
             row[i] = convert(row[i])
         params.append(row)
-    quote = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
-        f" VALUES ({', '.join(['%s'] * len(fields))})"
-    )
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+    return InsertBatch(model._meta.db_table, [f.column for f in fields], params)
 
 
 COUNT_KEYS: dict[type[models.Model], str] = {
@@ -1085,12 +1193,8 @@ def demo_seed(
             f"{len(plans)} dealers in {len(REGIONS)} regions; generating {months} months of service data"
         )
 
-        generator = Generator(rng=rng, now=now, months=month_list, hq_reviewer=users["hq"])
-        for i, plan in enumerate(plans, start=1):
-            generator.dealer(plan, by_code[plan.code])
-            if i % 20 == 0 or i == len(plans):
-                progress(f"  {i}/{len(plans)} dealers")
-        generator.flush()
+        generator = Generator(seed=seed, now=now, months=month_list, hq_reviewer_id=users["hq"].pk)
+        written = generate_service_data(generator, [(p, by_code[p.code]) for p in plans], progress)
         _ensure_complaint_showcases(month_list[-1])
         _record_veto(rng, plans, by_code, month_list, users["hq"])
         voice = seed_customer_voice(rng=rng, now=now, last=month_list[-1], hq=users["hq"])
@@ -1102,7 +1206,7 @@ def demo_seed(
             after={"dealers": dealers, "months": result.periods},
         )
     kinds = ("repair_orders", "complaints", "parts_orders", "survey_responses", "submissions")
-    result.counts = {"dealers": len(plans), **{k: generator.written.get(k, 0) for k in kinds}, **voice}
+    result.counts = {"dealers": len(plans), **{k: written.get(k, 0) for k in kinds}, **voice}
 
     _ensure_scheme(month_list[0], users["admin"])
     for code in result.periods:

@@ -31,6 +31,9 @@ from .projection import project
 from .selectors import FigureCache, goal_actuals, month_to_date
 from .services import GoalTerms, goal_create, goal_revise, goals_check_current
 
+# The month-to-date copies' numbers start with it (real ones start with the dealer code).
+COPY_PREFIX = "M"
+
 
 def _copy_rows(model: type[Model], rows: list[dict[str, Any]], shift: Any, prefix: str, key: str) -> int:
     objs = []
@@ -45,10 +48,13 @@ def _copy_rows(model: type[Model], rows: list[dict[str, Any]], shift: Any, prefi
 
 
 def seed_month_to_date(now: datetime) -> dict[str, int]:
-    """Copy the elapsed days of last month into the month in progress (none if it has data)."""
+    """Copy the elapsed days of last month into the month in progress (none if copied before).
+
+    The month in progress may already hold a few repair orders (last month's comebacks), so
+    what marks an earlier copy is the copies' own prefix."""
     current = Month.of(now)
     last = current.shift(-1)
-    if RepairOrder.objects.filter(closed_at__gte=current.start).exists():
+    if RepairOrder.objects.filter(closed_at__gte=current.start, ro_number__startswith=COPY_PREFIX).exists():
         return {"repair_orders": 0, "complaints": 0}
     shift = current.start - last.start
     until = now - shift  # the same moment, a month earlier
@@ -66,8 +72,8 @@ def seed_month_to_date(now: datetime) -> dict[str, int]:
         row["repair_order_id"] = None
         row["owner_id"] = None
     return {
-        "repair_orders": _copy_rows(RepairOrder, ros, shift, "M", "ro_number"),
-        "complaints": _copy_rows(Complaint, complaints, shift, "M", "complaint_id"),
+        "repair_orders": _copy_rows(RepairOrder, ros, shift, COPY_PREFIX, "ro_number"),
+        "complaints": _copy_rows(Complaint, complaints, shift, COPY_PREFIX, "complaint_id"),
     }
 
 

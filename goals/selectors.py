@@ -67,6 +67,15 @@ class FigureCache:
         self.groups: dict[tuple[Month, str], dict[Any, Any]] = {}
         self.stored: dict[tuple[str, str, str], dict[str, Actual]] = {}
         self.eligible: dict[Month, list[Any]] = {}
+        # Month-to-date measurements by (month, dealer ids, grouping): goals of the same
+        # group (the network's several KPIs) measure the month once.
+        self.measured: dict[tuple[Month, tuple[int, ...], str | None], dict[Any, Any]] = {}
+
+    def measure(self, month: Month, ids: list[int], by: str | None) -> dict[Any, Any]:
+        key = (month, tuple(ids), by)
+        if key not in self.measured:
+            self.measured[key] = kpi_measurements(month, ids, by=by)
+        return self.measured[key]
 
 
 def months_of(goal: Goal) -> list[Month]:
@@ -140,12 +149,12 @@ def month_to_date(goal: Goal, month: Month, cache: FigureCache) -> tuple[Actual,
     ids = [d.pk for d in _group_dealers(goal, month, cache)]
     if not ids:
         return (None, 0), None
-    pooled = kpi_measurements(month, ids, by=None)
+    pooled = cache.measure(month, ids, None)
     value, n = next(iter(pooled.values())).values.get(goal.kpi_code, (None, 0)) if pooled else (None, 0)
     spread = None
     kpi = BY_CODE[goal.kpi_code]
     if measure_of(kpi.code, kpi.unit) in ("mean", "median") and len(ids) > 1:
-        per_dealer = kpi_measurements(month, ids, by="dealer_id")
+        per_dealer = cache.measure(month, ids, "dealer_id")
         spread = pooled_spread(
             [
                 m.values[goal.kpi_code]

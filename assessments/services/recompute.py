@@ -569,14 +569,32 @@ def _store_scorecards(
         Scorecard.objects.bulk_update(kept, SCORECARD_FIELDS, batch_size=1000)
     Scorecard.objects.bulk_create([c for c in objects if c.pk is None])
     card_ids = {c.dealer_id: c.pk for c in objects}
-    KpiResult.objects.bulk_create(
-        KpiResult(
-            scorecard_id=card_ids[row[0]],
-            **dict(zip(KPI_RESULT_MEASURED, row[1:6], strict=True)),
-            **dict(zip(KPI_RESULT_FACTS, facts[row[6]], strict=True)),
+    _insert_kpi_results(card_ids, results, facts)
+
+
+def _insert_kpi_results(
+    card_ids: dict[int, int], results: list[KpiResultRow], facts: dict[str, KpiFacts]
+) -> None:
+    """SQLite: the KPI results by one prepared INSERT over plain tuples (`executemany`), not
+    model instances through `bulk_create` (which was most of a recompute's write there). The
+    values are already what the columns take: floats, ints, bools, Decimals (stored as the
+    ORM stores them: the driver's Decimal adapter, numeric affinity) and None."""
+    float_facts = {"weight", "floor", "target"}
+    plain_facts = {
+        code: tuple(
+            float(v) if name in float_facts and v is not None else v
+            for name, v in zip(KPI_RESULT_FACTS, kpi_facts, strict=True)
         )
-        for row in results
+        for code, kpi_facts in facts.items()
+    }
+    quote = connection.ops.quote_name
+    columns = ["scorecard_id", *KPI_RESULT_MEASURED, *KPI_RESULT_FACTS]
+    sql = (
+        f"INSERT INTO {quote(KpiResult._meta.db_table)} ({', '.join(quote(c) for c in columns)})"
+        f" VALUES ({', '.join(['%s'] * len(columns))})"
     )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(card_ids[row[0]], *row[1:6], *plain_facts[row[6]]) for row in results])
 
 
 def _copy_supported() -> bool:

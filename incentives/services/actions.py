@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assessments.choices import PeriodStatus
-from assessments.models import Period, Scorecard, VetoIncident
+from assessments.models import KpiResult, Period, Scorecard, VetoIncident
 from assessments.pages.cache import scorecards_changed
 from assessments.periods import Month
 from dealers.choices import DealerStatus
@@ -56,22 +56,35 @@ def rules_install_defaults() -> int:
 
 
 def _facts(period_code: str) -> dict[int, CardFacts]:
-    cards = Scorecard.objects.filter(period__code=period_code).prefetch_related("kpi_results")
+    """The month's scorecards as rules see them: two plain reads (cards, then their KPI
+    results), no model instances (a month's close reads three months of them)."""
+    values: dict[int, dict[str, float | None]] = defaultdict(dict)
+    scores: dict[int, dict[str, float | None]] = defaultdict(dict)
+    for card_id, code, value, valid, score in KpiResult.objects.filter(
+        scorecard__period__code=period_code
+    ).values_list("scorecard_id", "kpi_code", "value", "valid", "score"):
+        if valid:
+            values[card_id][code] = value
+        if score is not None:
+            scores[card_id][code] = float(score)
     out = {}
-    for c in cards:
-        results = list(c.kpi_results.all())
-        out[c.dealer_id] = CardFacts(
-            scorecard_id=c.pk,
-            dealer_id=c.dealer_id,
-            region=c.region_name,
-            status=c.status,
-            total=c.total_score,
-            grade=c.grade,
-            rank=c.rank,
-            region_rank=c.region_rank,
-            veto=c.veto,
-            kpi_values={r.kpi_code: r.value for r in results if r.valid},
-            kpi_scores={r.kpi_code: float(r.score) for r in results if r.score is not None},
+    for pk, dealer_id, region, status, total, grade, rank, region_rank, veto in Scorecard.objects.filter(
+        period__code=period_code
+    ).values_list(
+        "pk", "dealer_id", "region_name", "status", "total_score", "grade", "rank", "region_rank", "veto"
+    ):
+        out[dealer_id] = CardFacts(
+            scorecard_id=pk,
+            dealer_id=dealer_id,
+            region=region,
+            status=status,
+            total=total,
+            grade=grade,
+            rank=rank,
+            region_rank=region_rank,
+            veto=veto,
+            kpi_values=values[pk],
+            kpi_scores=scores[pk],
         )
     return out
 

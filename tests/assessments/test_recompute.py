@@ -428,3 +428,41 @@ def test_a_dealer_terminated_since_the_last_recompute_loses_its_scorecard_and_th
 )
 def test_copy_writes_each_value_in_postgresqls_text_format(value, text):
     assert recompute_service._copy_text(value) == text
+
+
+@pytest.mark.django_db
+def test_kpi_results_written_by_the_cheap_insert_store_what_the_orm_would(scored_months):
+    """SQLite writes a recompute's KPI results by a prepared INSERT over plain tuples: each
+    column must hold what `KpiResult.objects.create` stores for the same values (same SQLite
+    type and value), or pages and exports would read something else."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL writes the results by COPY (tested with the recompute)")
+    columns = [
+        "value",
+        "sample_size",
+        "valid",
+        "score",
+        "contribution",
+        "weight",
+        "floor",
+        "target",
+        "min_sample",
+    ]
+    select = ", ".join(f"typeof({c}), {c}" for c in columns)
+
+    def stored(pk):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {select} FROM assessments_kpiresult WHERE id = %s", [pk])
+            return cursor.fetchone()
+
+    written = KpiResult.objects.filter(score__isnull=False, floor__isnull=False, value__isnull=False).first()
+    assert written is not None
+    cheap = stored(written.pk)
+    KpiResult.objects.filter(pk=written.pk).delete()
+    again = KpiResult.objects.create(
+        scorecard=written.scorecard,
+        **{name: getattr(written, name) for name in ["kpi_code", "tier", "method", "sort_order", *columns]},
+    )
+    assert stored(again.pk) == cheap

@@ -304,3 +304,51 @@ def test_the_demos_cheap_insert_stores_what_the_orm_would(dealer):
     for name in [*fields, "comeback_waived", "changed_channel"]:
         assert getattr(stored, name) == getattr(orm, name), name
     assert RepairOrder.objects.filter(opened_at__date="2026-10-31", ro_number="CHEAP").exists()
+
+
+def _service_data() -> dict[str, list[tuple]]:
+    """The generator's rows (not the later demo content, numbered by id) by their business
+    keys, with the repair order each row points at by its number (ids may differ between
+    runs; what they point at may not)."""
+    from assessments.models import Complaint
+    from surveys.models import SurveyResponse
+
+    return {
+        "repair_orders": sorted(
+            RepairOrder.objects.values_list(
+                "ro_number", "dealer__code", "vin", "repair_type", "opened_at", "closed_at", "parts_amount"
+            )
+        ),
+        "complaints": sorted(
+            Complaint.objects.filter(complaint_id__startswith="TS-").values_list(
+                "complaint_id", "repair_order__ro_number", "received_at", "category"
+            )
+        ),
+        "surveys": sorted(
+            SurveyResponse.objects.filter(response_id__startswith="WJ-").values_list(
+                "response_id", "repair_order__ro_number", "overall", "nps"
+            )
+        ),
+    }
+
+
+def test_worker_processes_make_the_same_data_as_one_process(db, monkeypatch):
+    """On SQLite the rows are made in two worker processes and written here, their repair
+    order ids shifted into place; one process (one core, or PostgreSQL) makes them itself.
+    The same seed gives the same rows, pointing at the same repair orders, either way."""
+    from django.db import connection
+
+    from dealers import demo
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the worker processes are the SQLite path")
+    args = ("--dealers", "10", "--months", "2")
+    monkeypatch.setattr(demo.os, "cpu_count", lambda: 2)
+    seed(*args)
+    in_workers = _service_data()
+    monkeypatch.setattr(demo.os, "cpu_count", lambda: 1)
+    seed("--reset", *args)
+    in_one = _service_data()
+    assert len(in_workers["repair_orders"]) > 1000
+    assert any(row[1] for row in in_workers["complaints"]) and any(row[1] for row in in_workers["surveys"])
+    assert in_workers == in_one

@@ -35,3 +35,37 @@ def test_the_demo_has_goals_met_missed_and_at_risk():
         hq = User.objects.get(username="hq")
         assert at_risk.owner == hq
         assert any(t.key == "goal_at_risk" for t in workbench_todos(hq))
+
+
+@pytest.mark.django_db
+def test_month_to_date_is_copied_even_when_last_months_comebacks_fall_into_it_and_only_once(dealer):
+    """The demo's generator puts a few comebacks of last month's repairs into the month in
+    progress; that is no reason to leave the month otherwise empty (its goals would be judged
+    on a handful of orders). A second call copies nothing."""
+    from datetime import timedelta
+
+    from goals.demo import seed_month_to_date
+    from tests.factories import RepairOrderFactory
+
+    now = timezone.now()
+    current = Month.of(now)
+    last = current.shift(-1)
+    for day in range(3):
+        RepairOrderFactory(
+            dealer=dealer,
+            ro_number=f"GL-LAST-{day}",
+            opened_at=last.start + timedelta(days=day, hours=9),
+            closed_at=last.start + timedelta(days=day, hours=12),
+        )
+    RepairOrderFactory(  # a comeback already in the month in progress
+        dealer=dealer,
+        ro_number="GL-COMEBACK",
+        opened_at=current.start + timedelta(minutes=30),
+        closed_at=current.start + timedelta(hours=1),
+    )
+    copied = seed_month_to_date(now)
+    elapsed_of_last = [
+        d for d in range(3) if last.start + timedelta(days=d, hours=12) < now - (current.start - last.start)
+    ]
+    assert copied["repair_orders"] == len(elapsed_of_last)
+    assert seed_month_to_date(now) == {"repair_orders": 0, "complaints": 0}
