@@ -381,6 +381,7 @@ def test_a_background_import_runs_on_a_worker_to_100_percent_and_its_recompute_l
 def test_one_beat_job_of_each_app_runs_on_a_worker(worker_database, workers):
     from assessments.tasks import sweep_background_work
     from assessments.tasks_submissions import send_submission_reminders
+    from goals.tasks import remind_goals_at_risk
     from incentives.tasks import flag_overdue_rectifications
     from surveys.tasks import send_daily_clearing_reminders, sweep_customer_voice
 
@@ -391,11 +392,25 @@ def test_one_beat_job_of_each_app_runs_on_a_worker(worker_database, workers):
         "overdue": workers.send(flag_overdue_rectifications).get(timeout=WAIT_SECONDS),
         "voice": workers.send(sweep_customer_voice).get(timeout=WAIT_SECONDS),
         "clearing": workers.send(send_daily_clearing_reminders).get(timeout=WAIT_SECONDS),
+        "goals": workers.send(remind_goals_at_risk).get(timeout=WAIT_SECONDS),
+        "goals again": workers.send(remind_goals_at_risk).get(timeout=WAIT_SECONDS),
     }
     assert set(results["sweep"]) >= {"runs_expired", "periods_queued", "imports_failed"}
     assert isinstance(results["reminders"], int) and isinstance(results["overdue"], int)
     assert set(results["voice"]) == {"invitations", "hot_alerts", "flags"}
     assert isinstance(results["clearing"], dict)
+    # The goals' morning reminder: the demo's goals checked on the worker, each at-risk goal's
+    # owner told once a day (a second run the same day tells nobody again).
+    assert set(results["goals"]) == {"at_risk", "notices"}
+    assert results["goals again"] == {"at_risk": results["goals"]["at_risk"], "notices": 0}
+    told = worker_database.query("SELECT count(*) FROM dealers_notice WHERE url LIKE '/goals/%%?day=%%'")[0][
+        0
+    ]
+    assert told == results["goals"]["notices"]
+    checked = worker_database.query("SELECT count(*) FROM goals_goal WHERE status_checked_at IS NOT NULL")[0][
+        0
+    ]
+    assert checked >= 1
 
 
 FAST_FAULTS = {
