@@ -32,10 +32,11 @@ from rest_framework.request import Request
 from rest_framework.viewsets import GenericViewSet
 
 from config.api_pagination import StandardPagination
-from dealers.choices import HQ_ROLES, Role
+from dealers.choices import ASSESSMENT_ROLES, HQ_ROLES, Role
 from dealers.scoping import ScopedQuerySet
 
-ALL_ROLES: frozenset[str] = frozenset(Role.values)
+# Every role of the assessment portal: a technical expert reads none of its data.
+ALL_ROLES: frozenset[str] = frozenset(r for r in Role.values if r in ASSESSMENT_ROLES)
 HQ_ADMIN_ONLY: frozenset[str] = frozenset({Role.HQ_ADMIN})
 HQ_ONLY: frozenset[str] = frozenset(HQ_ROLES)
 NOBODY: frozenset[str] = frozenset()

@@ -13,7 +13,19 @@ class Role(models.TextChoices):
     HQ_MANAGER = "hq_manager", _("HQ manager")
     REGIONAL_MANAGER = "regional_manager", _("Regional manager")
     DEALER_USER = "dealer_user", _("Dealer user")
+    # 技术专家: answers dealers' technical cases (support); sees nothing of scoring, money or sanctions.
+    TECH_EXPERT = "tech_expert", _("HQ technical expert")
 
 
 HQ_ROLES = frozenset({Role.HQ_ADMIN, Role.HQ_MANAGER})
 MANAGER_ROLES = frozenset({Role.HQ_ADMIN, Role.HQ_MANAGER, Role.REGIONAL_MANAGER})
+# The roles of the assessment portal (scores, reports, money, sanctions): every role but the
+# technical expert, whose whole portal is technical support.
+ASSESSMENT_ROLES = frozenset({Role.HQ_ADMIN, Role.HQ_MANAGER, Role.REGIONAL_MANAGER, Role.DEALER_USER})
+# Who works technical-support cases: dealers open them, experts answer, managers follow them.
+SUPPORT_ROLES = frozenset({*ASSESSMENT_ROLES, Role.TECH_EXPERT})
+
+# What a scoped queryset holds, for `dealers.scoping`: assessment data by default; technical
+# support cases are the one area a technical expert sees (for every dealer).
+AREA_ASSESSMENT = "assessment"
+AREA_SUPPORT = "support"

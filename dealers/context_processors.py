@@ -28,7 +28,20 @@ def dealer_users(user: Any) -> bool:
 
 
 def anyone_with_a_role(user: Any) -> bool:
+    """Every role of the assessment portal (the technical expert sees only technical support)."""
+    from .choices import ASSESSMENT_ROLES
+
+    return user.role in ASSESSMENT_ROLES
+
+
+def every_role(user: Any) -> bool:
     return bool(user.role)
+
+
+def support_users(user: Any) -> bool:
+    from .choices import SUPPORT_ROLES
+
+    return user.role in SUPPORT_ROLES and (not user.is_dealer_user or bool(user.dealer_id))
 
 
 def hq_admins(user: Any) -> bool:
@@ -57,7 +70,7 @@ def open_todos(request: HttpRequest) -> int | None:
 
 
 NAVIGATION: tuple[NavEntry, ...] = (
-    NavEntry("workbench:index", _("To-dos"), anyone_with_a_role, badge=open_todos, badge_key="todos"),
+    NavEntry("workbench:index", _("To-dos"), every_role, badge=open_todos, badge_key="todos"),
     NavEntry("assessments:dealer_home", _("My dealer"), dealer_users, ("/assessments/dealers/",)),
     NavEntry("assessments:overview", _("Overview"), managers),
     NavEntry("assessments:ranking", _("Ranking"), managers, ("/assessments/dealers/",)),
@@ -69,6 +82,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("incentives:queue", _("Incentives"), anyone_with_a_role),
     NavEntry("training:index", _("Technicians"), anyone_with_a_role),
     NavEntry("goals:list", _("Goals"), anyone_with_a_role),
+    NavEntry("support:index", _("Technical support"), support_users),
     NavEntry("schemes:list", _("Schemes"), managers),
     NavEntry("admin:index", _("Administration"), hq_admins),
     NavEntry("api-docs", _("API"), anyone_with_a_role),

@@ -58,13 +58,13 @@ from .events import record
 from .models import AuditEvent, Dealer, Region, User
 
 DEMO_MARKER = "demo.seeded"
-DEMO_USERNAMES = ("admin", "hq", "east", "north", "dealer1", "dealer2")
+DEMO_USERNAMES = ("admin", "hq", "east", "north", "dealer1", "dealer2", "expert")
 DEFAULT_DEALERS = 120
 DEFAULT_MONTHS = 24
 DEFAULT_SEED = 2026
 BATCH_SIZE = 2000
 M = TypeVar("M", bound=models.Model)
-PROJECT_APPS = ("dealers", "assessments", "surveys", "incentives", "goals")
+PROJECT_APPS = ("dealers", "assessments", "surveys", "incentives", "goals", "support")
 
 
 class DemoError(Exception):
@@ -987,6 +987,7 @@ def plan_users(plans: list[DealerPlan]) -> list[DemoUser]:
             f"dealer user, {showcase.code} {showcase.city.name}",
             dealer_code=showcase.code,
         ),
+        DemoUser("expert", Role.TECH_EXPERT, "HQ technical expert (senior)"),
     ]
 
 
@@ -1265,6 +1266,9 @@ def _seed_workflows(*, users: dict[str, User], result: DemoResult, progress: Cal
     from goals.demo import seed_goals
 
     result.counts.update({f"goals_{k}": v for k, v in seed_goals().items()})
+    from support.demo import seed_support
+
+    result.counts.update({f"support_{k}": v for k, v in seed_support().items()})
 
 
 def _decide_proposals(closed: list[str], hq: User) -> dict[str, int]:

@@ -16,10 +16,13 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
-from .choices import HQ_ROLES, MANAGER_ROLES, Role
+from .choices import ASSESSMENT_ROLES, HQ_ROLES, MANAGER_ROLES, SUPPORT_ROLES, Role
 
-# The role sets pages name most often.
-ALL_ROLES: tuple[str, ...] = tuple(Role.values)
+# The role sets pages name most often. ALL_ROLES: every role of the assessment portal (not the
+# technical expert, who sees only technical support: SUPPORT, and the pages every role has).
+ALL_ROLES: tuple[str, ...] = tuple(r for r in Role.values if r in ASSESSMENT_ROLES)
+SUPPORT: tuple[str, ...] = tuple(r for r in Role.values if r in SUPPORT_ROLES)
+EVERY_ROLE: tuple[str, ...] = tuple(Role.values)
 MANAGERS: tuple[str, ...] = tuple(r for r in Role.values if r in MANAGER_ROLES)
 HQ: tuple[str, ...] = tuple(r for r in Role.values if r in HQ_ROLES)
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import models
 from django.db.models import Q
 
-from .choices import HQ_ROLES, Role
+from .choices import AREA_ASSESSMENT, AREA_SUPPORT, HQ_ROLES, Role
 
 if TYPE_CHECKING:
     from .models import User
@@ -21,16 +21,19 @@ if TYPE_CHECKING:
 NOTHING = Q(pk__in=[])
 
 
-def dealer_scope_q(user: User | Any, dealer_path: str) -> Q | None:
+def dealer_scope_q(user: User | Any, dealer_path: str, area: str = AREA_ASSESSMENT) -> Q | None:
     """Return the filter that limits `dealer_path` (a path to a Dealer) to the user's scope.
 
     None means "everything" (HQ roles). A user with no role, inactive or anonymous sees nothing.
+    A technical expert sees every dealer's rows of the support area and nothing of any other.
     """
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return NOTHING
     prefix = f"{dealer_path}__" if dealer_path else ""
     if user.role in HQ_ROLES:
         return None
+    if user.role == Role.TECH_EXPERT:
+        return None if area == AREA_SUPPORT else NOTHING
     if user.role == Role.REGIONAL_MANAGER:
         return Q(**{f"{prefix}region__in": user.regions.all()})
     if user.role == Role.DEALER_USER and user.dealer_id:
@@ -42,9 +45,10 @@ class ScopedQuerySet(models.QuerySet):
     """A queryset of rows that belong to a dealer. `dealer_path` names the way to the dealer."""
 
     dealer_path: str = "dealer"
+    area: str = AREA_ASSESSMENT  # which kind of data (see dealers.choices: AREA_*)
 
     def for_user(self, user: User | Any) -> ScopedQuerySet:
-        condition = dealer_scope_q(user, self.dealer_path)
+        condition = dealer_scope_q(user, self.dealer_path, self.area)
         if condition is None:
             return self.all()
         if condition is NOTHING:

@@ -23,7 +23,7 @@ from .choices import DealerStatus, Role
 from .filtersets import DealerListFilterSet
 from .forms import ApiTokenForm
 from .models import ApiToken, Dealer, Notice, Region
-from .permissions import ALL_ROLES, role_required
+from .permissions import ALL_ROLES, EVERY_ROLE, role_required
 from .services import notice_mark_all_read, notice_mark_read
 
 TOKEN_REVOKED = _("The token “%(name)s” is revoked; requests with it are refused from now on.")
@@ -51,7 +51,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def home(request: HttpRequest) -> HttpResponse:
     """Every role lands on its workbench (待办): what is due, overdue or waiting for it."""
     user = request.user
-    if user.is_manager or (user.is_dealer_user and user.dealer_id):  # type: ignore[union-attr]
+    if user.is_manager or (user.is_dealer_user and user.dealer_id) or user.role == Role.TECH_EXPERT:  # type: ignore[union-attr]
         return redirect("workbench:index")
     return render(request, "dealers/no_role.html")
 
@@ -97,7 +97,7 @@ def dealer_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @never_cache
-@role_required(*Role.values)
+@role_required(*EVERY_ROLE)
 @require_http_methods(["GET", "POST"])
 def my_api_tokens(request: HttpRequest) -> HttpResponse:
     """The user's own API tokens; a new one's secret is shown on this answer only, never again."""
@@ -120,7 +120,7 @@ def all_api_tokens(request: HttpRequest) -> HttpResponse:
     return render(request, "dealers/api_tokens.html", context)
 
 
-@role_required(*Role.values)
+@role_required(*EVERY_ROLE)
 @require_POST
 def api_token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Revoke one token: its owner's, or any for an HQ admin. Anyone else's answers 404."""
@@ -138,7 +138,7 @@ NOTICES_PER_PAGE = 30
 
 
 @require_GET
-@role_required(*ALL_ROLES)
+@role_required(*EVERY_ROLE)
 def notice_list(request: HttpRequest) -> HttpResponse:
     """The user's own notices, newest first; unread ones stand out. Filter: all or unread."""
     notices = Notice.objects.filter(user=request.user)
@@ -151,7 +151,7 @@ def notice_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@role_required(*ALL_ROLES)
+@role_required(*EVERY_ROLE)
 def notice_open(request: HttpRequest, pk: int) -> HttpResponse:
     """Opening a notice marks it read and follows its link (or returns to the inbox)."""
     notice = get_object_or_404(Notice, pk=pk, user=request.user)
@@ -161,7 +161,7 @@ def notice_open(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*ALL_ROLES)
+@role_required(*EVERY_ROLE)
 def notice_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     notice = get_object_or_404(Notice, pk=pk, user=request.user)
     notice_mark_read(notice, read=request.POST.get("read") == "1")
@@ -169,7 +169,7 @@ def notice_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*ALL_ROLES)
+@role_required(*EVERY_ROLE)
 def notice_read_all(request: HttpRequest) -> HttpResponse:
     count = notice_mark_all_read(request.user)  # type: ignore[arg-type]
     messages.success(request, _("%(n)s notices marked read.") % {"n": count})

@@ -66,7 +66,7 @@ from .services import (
     response_exclude,
 )
 
-ALL_ROLES = tuple(Role.values)
+ALL_ROLES = tuple(r for r in Role.values if r != Role.TECH_EXPERT)
 HQ = (Role.HQ_ADMIN, Role.HQ_MANAGER)
 CASE_ACTORS = (Role.HQ_ADMIN, Role.HQ_MANAGER, Role.REGIONAL_MANAGER, Role.DEALER_USER)
 PAGE_SIZE = 50

@@ -12,7 +12,7 @@ import ast
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-APPS = ("assessments", "incentives", "surveys", "dealers", "workbench", "config", "goals")
+APPS = ("assessments", "incentives", "surveys", "dealers", "workbench", "config", "goals", "support")
 WATCHED = ("assessments.services", "assessments.tasks", "incentives.services")
 
 

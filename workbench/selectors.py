@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from assessments.choices import ImportStatus, PeriodStatus, SubmissionStatus
 from assessments.kpis import kpi_name
@@ -551,6 +552,7 @@ def workbench_todos(user: Any, now: datetime | None = None) -> list[Todo]:
         todos += _periods_to_close(user, today)
     todos += _failed_imports(user, now)
     todos += _goals_at_risk(user, now)
+    todos += _support_cases(user, now)
     listed = {(t.kind, t.item.pk) for t in todos if t.item is not None}
     todos += _assigned_to_me(user, listed)
     todos.sort(key=lambda t: (t.due, t.key))
@@ -570,6 +572,35 @@ def _goals_at_risk(user: User, now: datetime) -> list[Todo]:
         )
         for goal in owned_at_risk(user, now)[:CAP]
     ]
+
+
+SUPPORT_TITLES = {
+    "new": _lazy("New technical case: take it"),
+    "answer": _lazy("Technical case: a new answer to read"),
+    "waiting": _lazy("Technical case: HQ's expert waits for your answer"),
+    "breached": _lazy("Technical case past its service level"),
+}
+
+
+def _support_cases(user: User, now: datetime) -> list[Todo]:
+    """Technical cases waiting for the user (support.selectors.workbench_cases)."""
+    from support.selectors import workbench_cases
+
+    todos = []
+    for reason, case in workbench_cases(user, now)[:CAP]:
+        due = case.first_response_due if case.first_response_at is None else case.resolution_due
+        todos.append(
+            Todo(
+                key=f"support_{reason}",
+                title=str(SUPPORT_TITLES[reason]),
+                detail=f"{case.number} · {case.vin} · {case.symptom[:40]}",
+                due=due,
+                url=reverse("support:detail", args=[case.pk]),
+                action=_("Open the case"),
+                dealer=case.dealer,
+            )
+        )
+    return todos
 
 
 def todo_count(todos: list[Todo]) -> int:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from dealers.models import Notice, User
-from dealers.permissions import ALL_ROLES, role_required
+from dealers.permissions import ALL_ROLES, EVERY_ROLE, role_required
 from dealers.redirects import redirect_to_next, safe_next_url
 
 from .owners import KIND_LABELS, OWNED_MODELS, item_ref, item_url, may_assign, open_items
@@ -26,7 +26,7 @@ def _require_role(request: HttpRequest) -> None:
 
 
 @require_GET
-@role_required(*ALL_ROLES)
+@role_required(*EVERY_ROLE)
 def workbench(request: HttpRequest) -> HttpResponse:
     """待办: what is due, overdue or waiting for the signed-in user, oldest deadline first."""
     now = timezone.now()

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "workbench",
     "training",
     "goals",
+    "support",
 ]
 
 MIDDLEWARE = [
@@ -382,4 +383,26 @@ INCENTIVE_PRECEDENCE: list[list[str]] = [
 CELERY_BEAT_SCHEDULE["goals-at-risk-daily"] = {
     "task": "goals.tasks.remind_goals_at_risk",
     "schedule": crontab(hour=8, minute=35),
+}
+
+# Technical support (support app): service levels in hours, (first response, resolution), by urgency.
+SUPPORT_SERVICE_LEVELS = {
+    "vor": (
+        int(os.environ.get("SUPPORT_VOR_FIRST_HOURS", "2")),
+        int(os.environ.get("SUPPORT_VOR_RESOLVE_HOURS", "24")),
+    ),
+    "normal": (
+        int(os.environ.get("SUPPORT_FIRST_HOURS", "8")),
+        int(os.environ.get("SUPPORT_RESOLVE_HOURS", "72")),
+    ),
+}
+# Largest file per kind (MB) and files per message.
+SUPPORT_MAX_FILE_MB = {"photo": 10, "video": 50, "pdf": 20, "log": 20}
+SUPPORT_MAX_FILES = 10
+# Members of this group are the senior experts a breached case is escalated to.
+SUPPORT_SENIOR_GROUP = os.environ.get("SUPPORT_SENIOR_GROUP", "senior technical experts")
+# Breached cases are escalated every quarter of an hour.
+CELERY_BEAT_SCHEDULE["support-escalate-breached"] = {
+    "task": "support.tasks.escalate_breached_cases",
+    "schedule": 15 * 60,
 }

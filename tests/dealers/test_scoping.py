@@ -29,6 +29,7 @@ from assessments.models import (
 from dealers.choices import Role
 from dealers.models import Dealer, Region
 from dealers.scoping import ScopedQuerySet
+from support.models import CaseMessage, RemoteSession, SupportCase
 from surveys.models import SurveyResponse
 from tests.conftest import client_for
 from tests.factories import (
@@ -87,7 +88,21 @@ MAKERS: dict[type[models.Model], Callable[[Dealer], Any]] = {
     Technician: lambda d: TechnicianFactory(dealer=d),
     Certification: lambda d: CertificationFactory(technician__dealer=d),
     TrainingRecord: lambda d: TrainingRecordFactory(technician__dealer=d),
+    SupportCase: lambda d: make_case(d),
+    CaseMessage: lambda d: CaseMessage.objects.create(
+        case=make_case(d), body="请上传诊断日志", from_hq=True, created_at=timezone.now()
+    ),
+    RemoteSession: lambda d: RemoteSession.objects.create(
+        case=make_case(d), held_at=timezone.now(), minutes=20, outcome="远程读取数据流"
+    ),
 }
+SUPPORT_MODELS = (SupportCase, CaseMessage, RemoteSession)
+
+
+def make_case(dealer: Dealer) -> SupportCase:
+    return SupportCase.objects.create(
+        dealer=dealer, vin="LSVAB4BM0NN000001", symptom="怠速抖动", opened_at=timezone.now()
+    )
 
 
 @pytest.fixture
@@ -114,6 +129,18 @@ def test_each_role_sees_exactly_the_rows_of_its_dealers(cast, rows_by_dealer, mo
     visible = set(model._default_manager.for_user(cast[role]).values_list("pk", flat=True))
 
     assert visible == expected_pks(rows, VISIBLE[role])
+
+
+@pytest.mark.parametrize("model", [Dealer, *MAKERS], ids=lambda m: m.__name__)
+def test_a_technical_expert_sees_every_dealers_support_rows_and_nothing_else(rows_by_dealer, model):
+    """The expert's scope is the support area, for every dealer; scores, money, sanctions,
+    service data and the dealer list itself stay out of reach."""
+    rows = rows_by_dealer(model)
+    expert = UserFactory(username="expert", role=Role.TECH_EXPERT)
+
+    visible = set(model._default_manager.for_user(expert).values_list("pk", flat=True))
+
+    assert visible == (expected_pks(rows, ALL) if model in SUPPORT_MODELS else set())
 
 
 def test_an_hq_import_without_a_dealer_is_visible_to_hq_only(cast):

@@ -78,7 +78,7 @@ def test_there_is_a_user_for_every_role_and_each_printed_password_signs_in(seede
     passwords = printed_passwords(seeded)
 
     assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
-    assert set(passwords) == {"admin", "hq", "east", "north", "dealer1", "dealer2"}
+    assert set(passwords) == {"admin", "hq", "east", "north", "dealer1", "dealer2", "expert"}
     for username, password in passwords.items():
         assert User.objects.get(username=username).check_password(password), username
     admin = User.objects.get(username="admin")

@@ -1,0 +1,207 @@
+"""Remote technical support (远程技术支持): a dealer's hard case answered by HQ's experts.
+
+A case belongs to its dealer and is scoped like every dealer row (`dealers.scoping`), in the
+support area: a technical expert sees every dealer's cases and nothing else of the portal.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from assessments.models import RepairOrder
+from dealers.choices import AREA_SUPPORT
+from dealers.models import Dealer
+from dealers.scoping import ScopedQuerySet
+
+from .choices import OPEN_STATUSES, CaseStatus, MessageKind, Urgency
+
+
+class CaseQuerySet(ScopedQuerySet):
+    area = AREA_SUPPORT
+
+    def open(self) -> CaseQuerySet:
+        return self.filter(status__in=OPEN_STATUSES)
+
+
+class CasePartQuerySet(ScopedQuerySet):
+    """Messages, files and sessions: scoped through their case."""
+
+    dealer_path = "case__dealer"
+    area = AREA_SUPPORT
+
+
+def service_levels(urgency: str) -> tuple[timedelta, timedelta]:
+    """(first response, resolution) targets of an urgency, from SUPPORT_SERVICE_LEVELS (hours)."""
+    first, resolve = settings.SUPPORT_SERVICE_LEVELS[urgency]
+    return timedelta(hours=first), timedelta(hours=resolve)
+
+
+class SupportCase(models.Model):
+    """One car a dealer's technician cannot fix, and the conversation that fixes it."""
+
+    dealer = models.ForeignKey(
+        Dealer, on_delete=models.PROTECT, related_name="support_cases", verbose_name=_("dealer")
+    )
+    vin = models.CharField(_("VIN"), max_length=17)
+    repair_order = models.ForeignKey(
+        RepairOrder,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("repair order"),
+    )
+    # From a comeback: the first visit whose fix did not hold.
+    earlier_repair_order = models.ForeignKey(
+        RepairOrder,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("earlier repair order"),
+    )
+    fault_code = models.CharField(_("fault code"), max_length=20, blank=True)
+    mileage = models.PositiveIntegerField(_("mileage (km)"), null=True, blank=True)
+    symptom = models.TextField(_("symptom"))
+    tried = models.TextField(_("already tried"), blank=True)
+    urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    status = models.CharField(_("status"), max_length=16, choices=CaseStatus.choices, default=CaseStatus.NEW)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("opened by"),
+    )
+    # 过程所有者 on each side: the dealer's person and HQ's expert answerable for the case.
+    dealer_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("dealer's owner"),
+    )
+    expert = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("expert"),
+    )
+    opened_at = models.DateTimeField(_("opened at"))
+    first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    solution = models.TextField(
+        _("fix"), blank=True, help_text=_("What fixed the car, for the knowledge base.")
+    )
+    # The last time each side read the case: what the other side wrote since is new to them.
+    dealer_seen_at = models.DateTimeField(null=True, blank=True)
+    expert_seen_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name = _("technical case")
+        verbose_name_plural = _("technical cases")
+        indexes = [models.Index(fields=["status", "opened_at"]), models.Index(fields=["vin"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return f"TAC-{self.pk:06d}" if self.pk else "TAC-new"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def first_response_due(self) -> datetime:
+        return self.opened_at + service_levels(self.urgency)[0]
+
+    @property
+    def resolution_due(self) -> datetime:
+        return self.opened_at + service_levels(self.urgency)[1]
+
+
+class CaseMessage(models.Model):
+    """A line of the case's conversation: a message, an HQ-only note, a session or a status change."""
+
+    case = models.ForeignKey(SupportCase, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=10, choices=MessageKind.choices, default=MessageKind.MESSAGE)
+    body = models.TextField(_("message"))
+    from_hq = models.BooleanField(default=False)
+    created_at = models.DateTimeField(_("at"))
+
+    objects = CasePartQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+def _attachment_path(instance: CaseAttachment, filename: str) -> str:
+    from incentives.files import _random_name
+
+    return _random_name("support", filename)
+
+
+class CaseAttachment(models.Model):
+    """A photo, short video, diagnostic log or PDF; served only through a scoped view."""
+
+    case = models.ForeignKey(SupportCase, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(
+        CaseMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments"
+    )
+    file = models.FileField(upload_to=_attachment_path)
+    original_name = models.CharField(_("file name"), max_length=255)
+    kind = models.CharField(_("type"), max_length=10)  # photo, video, log, pdf (from the content)
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CasePartQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class RemoteSession(models.Model):
+    """A remote diagnosis session: when, who, what came of it."""
+
+    case = models.ForeignKey(SupportCase, on_delete=models.CASCADE, related_name="sessions")
+    held_at = models.DateTimeField(_("held at"))
+    minutes = models.PositiveIntegerField(_("minutes"), default=0)
+    expert = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    attendees = models.CharField(_("dealer attendees"), max_length=200, blank=True)
+    outcome = models.TextField(_("outcome"))
+
+    objects = CasePartQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["held_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.held_at:%Y-%m-%d %H:%M}"

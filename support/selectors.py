@@ -1,0 +1,142 @@
+"""Reads of technical support: the queue, a case's conversation, similar solved cases."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from dealers.choices import Role
+from dealers.models import User
+
+from .choices import OPEN_STATUSES, CaseStatus, MessageKind
+from .models import CaseMessage, SupportCase
+from .services import breached_q, is_hq_side
+
+SOLVED = (CaseStatus.RESOLVED, CaseStatus.CLOSED)
+
+
+def cases_for(user: User) -> QuerySet[SupportCase]:
+    return SupportCase.objects.for_user(user).select_related("dealer", "expert", "dealer_owner")
+
+
+def queue(
+    user: User,
+    *,
+    status: str = "open",
+    urgency: str = "",
+    mine: bool = False,
+    breached: bool = False,
+    now: datetime,
+) -> QuerySet[SupportCase]:
+    cases = cases_for(user)
+    if status == "open":
+        cases = cases.filter(status__in=OPEN_STATUSES)
+    elif status in CaseStatus.values:
+        cases = cases.filter(status=status)
+    if urgency:
+        cases = cases.filter(urgency=urgency)
+    if mine:
+        cases = cases.filter(Q(expert=user) | Q(dealer_owner=user))
+    if breached:
+        cases = cases.filter(breached_q(now))
+    # Vehicles off road first, then the oldest.
+    return cases.order_by("-urgency", "opened_at") if status == "open" else cases.order_by("-opened_at")
+
+
+def conversation(case: SupportCase, user: User, after: int = 0) -> QuerySet[CaseMessage]:
+    """The case's lines the user may read: a dealer never sees HQ's internal notes."""
+    messages = CaseMessage.objects.for_user(user).filter(case=case, pk__gt=after)
+    if not is_hq_side(user):
+        messages = messages.exclude(kind=MessageKind.NOTE)
+    return messages.select_related("author").prefetch_related("attachments")
+
+
+def is_breached(case: SupportCase, now: datetime) -> bool:
+    if not case.is_open:
+        return False
+    return (case.first_response_at is None and now > case.first_response_due) or now > case.resolution_due
+
+
+WORD = re.compile(r"[A-Za-z0-9]{3,}|[\u4e00-\u9fff]{2,}")
+
+
+def _terms(text: str) -> list[str]:
+    """Search terms of a symptom: Latin words of three letters and more; Chinese runs cut into
+    overlapping pairs of characters (Chinese has no spaces: 怠速抖动 → 怠速, 速抖, 抖动)."""
+    terms: list[str] = []
+    for word in WORD.findall(text):
+        if word[0] >= "\u4e00":
+            terms += [word[i : i + 2] for i in range(len(word) - 1)]
+        else:
+            terms.append(word.lower())
+    return list(dict.fromkeys(terms))[:12]
+
+
+def solutions(
+    query: str = "", *, fault_code: str = "", exclude: int | None = None, limit: int = 50
+) -> list[Any]:
+    """Solved cases (the knowledge base), best first: same fault code, then most symptom terms shared.
+
+    Every user who works cases may read solutions of every dealer, without the dealer's name
+    (see the page): what fixed a car is the network's knowledge, not one dealer's data."""
+    solved = SupportCase.objects.filter(status__in=SOLVED).exclude(solution="")
+    if exclude:
+        solved = solved.exclude(pk=exclude)
+    terms = _terms(query)
+    condition = Q()
+    if fault_code:
+        condition |= Q(fault_code__iexact=fault_code.strip())
+    for term in terms:
+        condition |= Q(symptom__icontains=term) | Q(solution__icontains=term) | Q(fault_code__iexact=term)
+    if not condition:
+        return list(solved.order_by("-resolved_at")[:limit])
+    found = list(solved.filter(condition).order_by("-resolved_at")[:500])
+
+    def score(case: SupportCase) -> tuple[int, int]:
+        text = f"{case.symptom} {case.solution}".lower()
+        same_code = int(bool(fault_code) and case.fault_code.upper() == fault_code.strip().upper())
+        return (same_code, sum(1 for t in terms if t in text))
+
+    found.sort(key=score, reverse=True)
+    return found[:limit]
+
+
+def workbench_cases(user: User, now: datetime) -> list[tuple[str, SupportCase]]:
+    """The cases waiting for this user, with why: (reason, case), oldest first.
+
+    reason: "new" (an expert: nobody has taken it), "answer" (the other side wrote since this
+    side last read it), "waiting" (a dealer: the expert waits for its answer), "breached"
+    (past a service level: the expert's own, and escalated ones for managers)."""
+    cases = cases_for(user).filter(status__in=OPEN_STATUSES)
+    found: dict[int, tuple[str, SupportCase]] = {}
+    if user.role == Role.TECH_EXPERT:
+        for case in cases.filter(expert__isnull=True).order_by("opened_at")[:50]:
+            found[case.pk] = ("new", case)
+        mine = cases.filter(expert=user)
+        for case in mine.filter(breached_q(now)).order_by("opened_at")[:50]:
+            found.setdefault(case.pk, ("breached", case))
+        for case in _answered_since(mine, from_hq=False, seen="expert_seen_at")[:50]:
+            found.setdefault(case.pk, ("answer", case))
+    elif user.role == Role.DEALER_USER:
+        for case in _answered_since(cases, from_hq=True, seen="dealer_seen_at")[:50]:
+            found[case.pk] = ("answer", case)
+        for case in cases.filter(status=CaseStatus.WAITING_DEALER).order_by("opened_at")[:50]:
+            found.setdefault(case.pk, ("waiting", case))
+    elif user.role in (Role.HQ_ADMIN, Role.HQ_MANAGER, Role.REGIONAL_MANAGER):
+        for case in cases.filter(escalated_at__isnull=False).order_by("opened_at")[:50]:
+            found[case.pk] = ("breached", case)
+    return sorted(found.values(), key=lambda item: item[1].opened_at)
+
+
+def _answered_since(cases: QuerySet[SupportCase], *, from_hq: bool, seen: str) -> QuerySet[SupportCase]:
+    """Cases with a message (or session) from the other side newer than this side's last reading."""
+    lines = CaseMessage.objects.filter(
+        case=OuterRef("pk"), from_hq=from_hq, kind__in=(MessageKind.MESSAGE, MessageKind.SESSION)
+    )
+    unread = Exists(lines.filter(created_at__gt=OuterRef(seen))) | (
+        Q(**{f"{seen}__isnull": True}) & Exists(lines)
+    )
+    return cases.filter(unread).order_by("opened_at")
