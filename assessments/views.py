@@ -26,6 +26,7 @@ from dealers.choices import DealerStatus
 from dealers.http import AuthenticatedHttpRequest
 from dealers.models import Dealer
 from dealers.permissions import ALL_ROLES, MANAGERS, role_required
+from support.selectors import dealer_month_figures
 
 from .choices import ComplaintCategory, RepairType, ScorecardStatus, Severity
 from .exporting import export_response
@@ -364,6 +365,8 @@ def scorecard(request: AuthenticatedHttpRequest, code: str, period: str) -> Http
         # Rendered once per scorecards version, scope and language: all but the KPI table (appeals).
         "top_key": fragment_key(request.user, "scorecard-top", code, period),
         "bottom_key": fragment_key(request.user, "scorecard-bottom", code, period),
+        # Changes with every case, not at recompute: outside the cached fragments.
+        "support": dealer_month_figures(request.user, card.dealer_id, card.period.month),
     }
     return render(request, "assessments/scorecard.html", context)
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from assessments.periods import Month
 from dealers.choices import Role
 from dealers.models import User
 
@@ -140,3 +142,34 @@ def _answered_since(cases: QuerySet[SupportCase], *, from_hq: bool, seen: str) -
         Q(**{f"{seen}__isnull": True}) & Exists(lines)
     )
     return cases.filter(unread).order_by("opened_at")
+
+
+@dataclass
+class MonthFigures:
+    """A dealer's technical cases of a month (tracked on the scorecard, not weighted)."""
+
+    opened: int = 0
+    answered_in_time: int = 0
+    resolved: int = 0
+    resolved_in_time: int = 0
+    still_open: int = 0
+
+
+def dealer_month_figures(user: User, dealer_id: int, month: Month) -> MonthFigures:
+    """Cases the dealer opened in the month: how many, answered and resolved within their
+    service levels (SUPPORT_SERVICE_LEVELS at reading time). One query."""
+    figures = MonthFigures()
+    cases = SupportCase.objects.for_user(user).filter(
+        dealer_id=dealer_id, opened_at__gte=month.start, opened_at__lt=month.end
+    )
+    for case in cases.only("opened_at", "urgency", "status", "first_response_at", "resolved_at"):
+        figures.opened += 1
+        if case.first_response_at is not None and case.first_response_at <= case.first_response_due:
+            figures.answered_in_time += 1
+        if case.resolved_at is not None:
+            figures.resolved += 1
+            if case.resolved_at <= case.resolution_due:
+                figures.resolved_in_time += 1
+        if case.is_open:
+            figures.still_open += 1
+    return figures

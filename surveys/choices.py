@@ -29,3 +29,4 @@ class FlagStatus(models.TextChoices):
 class BoardItemKind(models.TextChoices):
     COMPLAINT = "complaint", _("Complaint")
     HOT_ALERT = "hot_alert", _("Hot alert")
+    TECH_CASE = "tech_case", _("Technical case")

@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from assessments.kpis.surveys import counted
 from assessments.models import Complaint, RepairOrder
@@ -88,10 +89,16 @@ def _hours(since: datetime, now: datetime) -> int:
 
 
 def _open_items(
-    complaints: QuerySet[Complaint], cases: QuerySet[HotAlertCase], now: datetime, *, overnight: bool
+    complaints: QuerySet[Complaint],
+    cases: QuerySet[HotAlertCase],
+    now: datetime,
+    *,
+    overnight: bool,
+    tech_cases: QuerySet[Any] | None = None,
 ) -> list[BoardItem]:
     """Open items, oldest first: overnight ones (open strictly more than 24 h, rules.is_overnight)
-    or those still within their 24 hours (due today). Voided complaints do not count."""
+    or those still within their 24 hours (due today). Voided complaints do not count. With
+    `tech_cases`, open technical-support cases too (问题不过夜 holds for them as well)."""
     cutoff = now - OVERNIGHT_AFTER
     if overnight:
         complaints = complaints.filter(received_at__lt=cutoff)
@@ -126,6 +133,24 @@ def _open_items(
         )
         for case in cases.filter(closed_at__isnull=True).select_related("dealer__region", "response", "owner")
     ]
+    if tech_cases is not None:
+        tech_cases = (
+            tech_cases.filter(opened_at__lt=cutoff)
+            if overnight
+            else tech_cases.filter(opened_at__gte=cutoff, opened_at__lte=now)
+        )
+        items += [
+            BoardItem(
+                kind=BoardItemKind.TECH_CASE,
+                ref=case.number,
+                dealer=case.dealer,
+                since=case.opened_at,
+                age_hours=_hours(case.opened_at, now),
+                summary=f"{case.get_status_display()}{' · ' + _('Escalated') if case.escalated_at else ''} · {case.symptom[:60]}",
+                url=reverse("support:detail", args=[case.pk]),
+            )
+            for case in tech_cases.open().select_related("dealer__region")
+        ]
     owners = dealer_contacts({item.dealer.pk for item in items})
     for item in items:
         item.owners = owners.get(item.dealer.pk, [])
@@ -143,8 +168,14 @@ def _case_summary(case: HotAlertCase) -> str:
 
 def board_items(user: Any, now: datetime) -> list[BoardItem]:
     """The user's overnight items (open more than 24 hours), oldest first."""
+    from support.models import SupportCase
+
     return _open_items(
-        Complaint.objects.for_user(user), HotAlertCase.objects.for_user(user), now, overnight=True
+        Complaint.objects.for_user(user),
+        HotAlertCase.objects.for_user(user),
+        now,
+        overnight=True,
+        tech_cases=SupportCase.objects.for_user(user),
     )
 
 

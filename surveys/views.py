@@ -145,6 +145,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "total": len(items),
         "complaints": sum(1 for i in items if i.kind == "complaint"),
         "hot_alerts": sum(1 for i in items if i.kind == "hot_alert"),
+        "tech_cases": sum(1 for i in items if i.kind == "tech_case"),
         "trend": chart,
     }
     return render(request, "surveys/board.html", context)

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from assessments.choices import ImportStatus, PeriodStatus, SubmissionStatus
 from assessments.kpis import kpi_name
@@ -575,10 +575,10 @@ def _goals_at_risk(user: User, now: datetime) -> list[Todo]:
 
 
 SUPPORT_TITLES = {
-    "new": _lazy("New technical case: take it"),
-    "answer": _lazy("Technical case: a new answer to read"),
-    "waiting": _lazy("Technical case: HQ's expert waits for your answer"),
-    "breached": _lazy("Technical case past its service level"),
+    "new": gettext_lazy("New technical case: take it"),
+    "answer": gettext_lazy("Technical case: a new answer to read"),
+    "waiting": gettext_lazy("Technical case: HQ's expert waits for your answer"),
+    "breached": gettext_lazy("Technical case past its service level"),
 }
 
 

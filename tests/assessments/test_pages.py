@@ -507,8 +507,9 @@ PINNED_QUERIES = {
     "/assessments/ranking/": 7,
     "/assessments/ranking/?region=华东&sort=-change&q=BK": 7,
     "/assessments/overview/": 7,  # one of them: is the month still open (HQ's "Close this month")
-    # + the appeals filed against the scorecard, + last year's KPI values and the peers' values
-    "/assessments/dealers/BK00001/2026-10/": 10,
+    # + the appeals filed against the scorecard, + last year's KPI values and the peers' values,
+    # + the month's technical cases (tracked figures)
+    "/assessments/dealers/BK00001/2026-10/": 11,
 }
 
 

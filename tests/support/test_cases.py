@@ -27,6 +27,7 @@ from support.services import (
     case_take,
     cases_escalate_breached,
 )
+from tests.assessments.conftest import seed_scored_months
 from tests.conftest import client_for
 from tests.factories import RepairOrderFactory, UserFactory
 
@@ -223,3 +224,41 @@ def test_the_knowledge_base_finds_a_solution_by_a_chinese_symptom_word_or_an_eng
     assert [c.pk for c in solutions("Misfire")] == [case.pk]
     assert [c.pk for c in solutions("", fault_code="p0300")] == [case.pk]
     assert solutions("变速箱") == []
+
+
+def test_the_scorecard_tracks_the_months_cases_and_the_board_shows_an_overnight_one(
+    dealer_user, expert, hq_manager, cast, dealer, other_dealer, far_dealer
+):
+    """Per dealer and month: cases opened, answered and resolved within target (not weighted).
+    A case open more than 24 hours is on the 日清 board, escalated when past its level."""
+    from assessments.periods import Month
+
+    seed_scored_months(cast, dealer, other_dealer, far_dealer)
+    month = Month(2026, 10)
+    kept = case_open(user=dealer_user, data=CaseInput(vin=VIN, symptom="异响"))
+    late = case_open(user=dealer_user, data=CaseInput(vin=VIN, symptom="抖动", urgency=Urgency.VOR))
+    SupportCase.objects.filter(pk=kept.pk).update(opened_at=month.start + timedelta(days=2))
+    SupportCase.objects.filter(pk=late.pk).update(opened_at=month.start + timedelta(days=3))
+    kept.refresh_from_db()
+    late.refresh_from_db()
+    SupportCase.objects.filter(pk=kept.pk).update(
+        first_response_at=kept.opened_at + timedelta(hours=1),
+        resolved_at=kept.opened_at + timedelta(hours=20),
+        status=CaseStatus.RESOLVED,
+    )
+    SupportCase.objects.filter(pk=late.pk).update(first_response_at=late.opened_at + timedelta(hours=3))
+    page = client_for(dealer_user).get(
+        reverse("assessments:scorecard", args=[dealer_user.dealer.code, "2026-10"])
+    )
+    figures = page.context["support"]
+    assert (figures.opened, figures.answered_in_time, figures.resolved_in_time, figures.still_open) == (
+        2,
+        1,
+        1,
+        1,
+    )
+
+    cases_escalate_breached()
+    board = client_for(hq_manager).get(reverse("surveys:board")).content.decode()
+    assert f'data-testid="board-item-{late.number}"' in board
+    assert f'data-testid="board-item-{kept.number}"' not in board  # resolved
