@@ -383,6 +383,7 @@ def test_one_beat_job_of_each_app_runs_on_a_worker(worker_database, workers):
     from assessments.tasks_submissions import send_submission_reminders
     from goals.tasks import remind_goals_at_risk
     from incentives.tasks import flag_overdue_rectifications
+    from support.tasks import escalate_breached_cases
     from surveys.tasks import send_daily_clearing_reminders, sweep_customer_voice
 
     workers.start()
@@ -394,6 +395,8 @@ def test_one_beat_job_of_each_app_runs_on_a_worker(worker_database, workers):
         "clearing": workers.send(send_daily_clearing_reminders).get(timeout=WAIT_SECONDS),
         "goals": workers.send(remind_goals_at_risk).get(timeout=WAIT_SECONDS),
         "goals again": workers.send(remind_goals_at_risk).get(timeout=WAIT_SECONDS),
+        "support": workers.send(escalate_breached_cases).get(timeout=WAIT_SECONDS),
+        "support again": workers.send(escalate_breached_cases).get(timeout=WAIT_SECONDS),
     }
     assert set(results["sweep"]) >= {"runs_expired", "periods_queued", "imports_failed"}
     assert isinstance(results["reminders"], int) and isinstance(results["overdue"], int)
