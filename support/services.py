@@ -7,6 +7,7 @@ records remote sessions, resolves and closes. Regional managers follow their dea
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -73,7 +74,7 @@ def _experts() -> list[User]:
     return list(User.objects.filter(role=Role.TECH_EXPERT, is_active=True))
 
 
-def _tell(users: list[User | None], text: str, case: SupportCase, actor: User) -> int:
+def _tell(users: Iterable[User | None], text: str, case: SupportCase, actor: User) -> int:
     """A notice (and e-mail) to each user other than the actor, in the portal's language."""
     told = {u.pk: u for u in users if u is not None and u.is_active and u.pk != actor.pk}
     if not told:
