@@ -158,7 +158,7 @@ CACHED_QUERIES = {
     RANKING: 2,  # session, user
     f"{RANKING}&region=华东&sort=-change&q=GL": 2,
     OVERVIEW: 3,  # + is the month still open (HQ's "Close this month")
-    SCORECARD: 3,  # + the appeals filed against the scorecard
+    SCORECARD: 4,  # + the appeals filed against the scorecard, + the month's technical cases (live)
     API: 2,
 }
 

@@ -69,7 +69,10 @@ def in_reach(locator, width: int = PHONE["width"]) -> None:
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, box
 
 
-def click(page, locator, timeout: float | None = None) -> None:
+def click(page, locator, timeout: float = 60_000) -> None:
+    # A journey checks what happens, not how fast: on a CI machine running both suites'
+    # workers a navigation took over Playwright's default 20 s (once at the close, once at
+    # the incentive queue's filter; alone the whole journey takes about 30 s).
     with page.expect_navigation(timeout=timeout):
         locator.click()
 
