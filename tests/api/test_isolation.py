@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, reverse
+from django.utils import timezone
 
 from assessments.choices import ImportKind, ImportStatus, SubmissionStatus
 from assessments.models import GroupFigure, ImportJob, Kpi, Period, Scheme
@@ -28,7 +29,7 @@ from assessments.services.publishing import scheme_load
 from config.api_base import ALL_ROLES, HQ_ADMIN_ONLY, HQ_ONLY
 from config.api_router import router
 from config.api_router import urlpatterns as api_urlpatterns
-from dealers.choices import MANAGER_ROLES, Role
+from dealers.choices import MANAGER_ROLES, SUPPORT_ROLES, Role
 from dealers.models import Dealer, User
 from goals.models import Goal
 from goals.services import GoalTerms, goal_create
@@ -132,6 +133,14 @@ class Endpoint:
     list_reads: tuple[str, ...] = ()
     #: more(dealer, n) makes the n-th extra row of a dealer (for the query count); default: make.
     more: Callable[[Dealer, int], Any] | None = None
+
+
+def _support_case(dealer: Dealer) -> Any:
+    from support.models import SupportCase
+
+    return SupportCase.objects.create(
+        dealer=dealer, vin="LSVAB4BM0NN000001", symptom="怠速抖动", opened_at=timezone.now()
+    )
 
 
 def suspended_and_lift_body(dealer: Dealer) -> dict[str, str]:
@@ -502,6 +511,16 @@ ENDPOINTS: dict[str, Endpoint] = {
             owner=_group_figure_owner,
             read_roles=MANAGERS,
             more=lambda d, n: _group_figure(d, f"2026-0{n}"),
+        ),
+        # Technical cases: dealers their own, managers their regions', HQ all (and the technical
+        # expert every dealer's: tests/support/test_isolation.py).
+        Endpoint(
+            "supportcase",
+            _support_case,
+            lambda c: {"pk": str(c.pk)},
+            scoped=True,
+            list_queries=2,
+            read_roles=frozenset(SUPPORT_ROLES),
         ),
         Endpoint(
             "goal",

@@ -40,6 +40,8 @@ EXPERT_OPENS = {
     "api-schema",
     "api-docs",
     "api:api-root",  # the API's index of links, no data
+    "api:supportcase-list",  # every dealer's cases (tested below)
+    "api:supportcase-detail",
 }
 
 
@@ -150,3 +152,16 @@ def test_another_dealers_repairs_of_the_car_show_as_dates_and_fault_codes_only(d
     page = client_for(dealer_user).get(reverse("support:detail", args=[case.pk])).content.decode()
     assert "P0301" in page
     assert "SECRET-RO-77" not in page and other_dealer.name not in page
+
+
+def test_the_expert_reads_every_dealers_cases_through_the_api_and_a_dealer_its_own(
+    expert, dealer_user, other_dealer_user
+):
+    mine = case_open(user=dealer_user, data=CaseInput(vin="LSVAB4BM0NN000001", symptom="异响"))
+    theirs = case_open(user=other_dealer_user, data=CaseInput(vin="LSVAB4BM0NN000002", symptom="抖动"))
+    listed = client_for(expert).get("/api/v1/support-cases/").json()
+    assert {row["number"] for row in listed["results"]} == {mine.number, theirs.number}
+    own = client_for(dealer_user).get("/api/v1/support-cases/").json()
+    assert [row["number"] for row in own["results"]] == [mine.number]
+    assert client_for(dealer_user).get(f"/api/v1/support-cases/{theirs.pk}/").status_code == 404
+    assert client_for(expert).get("/api/v1/scorecards/").status_code == 403
