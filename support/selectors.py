@@ -173,3 +173,71 @@ def dealer_month_figures(user: User, dealer_id: int, month: Month) -> MonthFigur
         if case.is_open:
             figures.still_open += 1
     return figures
+
+
+@dataclass
+class ReportRow:
+    """Response and resolution of the cases opened in a month, for one region or one expert."""
+
+    name: str
+    opened: int = 0
+    answered: int = 0
+    answered_in_time: int = 0
+    resolved: int = 0
+    resolved_in_time: int = 0
+    answer_hours: list[float] | None = None
+    resolve_hours: list[float] | None = None
+
+    def share(self, part: int) -> float | None:
+        return round(100.0 * part / self.opened, 1) if self.opened else None
+
+    @property
+    def answered_in_time_pct(self) -> float | None:
+        return self.share(self.answered_in_time)
+
+    @property
+    def resolved_in_time_pct(self) -> float | None:
+        return self.share(self.resolved_in_time)
+
+    @property
+    def median_answer_hours(self) -> float | None:
+        return _median(self.answer_hours or [])
+
+    @property
+    def median_resolve_hours(self) -> float | None:
+        return _median(self.resolve_hours or [])
+
+
+def _median(values: list[float]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    value = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+    return round(value, 1)
+
+
+def service_report(user: User, month: Month) -> tuple[list[ReportRow], list[ReportRow]]:
+    """The month's cases (opened in it) in the user's scope, per region and per expert: how
+    many, answered and resolved within their service levels, median hours to each. One query."""
+    regions: dict[str, ReportRow] = {}
+    experts: dict[str, ReportRow] = {}
+    cases = (
+        SupportCase.objects.for_user(user)
+        .filter(opened_at__gte=month.start, opened_at__lt=month.end)
+        .select_related("dealer__region", "expert")
+    )
+    for case in cases:
+        expert = (case.expert.get_full_name() or case.expert.username) if case.expert else "—"
+        for table, name in ((regions, case.dealer.region.name), (experts, expert)):
+            row = table.setdefault(name, ReportRow(name, answer_hours=[], resolve_hours=[]))
+            row.opened += 1
+            if case.first_response_at is not None:
+                row.answered += 1
+                row.answer_hours.append((case.first_response_at - case.opened_at).total_seconds() / 3600)  # type: ignore[union-attr]
+                row.answered_in_time += case.first_response_at <= case.first_response_due
+            if case.resolved_at is not None:
+                row.resolved += 1
+                row.resolve_hours.append((case.resolved_at - case.opened_at).total_seconds() / 3600)  # type: ignore[union-attr]
+                row.resolved_in_time += case.resolved_at <= case.resolution_due
+    return sorted(regions.values(), key=lambda r: r.name), sorted(experts.values(), key=lambda r: r.name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
@@ -14,7 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from assessments.exporting import export_response
 from assessments.models import RepairOrder
+from assessments.periods import Month
 from dealers.choices import Role
 from dealers.http import AuthenticatedHttpRequest
 from dealers.permissions import SUPPORT, role_required
@@ -24,7 +27,7 @@ from .choices import CaseStatus, Urgency
 from .errors import SupportError
 from .forms import CaseForm, SessionForm
 from .models import CaseAttachment, SupportCase
-from .selectors import cases_for, conversation, is_breached, queue, solutions
+from .selectors import cases_for, conversation, is_breached, queue, service_report, solutions
 from .services import (
     CaseInput,
     case_close,
@@ -254,3 +257,120 @@ def vehicle_history(case: SupportCase, user: Any) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+FOLLOWERS = (Role.HQ_ADMIN, Role.HQ_MANAGER, Role.REGIONAL_MANAGER, Role.TECH_EXPERT)
+
+
+def _queue_from(request: AuthenticatedHttpRequest) -> Any:
+    return queue(
+        request.user,
+        status=request.GET.get("status", "open"),
+        urgency=request.GET.get("urgency", ""),
+        mine=request.GET.get("mine") == "1",
+        breached=request.GET.get("breached") == "1",
+        now=timezone.now(),
+    )
+
+
+@require_GET
+@role_required(*SUPPORT)
+def case_list_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
+    """The list as shown (same filters), as CSV or XLSX."""
+    now = timezone.now()
+    rows = (
+        [
+            case.number,
+            case.dealer.code,
+            case.dealer.name,
+            case.vin,
+            case.fault_code,
+            case.get_urgency_display(),
+            case.get_status_display(),
+            case.symptom,
+            timezone.localtime(case.opened_at).replace(tzinfo=None),
+            timezone.localtime(case.first_response_at).replace(tzinfo=None)
+            if case.first_response_at
+            else None,
+            timezone.localtime(case.resolved_at).replace(tzinfo=None) if case.resolved_at else None,
+            _("yes") if is_breached(case, now) else "",
+            (case.expert.get_full_name() or case.expert.username) if case.expert else "",
+            case.solution,
+        ]
+        for case in _queue_from(request)
+    )
+    header = [
+        _("Case"),
+        _("Dealer code"),
+        _("Dealer"),
+        _("VIN"),
+        _("Fault code"),
+        _("Urgency"),
+        _("Status"),
+        _("Symptom"),
+        _("Opened"),
+        _("First answer"),
+        _("Resolved"),
+        _("Past service level"),
+        _("Expert"),
+        _("Fix"),
+    ]
+    return export_response(rows, header, fmt, "technical-cases")
+
+
+def _report_month(request: AuthenticatedHttpRequest) -> Month:
+    try:
+        return Month.parse(request.GET.get("month", ""))
+    except ValueError:
+        return Month.of(timezone.now())
+
+
+@require_GET
+@role_required(*FOLLOWERS)
+def report(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The month's response and resolution times per region and per expert."""
+    month = _report_month(request)
+    regions, experts = service_report(request.user, month)
+    context = {
+        "month": month,
+        "previous": month.shift(-1),
+        "next": month.shift(1),
+        "regions": regions,
+        "experts": experts,
+        "levels": settings.SUPPORT_SERVICE_LEVELS,
+    }
+    return render(request, "support/report.html", context)
+
+
+@require_GET
+@role_required(*FOLLOWERS)
+def report_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
+    month = _report_month(request)
+    regions, experts = service_report(request.user, month)
+    rows = (
+        [
+            str(kind),
+            row.name,
+            row.opened,
+            row.answered_in_time,
+            row.answered_in_time_pct,
+            row.median_answer_hours,
+            row.resolved_in_time,
+            row.resolved_in_time_pct,
+            row.median_resolve_hours,
+        ]
+        for kind, table in ((_("Region"), regions), (_("Expert"), experts))
+        for row in table
+    )
+    header = [
+        _("By"),
+        _("Name"),
+        _("Cases opened"),
+        _("Answered within target"),
+        _("Answered within target (%)"),
+        _("Median hours to first answer"),
+        _("Resolved within target"),
+        _("Resolved within target (%)"),
+        _("Median hours to resolve"),
+    ]
+    return export_response(rows, header, fmt, f"technical-support-{month}")

