@@ -16,7 +16,7 @@ from dealers.models import Dealer, User
 
 from .choices import CaseStatus, MessageKind, Urgency
 from .models import CaseAttachment, CaseMessage, RemoteSession, SupportCase
-from .services import cases_escalate_breached
+from .services import case_publish, cases_escalate_breached
 
 # A 1×1 PNG: the demo's "photo" (real bytes, so the content check and the download work).
 PNG = base64.b64decode(
@@ -117,6 +117,7 @@ def seed_support() -> dict[str, int]:
         )
 
     # The knowledge base: cases solved over the last months at several dealers.
+    solved = []
     for i, (code, symptom, tried, fix) in enumerate(SOLVED):
         dealer = dealers[i % len(dealers)]
         opened = timedelta(days=20 + 9 * i)
@@ -149,6 +150,11 @@ def seed_support() -> dict[str, int]:
             ago=opened - timedelta(hours=6 + 3 * i),
             kind=MessageKind.EVENT,
         )
+        solved.append(c)
+    # One of them published to every dealer as a technical bulletin.
+    case_publish(
+        case=solved[0], user=expert, title="P0300 怠速抖动：检查第3缸点火线圈并升级发动机控制单元软件"
+    )
 
     # dealer1: a comeback in progress, the expert waiting for the dealer's measurement.
     ro, earlier = _comeback_pair(dealer_user.dealer)

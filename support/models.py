@@ -102,6 +102,12 @@ class SupportCase(models.Model):
     solution = models.TextField(
         _("fix"), blank=True, help_text=_("What fixed the car, for the knowledge base.")
     )
+    # A solved case published to every dealer as a technical bulletin (技术通报).
+    bulletin_title = models.CharField(_("bulletin title"), max_length=200, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # The last time each side read the case: what the other side wrote since is new to them.
     dealer_seen_at = models.DateTimeField(null=True, blank=True)
     expert_seen_at = models.DateTimeField(null=True, blank=True)

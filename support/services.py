@@ -359,6 +359,46 @@ def session_record(
     return session
 
 
+def case_publish(*, case: SupportCase, user: User, title: str) -> int:
+    """An expert publishes a solved case to every dealer as a technical bulletin: it joins the
+    bulletins page (no dealer named) and every active dealer user gets a notice. Once."""
+    from dealers.models import Notice
+
+    if user.role != Role.TECH_EXPERT:
+        raise SupportError(_("Only a technical expert publishes a bulletin."))
+    if case.status not in (CaseStatus.RESOLVED, CaseStatus.CLOSED) or not case.solution:
+        raise SupportError(_("Only a solved case becomes a bulletin."))
+    if case.published_at is not None:
+        raise SupportError(_("This case is already a bulletin."))
+    title = title.strip()
+    if not title:
+        raise SupportError(_("Give the bulletin a title."))
+    now = timezone.now()
+    with transaction.atomic():
+        updated = SupportCase.objects.filter(pk=case.pk, published_at__isnull=True).update(
+            bulletin_title=title[:200], published_at=now, published_by=user
+        )
+        if not updated:
+            raise SupportError(_("This case is already a bulletin."))
+        case.bulletin_title, case.published_at, case.published_by = title[:200], now, user
+        readers = User.objects.filter(role=Role.DEALER_USER, is_active=True, dealer__isnull=False)
+        with override(settings.LANGUAGE_CODE):
+            text = _("Technical bulletin: %(title)s") % {"title": title[:150]}
+        url = reverse("support:bulletins") + f"#b{case.pk}"
+        Notice.objects.bulk_create(
+            [Notice(user=reader, text=text, url=url) for reader in readers], batch_size=1000
+        )
+        record(
+            "support.bulletin_published",
+            actor=user,
+            object_type="support_case",
+            object_id=case.pk,
+            dealer=case.dealer,
+            after={"title": title[:200]},
+        )
+    return readers.count()
+
+
 def breached_q(now: datetime) -> Q:
     """Open cases past a service level: no first answer by its target, or not resolved by its target.
 

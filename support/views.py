@@ -33,6 +33,7 @@ from .services import (
     case_close,
     case_message,
     case_open,
+    case_publish,
     case_reopen,
     case_resolve,
     case_take,
@@ -158,6 +159,9 @@ def _act(request: AuthenticatedHttpRequest, case: SupportCase) -> str:
     if action == "close":
         case_close(case=case, user=user)
         return _("Case closed.")
+    if action == "publish":
+        told = case_publish(case=case, user=user, title=request.POST.get("title", ""))
+        return _("Published as a bulletin; %(n)s dealer users told.") % {"n": told}
     if action == "session":
         form = SessionForm(request.POST)
         if not form.is_valid():
@@ -235,6 +239,14 @@ def solution_search(request: AuthenticatedHttpRequest) -> HttpResponse:
         "support/solutions.html",
         {"q": q, "fault_code": code, "found": found, "hq_side": is_hq_side(request.user)},
     )
+
+
+@require_GET
+@role_required(*SUPPORT)
+def bulletins(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """技术通报: solved cases HQ's experts published to every dealer, newest first. No dealer is named."""
+    published = SupportCase.objects.filter(published_at__isnull=False).order_by("-published_at")
+    return render(request, "support/bulletins.html", {"bulletins": published[:100]})
 
 
 def vehicle_history(case: SupportCase, user: Any) -> list[dict[str, Any]]:

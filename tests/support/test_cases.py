@@ -22,6 +22,7 @@ from support.services import (
     case_close,
     case_message,
     case_open,
+    case_publish,
     case_reopen,
     case_resolve,
     case_take,
@@ -298,3 +299,21 @@ def test_the_monthly_report_gives_response_and_resolution_per_region_and_expert(
     mine = client_for(regional_manager).get(reverse("support:report"), {"month": str(month)})
     assert [row.name for row in mine.context["regions"]] == [dealer_user.dealer.region.name]
     assert client_for(dealer_user).get(reverse("support:report")).status_code == 403
+
+
+def test_an_expert_publishes_a_solved_case_once_to_every_dealer_without_naming_it(
+    dealer_user, other_dealer_user, expert, hq_manager
+):
+    case = case_open(user=dealer_user, data=CaseInput(vin=VIN, symptom="怠速抖动", fault_code="P0300"))
+    with pytest.raises(SupportError):
+        case_publish(case=case, user=expert, title="P0300")  # not solved yet
+    case_resolve(case=case, user=expert, solution="更换点火线圈")
+    for user in (hq_manager, dealer_user):
+        with pytest.raises(SupportError):
+            case_publish(case=case, user=user, title="P0300")
+    assert case_publish(case=case, user=expert, title="P0300 怠速抖动") == 2  # both dealer users
+    with pytest.raises(SupportError):
+        case_publish(case=case, user=expert, title="again")
+    assert Notice.objects.filter(user=other_dealer_user, text__contains="P0300 怠速抖动").exists()
+    page = client_for(other_dealer_user).get(reverse("support:bulletins")).content.decode()
+    assert "更换点火线圈" in page and dealer_user.dealer.name not in page
