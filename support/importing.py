@@ -22,7 +22,7 @@ from dealers.models import Dealer
 from training.importing import _text, chinese_labels, choice_lookup, read_table
 
 from .choices import CaseStatus, Urgency
-from .models import SupportCase
+from .models import SupportCase, search_terms_of
 
 HEADER = [
     "经销商代码",
@@ -167,6 +167,8 @@ def import_cases(
         return 0, 0, parsed.errors
     known = set(SupportCase.objects.values_list("dealer_id", "vin", "opened_at"))
     new = [c for c in parsed.cases if (c.dealer_id, c.vin, c.opened_at) not in known]
+    for case in new:
+        case.search_terms = search_terms_of(case)  # bulk_create skips save()
     with transaction.atomic():
         SupportCase.objects.bulk_create(new, batch_size=1000)
         record(

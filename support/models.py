@@ -6,7 +6,9 @@ support area: a technical expert sees every dealer's cases and nothing else of t
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -32,6 +34,25 @@ class CasePartQuerySet(ScopedQuerySet):
 
     dealer_path = "case__dealer"
     area = AREA_SUPPORT
+
+
+WORD = re.compile(r"[A-Za-z0-9]{3,}|[\u4e00-\u9fff]{2,}")
+
+
+def terms_of(text: str) -> list[str]:
+    """Search terms of a text: Latin words of three letters and more, lower-cased; Chinese runs
+    cut into overlapping pairs of characters (Chinese has no spaces: 怠速抖动 → 怠速, 速抖, 抖动)."""
+    terms: list[str] = []
+    for word in WORD.findall(text):
+        if word[0] >= "\u4e00":
+            terms += [word[i : i + 2] for i in range(len(word) - 1)]
+        else:
+            terms.append(word.lower())
+    return list(dict.fromkeys(terms))
+
+
+def search_terms_of(case: SupportCase) -> str:
+    return " ".join([case.fault_code.lower(), *terms_of(f"{case.symptom} {case.solution}")]).strip()
 
 
 def service_levels(urgency: str) -> tuple[timedelta, timedelta]:
@@ -102,6 +123,9 @@ class SupportCase(models.Model):
     solution = models.TextField(
         _("fix"), blank=True, help_text=_("What fixed the car, for the knowledge base.")
     )
+    # What the knowledge base searches: fault code, English words and overlapping pairs of
+    # Chinese characters of the symptom and the fix (search_terms_of), kept by save().
+    search_terms = models.TextField(blank=True, default="", editable=False)
     # A solved case published to every dealer as a technical bulletin (技术通报).
     bulletin_title = models.CharField(_("bulletin title"), max_length=200, blank=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
@@ -122,6 +146,13 @@ class SupportCase(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.search_terms = search_terms_of(self)
+        fields = kwargs.get("update_fields")
+        if fields is not None and {"symptom", "solution", "fault_code"} & set(fields):
+            kwargs["update_fields"] = {*fields, "search_terms"}
+        super().save(*args, **kwargs)
 
     @property
     def number(self) -> str:

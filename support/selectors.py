@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from assessments.periods import Month
@@ -14,7 +14,7 @@ from dealers.choices import Role
 from dealers.models import User
 
 from .choices import OPEN_STATUSES, CaseStatus, MessageKind
-from .models import CaseMessage, SupportCase
+from .models import CaseMessage, SupportCase, terms_of
 from .services import breached_q, is_hq_side
 
 SOLVED = (CaseStatus.RESOLVED, CaseStatus.CLOSED)
@@ -62,47 +62,50 @@ def is_breached(case: SupportCase, now: datetime) -> bool:
     return (case.first_response_at is None and now > case.first_response_due) or now > case.resolution_due
 
 
-WORD = re.compile(r"[A-Za-z0-9]{3,}|[\u4e00-\u9fff]{2,}")
-
-
-def _terms(text: str) -> list[str]:
-    """Search terms of a symptom: Latin words of three letters and more; Chinese runs cut into
-    overlapping pairs of characters (Chinese has no spaces: 怠速抖动 → 怠速, 速抖, 抖动)."""
-    terms: list[str] = []
-    for word in WORD.findall(text):
-        if word[0] >= "\u4e00":
-            terms += [word[i : i + 2] for i in range(len(word) - 1)]
-        else:
-            terms.append(word.lower())
-    return list(dict.fromkeys(terms))[:12]
-
-
 def solutions(
     query: str = "", *, fault_code: str = "", exclude: int | None = None, limit: int = 50
 ) -> list[Any]:
-    """Solved cases (the knowledge base), best first: same fault code, then most symptom terms shared.
+    """Solved cases (the knowledge base), best first: same fault code, then most terms shared.
 
-    Every user who works cases may read solutions of every dealer, without the dealer's name
-    (see the page): what fixed a car is the network's knowledge, not one dealer's data."""
+    Terms are the fault code, English words and pairs of Chinese characters (models.terms_of),
+    stored per case in `search_terms`. On PostgreSQL the search is full-text over them (a GIN
+    index on to_tsvector('simple', search_terms); any term matches, ranked by ts_rank); on SQLite
+    a plain containment test per term. Every user who works cases may read solutions of every
+    dealer, without the dealer's name (see the pages): what fixed a car is the network's
+    knowledge, not one dealer's data."""
     solved = SupportCase.objects.filter(status__in=SOLVED).exclude(solution="")
     if exclude:
         solved = solved.exclude(pk=exclude)
-    terms = _terms(query)
-    condition = Q()
-    if fault_code:
-        condition |= Q(fault_code__iexact=fault_code.strip())
-    for term in terms:
-        condition |= Q(symptom__icontains=term) | Q(solution__icontains=term) | Q(fault_code__iexact=term)
-    if not condition:
+    terms = terms_of(query)[:12]
+    code = fault_code.strip().lower()
+    wanted = list(dict.fromkeys([*([code] if code else []), *terms]))
+    if not wanted:
         return list(solved.order_by("-resolved_at")[:limit])
-    found = list(solved.filter(condition).order_by("-resolved_at")[:500])
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+        vector = SearchVector("search_terms", config="simple")
+        # Each term quoted as a phrase of one lexeme; any of them matches.
+        search = SearchQuery(
+            " | ".join(f"'{t}'" for t in wanted if "'" not in t), config="simple", search_type="raw"
+        )
+        found = list(
+            solved.annotate(document=vector, rank=SearchRank(vector, search))
+            .filter(document=search)
+            .order_by("-rank", "-resolved_at")[:500]
+        )
+    else:
+        condition = Q()
+        for term in wanted:
+            condition |= Q(search_terms__contains=term)
+        found = list(solved.filter(condition).order_by("-resolved_at")[:500])
 
     def score(case: SupportCase) -> tuple[int, int]:
-        text = f"{case.symptom} {case.solution}".lower()
-        same_code = int(bool(fault_code) and case.fault_code.upper() == fault_code.strip().upper())
-        return (same_code, sum(1 for t in terms if t in text))
+        have = set(case.search_terms.split())
+        same_code = int(bool(code) and case.fault_code.lower() == code)
+        return (same_code, sum(1 for t in terms if t in have))
 
-    found.sort(key=score, reverse=True)
+    found.sort(key=score, reverse=True)  # stable: PostgreSQL's rank breaks ties
     return found[:limit]
 
 

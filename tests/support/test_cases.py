@@ -317,3 +317,31 @@ def test_an_expert_publishes_a_solved_case_once_to_every_dealer_without_naming_i
     assert Notice.objects.filter(user=other_dealer_user, text__contains="P0300 怠速抖动").exists()
     page = client_for(other_dealer_user).get(reverse("support:bulletins")).content.decode()
     assert "更换点火线圈" in page and dealer_user.dealer.name not in page
+
+
+def test_the_knowledge_base_search_is_full_text_on_postgresql_and_terms_elsewhere(dealer_user, expert):
+    """The same answers on both databases; on PostgreSQL through the GIN-indexed expression."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    case = case_open(
+        user=dealer_user, data=CaseInput(vin=VIN, symptom="冷车启动困难 hard start", fault_code="P0128")
+    )
+    case_resolve(case=case, user=expert, solution="更换节温器")
+    case.refresh_from_db()
+    assert {"p0128", "冷车", "启动", "困难", "hard", "start", "节温"} <= set(case.search_terms.split())
+    with CaptureQueriesContext(connection) as queries:
+        assert [c.pk for c in solutions("启动困难")] == [case.pk]
+    sql = " ".join(q["sql"] for q in queries.captured_queries)
+    if connection.vendor == "postgresql":
+        assert "to_tsvector" in sql
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = 'support_case_search_terms_gin'"
+            )
+            (indexdef,) = cursor.fetchone()
+        assert "to_tsvector('simple'::regconfig, COALESCE(search_terms, ''::text))" in indexdef
+    else:
+        assert "to_tsvector" not in sql
+    assert solutions("节温器", fault_code="P0128")[0].pk == case.pk
+    assert solutions("变速箱") == []

@@ -97,7 +97,7 @@ def test_one_bad_row_writes_nothing_and_each_error_names_its_line(dealer, other_
     lines = {line for line, _ in errors}
     assert lines == {3, 4}
     text = " ".join(message for _, message in errors)
-    for expected in ("GL9999", "17", "lots", "发起时间", "解决方法", "解决时间 is before 发起时间"):
+    for expected in ("GL9999", "17", "lots", "发起时间", "解决方法", "解决时间 早于发起时间"):
         assert expected in text, expected
 
 
