@@ -252,5 +252,5 @@ def seed_support() -> dict[str, int]:
             opened_by=other_user,
             dealer_owner=other_user,
         )
-    escalated = cases_escalate_breached(now=now)
+    escalated = cases_escalate_breached(now=now, email=False)  # the notices, not a mail on first start
     return {"cases": made, "escalated": escalated["escalated"]}

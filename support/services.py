@@ -414,7 +414,7 @@ def breached_q(now: datetime) -> Q:
     return Q(status__in=OPEN_STATUSES) & condition
 
 
-def cases_escalate_breached(*, now: datetime | None = None) -> dict[str, int]:
+def cases_escalate_breached(*, now: datetime | None = None, email: bool = True) -> dict[str, int]:
     """Escalate each open case past a service level once: to the senior experts and the dealer's
     regional managers, by notice; the case shows it was escalated. Idempotent."""
     now = now or timezone.now()
@@ -451,6 +451,9 @@ def cases_escalate_breached(*, now: datetime | None = None) -> dict[str, int]:
                 }
             url = reverse("support:detail", args=[case.pk])
             told += notice_send(
-                users=[*seniors, *managers], text=text, url=url, email_subject=_("Technical case escalated")
+                users=[*seniors, *managers],
+                text=text,
+                url=url,
+                email_subject=_("Technical case escalated") if email else None,
             )
     return {"escalated": escalated, "notices": told}
