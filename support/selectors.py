@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -77,7 +78,8 @@ def solutions(
     if exclude:
         solved = solved.exclude(pk=exclude)
     terms = terms_of(query)[:12]
-    code = fault_code.strip().lower()
+    # A fault code is letters and digits: nothing else of the user's input reaches the query.
+    code = re.sub(r"[^0-9a-z]", "", fault_code.lower())
     wanted = list(dict.fromkeys([*([code] if code else []), *terms]))
     if not wanted:
         return list(solved.order_by("-resolved_at")[:limit])

@@ -183,9 +183,11 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return redirect("support:detail", pk=case.pk)
     now = timezone.now()
     hq = is_hq_side(request.user)
-    field = "expert_seen_at" if hq else "dealer_seen_at"
-    if may_write(request.user, case):
-        SupportCase.objects.filter(pk=case.pk).update(**{field: now})
+    # What counts as read: the expert's or the dealer's reading, not a manager's looking on.
+    if request.user.role == Role.TECH_EXPERT:
+        SupportCase.objects.filter(pk=case.pk).update(expert_seen_at=now)
+    elif request.user.role == Role.DEALER_USER and request.user.dealer_id == case.dealer_id:
+        SupportCase.objects.filter(pk=case.pk).update(dealer_seen_at=now)
     lines = list(conversation(case, request.user))
     context = {
         "case": case,

@@ -345,3 +345,14 @@ def test_the_knowledge_base_search_is_full_text_on_postgresql_and_terms_elsewher
         assert "to_tsvector" not in sql
     assert solutions("节温器", fault_code="P0128")[0].pk == case.pk
     assert solutions("变速箱") == []
+
+
+def test_a_knowledge_base_query_with_any_characters_answers_and_finds_nothing_odd(dealer_user, expert):
+    case = case_open(user=dealer_user, data=CaseInput(vin=VIN, symptom="异响", fault_code="C0035"))
+    case_resolve(case=case, user=expert, solution="更换轮速传感器")
+    for odd in ("'", "a\\", "c0035' | !", "&|!():*<>"):
+        response = client_for(dealer_user).get(reverse("support:solutions"), {"q": odd, "fault_code": odd})
+        assert response.status_code == 200, odd
+    assert [c.pk for c in solutions("", fault_code="C0035'")] == [case.pk]
+    page = client_for(dealer_user).get(reverse("support:solutions"), {"q": "&|!():*", "fault_code": "\\'"})
+    assert page.status_code == 200
