@@ -63,20 +63,27 @@ def _dealer_of(username: str) -> Dealer | None:
 
 
 def _comeback_pair(dealer: Dealer) -> tuple[RepairOrder | None, RepairOrder | None]:
-    """The dealer's latest repair that came back (same car, same fault), and the one before it."""
-    from assessments.choices import RepairType
+    """The dealer's latest repair that came back by the comeback rule (`comeback_exists`), and
+    the repair order that followed it at the same dealer: (following, earlier)."""
+    from assessments.choices import REPAIR_TYPES_FOR_REPAIR_KPIS
+    from assessments.kpis.repair_orders import COMEBACK_WINDOW, comeback_exists
 
-    seen: dict[tuple[str, str], RepairOrder] = {}
-    orders = RepairOrder.objects.filter(
-        dealer=dealer, repair_type__in=(RepairType.REPAIR, RepairType.WARRANTY)
-    ).exclude(fault_code="")
-    pair: tuple[RepairOrder | None, RepairOrder | None] = (None, None)
-    for ro in orders.order_by("opened_at")[:20000]:
-        key = (ro.vin, ro.fault_code)
-        if key in seen:
-            pair = (ro, seen[key])
-        seen[key] = ro
-    return pair
+    repairs = RepairOrder.objects.filter(dealer=dealer, repair_type__in=REPAIR_TYPES_FOR_REPAIR_KPIS)
+    earlier = repairs.filter(comeback_exists()).order_by("-closed_at").first()
+    if earlier is None or earlier.closed_at is None:
+        return None, None
+    following = (
+        repairs.filter(
+            vin=earlier.vin,
+            fault_code=earlier.fault_code,
+            opened_at__gt=earlier.closed_at,
+            opened_at__lte=earlier.closed_at + COMEBACK_WINDOW,
+        )
+        .exclude(pk=earlier.pk)
+        .order_by("opened_at")
+        .first()
+    )
+    return (following, earlier) if following is not None else (None, None)
 
 
 def seed_support() -> dict[str, int]:

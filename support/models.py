@@ -170,6 +170,14 @@ class SupportCase(models.Model):
     def resolution_due(self) -> datetime:
         return self.opened_at + service_levels(self.urgency)[1]
 
+    @property
+    def answered_in_time(self) -> bool:
+        return self.first_response_at is not None and self.first_response_at <= self.first_response_due
+
+    @property
+    def resolved_in_time(self) -> bool:
+        return self.resolved_at is not None and self.resolved_at <= self.resolution_due
+
 
 class CaseMessage(models.Model):
     """A line of the case's conversation: a message, an HQ-only note, a session or a status change."""

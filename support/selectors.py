@@ -10,6 +10,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from assessments.models import RepairOrder
 from assessments.periods import Month
 from dealers.choices import Role
 from dealers.models import User
@@ -169,12 +170,10 @@ def dealer_month_figures(user: User, dealer_id: int, month: Month) -> MonthFigur
     )
     for case in cases.only("opened_at", "urgency", "status", "first_response_at", "resolved_at"):
         figures.opened += 1
-        if case.first_response_at is not None and case.first_response_at <= case.first_response_due:
-            figures.answered_in_time += 1
+        figures.answered_in_time += case.answered_in_time
+        figures.resolved_in_time += case.resolved_in_time
         if case.resolved_at is not None:
             figures.resolved += 1
-            if case.resolved_at <= case.resolution_due:
-                figures.resolved_in_time += 1
         if case.is_open:
             figures.still_open += 1
     return figures
@@ -240,9 +239,30 @@ def service_report(user: User, month: Month) -> tuple[list[ReportRow], list[Repo
             if case.first_response_at is not None:
                 row.answered += 1
                 row.answer_hours.append((case.first_response_at - case.opened_at).total_seconds() / 3600)  # type: ignore[union-attr]
-                row.answered_in_time += case.first_response_at <= case.first_response_due
+                row.answered_in_time += case.answered_in_time
             if case.resolved_at is not None:
                 row.resolved += 1
                 row.resolve_hours.append((case.resolved_at - case.opened_at).total_seconds() / 3600)  # type: ignore[union-attr]
-                row.resolved_in_time += case.resolved_at <= case.resolution_due
+                row.resolved_in_time += case.resolved_in_time
     return sorted(regions.values(), key=lambda r: r.name), sorted(experts.values(), key=lambda r: r.name)
+
+
+def vehicle_history(case: SupportCase) -> list[dict[str, Any]]:
+    """The car's repairs at every dealer, newest first. The case's own dealer's repairs show their
+    order numbers; another dealer's only the dates, repair type and fault code — never its name,
+    order number or amounts (a dealer may see that the car was repaired elsewhere, not by whom)."""
+    rows = []
+    # Across dealers by design, and only these columns: not a scoped read of repair orders.
+    for ro in RepairOrder.objects.filter(vin=case.vin).order_by("-opened_at")[:30]:
+        own = ro.dealer_id == case.dealer_id
+        rows.append(
+            {
+                "own": own,
+                "ro_number": ro.ro_number if own else "",
+                "opened_at": ro.opened_at,
+                "closed_at": ro.closed_at,
+                "repair_type": ro.get_repair_type_display(),
+                "fault_code": ro.fault_code,
+            }
+        )
+    return rows

@@ -3,12 +3,13 @@ opening a case (also from a comeback), the knowledge base of solved cases, scope
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -27,7 +28,7 @@ from .choices import CaseStatus, Urgency
 from .errors import SupportError
 from .forms import CaseForm, SessionForm
 from .models import CaseAttachment, SupportCase
-from .selectors import cases_for, conversation, is_breached, queue, service_report, solutions
+from .selectors import cases_for, conversation, is_breached, queue, service_report, solutions, vehicle_history
 from .services import (
     CaseInput,
     case_close,
@@ -58,6 +59,18 @@ def _own_repair_order(request: AuthenticatedHttpRequest, number: str | None) -> 
     )
 
 
+def _queue_from(request: AuthenticatedHttpRequest, now: datetime) -> Any:
+    """The list's cases for the request's filters (the page and its export read the same)."""
+    return queue(
+        request.user,
+        status=request.GET.get("status", "open"),
+        urgency=request.GET.get("urgency", ""),
+        mine=request.GET.get("mine") == "1",
+        breached=request.GET.get("breached") == "1",
+        now=now,
+    )
+
+
 @require_GET
 @role_required(*SUPPORT)
 def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -67,8 +80,7 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     urgency = request.GET.get("urgency", "")
     mine = request.GET.get("mine") == "1"
     breached = request.GET.get("breached") == "1"
-    cases = queue(request.user, status=status, urgency=urgency, mine=mine, breached=breached, now=now)
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(_queue_from(request, now), PAGE_SIZE).get_page(request.GET.get("page"))
     for case in page:
         case.breached = is_breached(case, now)  # type: ignore[attr-defined]
     context = {
@@ -194,7 +206,7 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "lines": lines,
         "last_id": lines[-1].pk if lines else 0,
         "files": CaseAttachment.objects.for_user(request.user).filter(case=case, message__isnull=True),
-        "history": vehicle_history(case, request.user),
+        "history": vehicle_history(case),
         "similar": solutions(case.symptom, fault_code=case.fault_code, exclude=case.pk, limit=5),
         "hq_side": hq,
         "may_write": may_write(request.user, case),
@@ -251,40 +263,7 @@ def bulletins(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "support/bulletins.html", {"bulletins": published[:100]})
 
 
-def vehicle_history(case: SupportCase, user: Any) -> list[dict[str, Any]]:
-    """The car's repairs at every dealer, newest first. The case's own dealer's repairs show their
-    order numbers; another dealer's only the dates, repair type and fault code — never its name,
-    order number or amounts (a dealer may see that the car was repaired elsewhere, not by whom)."""
-    if not case.vin:
-        raise Http404
-    rows = []
-    for ro in RepairOrder.objects.filter(vin=case.vin).order_by("-opened_at")[:30]:
-        own = ro.dealer_id == case.dealer_id
-        rows.append(
-            {
-                "own": own,
-                "ro_number": ro.ro_number if own else "",
-                "opened_at": ro.opened_at,
-                "closed_at": ro.closed_at,
-                "repair_type": ro.get_repair_type_display(),
-                "fault_code": ro.fault_code,
-            }
-        )
-    return rows
-
-
 FOLLOWERS = (Role.HQ_ADMIN, Role.HQ_MANAGER, Role.REGIONAL_MANAGER, Role.TECH_EXPERT)
-
-
-def _queue_from(request: AuthenticatedHttpRequest) -> Any:
-    return queue(
-        request.user,
-        status=request.GET.get("status", "open"),
-        urgency=request.GET.get("urgency", ""),
-        mine=request.GET.get("mine") == "1",
-        breached=request.GET.get("breached") == "1",
-        now=timezone.now(),
-    )
 
 
 @require_GET
@@ -311,7 +290,7 @@ def case_list_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpRespons
             (case.expert.get_full_name() or case.expert.username) if case.expert else "",
             case.solution,
         ]
-        for case in _queue_from(request)
+        for case in _queue_from(request, now)
     )
     header = [
         _("Case"),
