@@ -426,18 +426,18 @@ def time_raw_copy(path: Path) -> float:
     return seconds
 
 
-def page_paths() -> dict[str, str]:
+def page_paths(month: str = NEXT_MONTH) -> dict[str, str]:
     dealer = "BN00001"
     return {
-        "ranking": f"/assessments/ranking/?period={NEXT_MONTH}",
-        "overview": f"/assessments/overview/?period={NEXT_MONTH}",
-        "scorecard": f"/assessments/dealers/{dealer}/{NEXT_MONTH}/",
-        "drill-down first_time_fix_rate": f"/assessments/dealers/{dealer}/{NEXT_MONTH}/kpi/first_time_fix_rate/",
-        "API scorecards": f"/api/v1/scorecards/?period={NEXT_MONTH}",
+        "ranking": f"/assessments/ranking/?period={month}",
+        "overview": f"/assessments/overview/?period={month}",
+        "scorecard": f"/assessments/dealers/{dealer}/{month}/",
+        "drill-down first_time_fix_rate": f"/assessments/dealers/{dealer}/{month}/kpi/first_time_fix_rate/",
+        "API scorecards": f"/api/v1/scorecards/?period={month}",
     }
 
 
-def time_pages(rounds: int = 5) -> dict[str, float]:
+def time_pages(rounds: int = 5, month: str = NEXT_MONTH) -> dict[str, float]:
     from django.test import Client
 
     from dealers.choices import Role
@@ -447,7 +447,7 @@ def time_pages(rounds: int = 5) -> dict[str, float]:
     client = Client()
     client.force_login(user)
     out = {}
-    for name, path in page_paths().items():
+    for name, path in page_paths(month).items():
         times = []
         for i in range(rounds + 1):
             t0 = time.perf_counter()
@@ -609,6 +609,40 @@ def report(base: dict[str, Any], hist: dict[str, Any], load_seconds: float | Non
         )
 
 
+def cards_only(months: int, reuse: bool, rows: int) -> None:
+    """The pages of the base month on one month of scorecards, then with `months` earlier
+    months of scorecards and KPI results (what the month picker and the history charts read)."""
+    global ROWS_PER_MONTH
+    ROWS_PER_MONTH = rows
+    if connection.vendor != "postgresql":
+        sys.exit("run this benchmark on PostgreSQL (set DATABASE_URL)")
+    prepare_baseline(reuse)
+    history = months_before(BASE_MONTH, months)
+    from assessments.models import Period
+
+    old = list(Period.objects.filter(code__in=history).values_list("id", flat=True))
+    if old:  # drop an earlier run's clones
+        sql(
+            "DELETE FROM assessments_kpiresult WHERE scorecard_id IN "
+            "(SELECT id FROM assessments_scorecard WHERE period_id = ANY(%s))",
+            [old],
+        )
+        sql("DELETE FROM assessments_scorecard WHERE period_id = ANY(%s)", [old])
+        Period.objects.filter(id__in=old).delete()
+    sql("ANALYZE")
+    base = time_pages(month=BASE_MONTH)
+    cards = sql("SELECT count(*) FROM assessments_scorecard")[0][0]
+    clone_scorecards(history)
+    sql("VACUUM ANALYZE assessments_scorecard")
+    sql("VACUUM ANALYZE assessments_kpiresult")
+    hist = time_pages(month=BASE_MONTH)
+    total = sql("SELECT count(*) FROM assessments_scorecard")[0][0]
+    print(f"\nscorecards: {cards:,} → {total:,}; load {os.getloadavg()}")
+    print("\n| page | one month, s | history, s | ratio (target ≤ 1.5) |\n|---|---:|---:|---:|")
+    for name in base:
+        print(f"| {name} | {base[name]:.3f} | {hist[name]:.3f} | {hist[name] / base[name]:.2f} |")
+
+
 def main() -> None:
     global ROWS_PER_MONTH, RESULTS
     parser = argparse.ArgumentParser(
@@ -621,7 +655,16 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=ROWS_PER_MONTH, help="repair orders a month")
     parser.add_argument("--results", type=Path, default=RESULTS)
     parser.add_argument("--explain", type=int, metavar="ROWS", help="after a run: where the time goes")
+    parser.add_argument(
+        "--cards-only",
+        action="store_true",
+        help="only the pages against a history of scorecards (no repair-order history loaded): "
+        "the base month's pages, then the same after its scorecards are cloned to --months months",
+    )
     args = parser.parse_args()
+    if args.cards_only:
+        cards_only(args.months, args.reuse, args.rows)
+        return
     if args.explain:
         explain(args.explain)
         return

@@ -21,6 +21,7 @@ from dealers.models import Dealer, Region
 
 from ..choices import ScorecardStatus
 from ..models import (
+    Period,
     Scheme,
     Scorecard,
 )
@@ -100,30 +101,65 @@ def _period_ref(pk: int, month: Month, today: date, scorecards: int = 0, scored:
 
 
 def visible_periods(user: Any, today: date | None = None, dealer_code: str | None = None) -> list[PeriodRef]:
-    """The periods with at least one scorecard in the user's scope, newest first (one query,
-    none when cached: pages/cache.py).
+    """The periods with at least one scorecard in the user's scope, newest first (two queries,
+    three when none of the newest three months qualifies as the default; none when cached:
+    pages/cache.py).
 
-    Each comes with its count of scorecards and of scored ones in the scope, and whether it
-    is in progress (not ended, or newer than the default month). With `dealer_code`, the
+    Each comes with its count of scorecards and of scored ones in the scope (counted from the
+    newest down to the default month; older months show 0), and whether it is in progress
+    (not ended, or newer than the default month). With `dealer_code`, the
     scope is narrowed to that one dealer.
     """
     today = today or timezone.localdate()
     return cached(user, "periods", (today, dealer_code), lambda: _visible_periods(user, today, dealer_code))
 
 
+# Months counted first: the default month is nearly always among the newest few, and months
+# older than it show no counts (they are not "in progress"), so the others are counted only
+# when none of these qualifies. Counting every month grew with the history (124,000 cards at
+# five years: 221 ms of the overview's 245 ms, docs/benchmarks.md → "Five years of history").
+COUNTED_FIRST = 3
+
+
 def _visible_periods(user: Any, today: date, dealer_code: str | None) -> list[PeriodRef]:
     cards = Scorecard.objects.for_user(user)
     if dealer_code is not None:
         cards = cards.filter(dealer__code=dealer_code)
-    rows = (
-        cards.values("period_id", "period__code")
-        .annotate(n=Count("id"), scored=Count("id", filter=Q(status=SCORED)))
-        .order_by("-period__code")
-        .values_list("period_id", "period__code", "n", "scored")
+    # One index probe per month (the unique key period, dealer), whatever the history.
+    months = list(
+        Period.objects.filter(Exists(cards.filter(period_id=OuterRef("pk"))))
+        .order_by("-code")
+        .values_list("id", "code")
     )
-    periods = [_period_ref(pk, Month.parse(code), today, n, scored) for pk, code, n, scored in rows]
+    counts = _counts(cards, [pk for pk, _ in months[:COUNTED_FIRST]])
+    if (
+        not any(p.ended and p.mostly_scored for p in _refs(months[:COUNTED_FIRST], counts, today))
+        and len(months) > COUNTED_FIRST
+    ):
+        counts |= _counts(cards, [pk for pk, _ in months[COUNTED_FIRST:]])
+    periods = _refs(months, counts, today)
     default = default_period(periods)
     return [replace(p, in_progress=not p.ended or default is None or p.code > default.code) for p in periods]
+
+
+def _counts(cards: Any, period_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """{period id: (scorecards, scored)} of the given months in the scope (one query)."""
+    if not period_ids:
+        return {}
+    rows = (
+        cards.filter(period_id__in=period_ids)
+        .values("period_id")
+        .annotate(n=Count("id"), scored=Count("id", filter=Q(status=SCORED)))
+        .order_by()
+        .values_list("period_id", "n", "scored")
+    )
+    return {pk: (n, scored) for pk, n, scored in rows}
+
+
+def _refs(months: list[tuple[int, str]], counts: dict[int, tuple[int, int]], today: date) -> list[PeriodRef]:
+    """Months not counted (older than a default month found among the newest) show 0 of 0:
+    they are never in progress, so no page shows their counts."""
+    return [_period_ref(pk, Month.parse(code), today, *counts.get(pk, (0, 0))) for pk, code in months]
 
 
 def month_choices(chosen: Month, periods: Sequence[PeriodRef], today: date | None = None) -> list[PeriodRef]:

@@ -309,6 +309,35 @@ def test_survey_months_after_the_default_are_labelled_in_progress(three_months, 
     assert len(choices) == 13
 
 
+def test_a_default_month_older_than_the_newest_three_is_still_found(dealer, other_dealer, hq_manager):
+    # Five months; the newest four are mostly insufficient data, so the months past the
+    # first three counted are counted too, and the oldest is the default.
+    scheme = Scheme.objects.get(code="STD-2026", status="published")
+    _cards("2026-06", {dealer: "scored", other_dealer: "scored"}, scheme)
+    for month in ("2026-07", "2026-08", "2026-09", "2026-10"):
+        _cards(month, {dealer: "scored", other_dealer: "insufficient_data"}, scheme)
+        Scorecard.objects.filter(period__code=month, dealer=dealer).update(status="insufficient_data")
+    periods = {p.code: p for p in visible_periods(hq_manager, date(2027, 1, 10))}
+    assert _default(hq_manager, date(2027, 1, 10)) == "2026-06"
+    assert (periods["2026-07"].scorecards, periods["2026-07"].scored) == (2, 0)  # counted: in progress
+    assert periods["2026-07"].in_progress and not periods["2026-06"].in_progress
+
+
+def test_the_months_are_found_with_two_queries_whatever_the_history(
+    dealer, other_dealer, hq_manager, django_assert_num_queries
+):
+    scheme = Scheme.objects.get(code="STD-2026", status="published")
+    months = [str(Month(2025, 1).shift(i)) for i in range(20)]
+    for month in months:
+        _cards(month, {dealer: "scored", other_dealer: "scored"}, scheme)
+    with django_assert_num_queries(2):
+        periods = visible_periods(hq_manager, date(2027, 1, 10))
+    assert [p.code for p in periods] == months[::-1]
+    assert default_period(periods).code == months[-1]
+    assert (periods[0].scorecards, periods[0].scored) == (2, 2)
+    assert not any(p.in_progress for p in periods)
+
+
 def test_the_rule_holds_for_a_month_ending_tomorrow(three_months, hq_manager):
     last_day = Month(2026, 11).last_day
     assert _default(hq_manager, last_day) == "2026-09"
