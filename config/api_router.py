@@ -6,6 +6,7 @@ from assessments.api import views as assessments
 from dealers.api import views as dealers
 from goals.api import views as goals
 from incentives.api import views as incentives
+from insights.api import views as insights
 from support.api import views as support
 from surveys.api import views as surveys
 from training.api import views as training
@@ -33,6 +34,7 @@ router.register("technicians", training.TechnicianViewSet, basename="technician"
 router.register("group-figures", assessments.GroupFigureViewSet, basename="groupfigure")
 router.register("support-cases", support.SupportCaseViewSet, basename="supportcase")
 router.register("goals", goals.GoalViewSet, basename="goal")
+router.register("findings", insights.FindingViewSet, basename="finding")
 
 app_name = "api"
 urlpatterns = router.urls

@@ -27,6 +27,7 @@ urlpatterns = [
     path("surveys/", include("surveys.urls")),
     path("training/", include("training.urls")),
     path("goals/", include("goals.urls")),
+    path("insights/", include("insights.urls")),
     path("support/", include("support.urls")),
     path("s/", include("surveys.urls_public")),
     path("admin/", admin.site.urls),

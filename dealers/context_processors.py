@@ -82,6 +82,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("incentives:queue", _("Incentives"), anyone_with_a_role),
     NavEntry("training:index", _("Technicians"), anyone_with_a_role),
     NavEntry("goals:list", _("Goals"), anyone_with_a_role),
+    NavEntry("insights:list", _("Findings"), anyone_with_a_role),
     NavEntry("support:index", _("Technical support"), support_users),
     NavEntry("schemes:list", _("Schemes"), managers),
     NavEntry("admin:index", _("Administration"), hq_admins),

@@ -64,7 +64,7 @@ DEFAULT_MONTHS = 24
 DEFAULT_SEED = 2026
 BATCH_SIZE = 2000
 M = TypeVar("M", bound=models.Model)
-PROJECT_APPS = ("dealers", "assessments", "surveys", "incentives", "goals", "support")
+PROJECT_APPS = ("dealers", "assessments", "surveys", "incentives", "goals", "insights", "support")
 
 
 class DemoError(Exception):
@@ -1269,6 +1269,10 @@ def _seed_workflows(*, users: dict[str, User], result: DemoResult, progress: Cal
     from support.demo import seed_support
 
     result.counts.update({f"support_{k}": v for k, v in seed_support().items()})
+    from insights.demo import seed_findings
+
+    result.counts.update({f"insights_{k}": v for k, v in seed_findings().items()})
+    progress(f"  findings: {result.counts.get('insights_findings', 0)}")
 
 
 def _decide_proposals(closed: list[str], hq: User) -> dict[str, int]:

@@ -83,6 +83,17 @@ class User(AbstractUser):
         return self.role in HQ_ROLES
 
     @property
+    def display_name(self) -> str:
+        """The name as its owner writes it: a Chinese name family name first and without a
+        space (何勇), any other given name first (Anna Li); the username when there is none."""
+        first, last = self.first_name.strip(), self.last_name.strip()
+        if not first and not last:
+            return self.username
+        if any("\u3400" <= ch <= "\u9fff" for ch in first + last):
+            return f"{last}{first}"
+        return f"{first} {last}".strip()
+
+    @property
     def is_hq_admin(self) -> bool:
         return self.role == Role.HQ_ADMIN
 

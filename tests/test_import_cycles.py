@@ -12,7 +12,17 @@ import ast
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-APPS = ("assessments", "incentives", "surveys", "dealers", "workbench", "config", "goals", "support")
+APPS = (
+    "assessments",
+    "incentives",
+    "surveys",
+    "dealers",
+    "workbench",
+    "config",
+    "goals",
+    "insights",
+    "support",
+)
 WATCHED = ("assessments.services", "assessments.tasks", "incentives.services")
 
 

@@ -32,6 +32,8 @@ from goals.selectors import owned_at_risk
 from incentives.choices import ActionStatus, AppealStatus, RectificationStatus
 from incentives.models import Appeal, IncentiveAction, RectificationOrder
 from incentives.services import appeal_window_end
+from insights.choices import FindingStatus
+from insights.models import Finding
 from surveys.rules import OVERNIGHT_AFTER
 
 from .owners import DEALER_SIDE, KIND_LABELS, dealer_managers_q, item_ref, item_url, open_items
@@ -552,6 +554,7 @@ def workbench_todos(user: Any, now: datetime | None = None) -> list[Todo]:
         todos += _periods_to_close(user, today)
     todos += _failed_imports(user, now)
     todos += _goals_at_risk(user, now)
+    todos += _findings(user)
     todos += _support_cases(user, now)
     listed = {(t.kind, t.item.pk) for t in todos if t.item is not None}
     todos += _assigned_to_me(user, listed)
@@ -572,6 +575,48 @@ def _goals_at_risk(user: User, now: datetime) -> list[Todo]:
         )
         for goal in owned_at_risk(user, now)[:CAP]
     ]
+
+
+def _findings(user: User) -> list[Todo]:
+    """Findings of the nightly analysis: for a manager, the new ones in scope to triage (one
+    line, due three days after the oldest was found); for anyone, the open ones they own, to
+    close with a review (复盘) by their due date."""
+    todos = []
+    if user.is_manager:
+        new = (
+            Finding.objects.for_user(user)
+            .filter(status=FindingStatus.NEW)
+            .aggregate(n=Count("pk"), oldest=Min("found_at"))
+        )
+        if new["n"]:
+            todos.append(
+                Todo(
+                    key="findings_new",
+                    title=_("New findings to triage"),
+                    detail=_("open with an owner, or dismiss with a reason"),
+                    due=new["oldest"] + timedelta(days=3),
+                    url=reverse("insights:list") + "?status=new",
+                    action=_("Triage"),
+                    count=new["n"],
+                )
+            )
+    owned = (
+        Finding.objects.for_user(user).filter(owner=user, status=FindingStatus.OPEN).select_related("dealer")
+    )
+    for finding in owned.order_by("due_date")[:CAP]:
+        todos.append(
+            Todo(
+                key="finding_to_close",
+                title=_("Finding to close with a review (复盘)"),
+                detail=f"{finding.get_kind_display()} · {finding.subject or finding.month}",
+                due=_end_of(finding.due_date) if finding.due_date else finding.found_at + timedelta(days=14),
+                url=reverse("insights:detail", args=[finding.pk]),
+                action=_("Close it"),
+                dealer=finding.dealer,
+                due_is_date=finding.due_date is not None,
+            )
+        )
+    return todos
 
 
 SUPPORT_TITLES = {

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "workbench",
     "training",
     "goals",
+    "insights",
     "support",
 ]
 
@@ -402,6 +403,12 @@ SUPPORT_MAX_FILES = 10
 # Members of this group are the senior experts a breached case is escalated to.
 SUPPORT_SENIOR_GROUP = os.environ.get("SUPPORT_SENIOR_GROUP", "senior technical experts")
 # Breached cases are escalated every quarter of an hour.
+# Findings: every night the detectors run over the last month that has ended, one task each
+# (insights.tasks.analyse_month fans out), then closed findings are re-measured.
+CELERY_BEAT_SCHEDULE["insights-analyse-nightly"] = {
+    "task": "insights.tasks.analyse_month",
+    "schedule": crontab(hour=2, minute=30),
+}
 CELERY_BEAT_SCHEDULE["support-escalate-breached"] = {
     "task": "support.tasks.escalate_breached_cases",
     "schedule": 15 * 60,

@@ -135,6 +135,22 @@ class Endpoint:
     more: Callable[[Dealer, int], Any] | None = None
 
 
+def _finding(dealer: Dealer, n: int = 0) -> Any:
+    from insights.models import Finding
+
+    month = f"2026-{10 - n:02d}"
+    return Finding.objects.create(
+        kind="peer_outlier",
+        subject="first_time_fix_rate",
+        dealer=dealer,
+        month=month,
+        fingerprint=f"peer_outlier|first_time_fix_rate|{dealer.pk}|{month}",
+        figures={"value": 0.6, "peer_median": 0.85, "n": 120, "z": -4.1},
+        found_at=timezone.now(),
+        last_seen_at=timezone.now(),
+    )
+
+
 def _support_case(dealer: Dealer) -> Any:
     from support.models import SupportCase
 
@@ -521,6 +537,16 @@ ENDPOINTS: dict[str, Endpoint] = {
             scoped=True,
             list_queries=2,
             read_roles=frozenset(SUPPORT_ROLES),
+        ),
+        # Findings: dealers their own, managers their regions' (and the network's, which have no
+        # dealer: tests/insights/test_findings.py), HQ all.
+        Endpoint(
+            "finding",
+            _finding,
+            lambda f: {"pk": str(f.pk)},
+            scoped=True,
+            list_queries=2,
+            more=lambda d, n: _finding(d, n),
         ),
         Endpoint(
             "goal",

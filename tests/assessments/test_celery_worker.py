@@ -416,6 +416,35 @@ def test_one_beat_job_of_each_app_runs_on_a_worker(worker_database, workers):
     assert checked >= 1
 
 
+def test_the_nightly_analysis_fans_out_on_a_worker_and_a_second_night_adds_nothing(worker_database, workers):
+    from insights.detectors import DETECTORS
+    from insights.tasks import analyse_month
+
+    month = str(Month.of(timezone.localdate()).shift(-1))
+    # seed_demo already ran every detector in-process over this month (insights.demo).
+    before = worker_database.query("SELECT count(*) FROM insights_finding WHERE month = %s", month)[0][0]
+    last_run = worker_database.query("SELECT coalesce(max(id), 0) FROM insights_analysisrun")[0][0]
+    workers.start()
+    sent = workers.send(analyse_month, month).get(timeout=WAIT_SECONDS)
+    assert sent == {"month": month, "detectors": len(DETECTORS)}
+
+    def runs_done():
+        rows = worker_database.query(
+            "SELECT kind, found, new, error FROM insights_analysisrun "
+            "WHERE month = %s AND finished_at IS NOT NULL AND id > %s",
+            month,
+            last_run,
+        )
+        return rows if len({r[0] for r in rows}) == len(DETECTORS) else None
+
+    rows = wait_for("every detector's run on the worker", runs_done, WAIT_SECONDS, workers)
+    assert all(error == "" for _k, _f, _n, error in rows), rows
+    assert sum(found for _k, found, _n, _e in rows) == before
+    assert sum(new for _k, _f, new, _e in rows) == 0  # the same findings: updated, none added
+    after = worker_database.query("SELECT count(*) FROM insights_finding WHERE month = %s", month)[0][0]
+    assert after == before
+
+
 FAST_FAULTS = {
     # Short bounds so a lost worker is noticed in seconds here; production defaults are minutes.
     "RECOMPUTE_LEASE_SECONDS": "6",

@@ -17,7 +17,7 @@ from dealers.permissions import ALL_ROLES, RoleRequiredMixin, role_required
 from tests.dealers.test_security import PUBLIC_VIEWS, SCRIPT_ENDPOINTS
 from tests.factories import UserFactory
 
-APPS = ("dealers", "assessments", "surveys", "incentives", "workbench", "goals", "support")
+APPS = ("dealers", "assessments", "surveys", "incentives", "workbench", "goals", "insights", "support")
 # Pages every signed-in user opens whatever their role, or with none. Keep it short.
 ANY_SIGNED_IN = {
     "home": "the landing page: it sends each role to its workbench and tells a user without one to ask",

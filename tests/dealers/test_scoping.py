@@ -29,6 +29,7 @@ from assessments.models import (
 from dealers.choices import Role
 from dealers.models import Dealer, Region
 from dealers.scoping import ScopedQuerySet
+from insights.models import Finding
 from support.models import CaseMessage, RemoteSession, SupportCase
 from surveys.models import SurveyResponse
 from tests.conftest import client_for
@@ -97,6 +98,15 @@ MAKERS: dict[type[models.Model], Callable[[Dealer], Any]] = {
     ),
 }
 SUPPORT_MODELS = (SupportCase, CaseMessage, RemoteSession)
+MAKERS[Finding] = lambda d: Finding.objects.create(
+    kind="peer_outlier",
+    subject="first_time_fix_rate",
+    dealer=d,
+    month="2026-10",
+    fingerprint=f"peer_outlier|first_time_fix_rate|{d.pk}|2026-10",
+    found_at=timezone.now(),
+    last_seen_at=timezone.now(),
+)
 
 
 def make_case(dealer: Dealer) -> SupportCase:

