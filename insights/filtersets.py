@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -22,20 +23,29 @@ class FindingFilterSet(django_filters.FilterSet):
         help_text=_("Status."),
     )
     family = django_filters.ChoiceFilter(
+        label=_("Family"),
         choices=FindingFamily.choices,
         method="filter_family",
         empty_label=_("Any family"),
         help_text=_("Family."),
     )
     kind = django_filters.ChoiceFilter(
-        choices=FindingKind.choices, empty_label=_("Any kind"), help_text=_("Kind.")
+        label=_("Kind"), choices=FindingKind.choices, empty_label=_("Any kind"), help_text=_("Kind.")
     )
-    month = django_filters.CharFilter(help_text=_("Month analysed, YYYY-MM."))
-    dealer = django_filters.CharFilter(field_name="dealer__code", help_text=_("Dealer code, exactly."))
+    month = django_filters.CharFilter(
+        label=_("Month"),
+        help_text=_("Month analysed, YYYY-MM."),
+        widget=forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"}),
+    )
+    dealer = django_filters.CharFilter(
+        label=_("Dealer code"), field_name="dealer__code", help_text=_("Dealer code, exactly.")
+    )
     region = django_filters.NumberFilter(
-        method="filter_region", help_text=_("Region id (network findings included).")
+        label=_("Region"), method="filter_region", help_text=_("Region id (network findings included).")
     )
-    mine = django_filters.BooleanFilter(method="filter_mine", help_text=_("Only the findings I own."))
+    mine = django_filters.BooleanFilter(
+        label=_("Mine"), method="filter_mine", help_text=_("Only the findings I own.")
+    )
 
     class Meta:
         model = Finding

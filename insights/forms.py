@@ -79,9 +79,17 @@ class ReviewForm(forms.Form):
         elif user.is_manager:
             regions_field.queryset = user.regions.order_by("name")
         else:
-            del self.fields["regions"]
+            # A dealer user sees no other dealer, so there is no one else for them to pick:
+            # HQ or the region's manager passes a dealer's lesson on.
+            for name in ("suggested", "codes", "regions"):
+                del self.fields[name]
+            self.fields["lesson"].help_text = _(
+                "Kept with the finding; HQ or your regional manager may pass it on to other dealers."
+            )
 
     def clean_codes(self) -> list[Dealer]:
+        if "codes" not in self.fields:
+            return []
         codes = {c.upper() for c in CODES.findall(self.cleaned_data.get("codes") or "")}
         if not codes:
             return []

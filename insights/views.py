@@ -40,13 +40,24 @@ def person(user: User | None) -> str:
     return user.display_name if user is not None else ""
 
 
+# Words a detector stores as figures (the trend rule that fired).
+WORDS = {
+    "limit": gettext_lazy("beyond the control limit"),
+    "run": gettext_lazy("a run on the worse side of the centre line"),
+}
+
+
 def figure_text(value: Any) -> str:
     """A figure as the page shows it: integers with thousands separators, other numbers to at
     most 4 decimals without trailing zeros, anything else as it is."""
     if value is None:
         return "—"
+    if isinstance(value, str):
+        return str(WORDS.get(value, value))
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return str(value)
+    if 0 < abs(value) < 0.0001:
+        return f"{value:.2g}"  # a p-value far below any threshold: 1.2e-30, not 0
     if isinstance(value, int) or float(value).is_integer():
         return number_format(int(value), 0, force_grouping=True)
     text = f"{value:.4f}".rstrip("0")

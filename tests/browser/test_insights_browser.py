@@ -62,7 +62,17 @@ def test_hq_assigns_a_finding_the_manager_closes_it_with_a_review_and_two_dealer
                 dealer_id=dealer.pk,
                 month="2026-10",
                 severity=4.6,
-                figures={"value": 0.62, "n": 140, "peer_median": 0.88},
+                figures={
+                    "value": 62.0,
+                    "n": 140,
+                    "shrunk": 64.1,
+                    "peer_median": 88.0,
+                    "sd": 5.2,
+                    "z": -4.6,
+                    "threshold": 4.0,
+                    "peers": 24,
+                    "peer_key": "2-M",
+                },
                 evidence={"months": ["2026-10"]},
             )
         ],

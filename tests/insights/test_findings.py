@@ -325,14 +325,31 @@ def test_hq_triages_then_the_owner_closes_with_a_review_by_the_pages(
     )
     assert bad.status_code == 400
     assert Finding.objects.get(pk=outlier.pk).status == FindingStatus.OPEN
-    unknown = owner.post(
-        reverse("insights:close", args=[outlier.pk]), {**_review().__dict__, "codes": "ZZ999"}
-    )
-    assert unknown.status_code == 400 and "ZZ999" in unknown.content.decode()
     data = {k: v for k, v in _review().__dict__.items() if k in ("root_cause", "countermeasure", "lesson")}
     assert owner.post(reverse("insights:close", args=[outlier.pk]), data).status_code == 302
     closed = hq.get(detail).content.decode()
     assert 'data-testid="review"' in closed and "sign-off rule" in closed
+
+
+def test_a_manager_closing_sees_an_unknown_dealer_code_named_and_nothing_is_written(
+    outlier, regional_manager
+):
+    finding_open(
+        finding=outlier, actor=regional_manager, owner=regional_manager, due_date=timezone.localdate()
+    )
+    data = {k: v for k, v in _review().__dict__.items() if k in ("root_cause", "countermeasure", "lesson")}
+    response = client_for(regional_manager).post(
+        reverse("insights:close", args=[outlier.pk]), {**data, "codes": "ZZ999"}
+    )
+    assert response.status_code == 400 and "ZZ999" in response.content.decode()
+    assert Finding.objects.get(pk=outlier.pk).status == FindingStatus.OPEN and not Review.objects.exists()
+
+
+def test_a_dealer_user_closing_is_offered_no_other_dealer_to_tell(outlier, regional_manager, dealer_user):
+    finding_open(finding=outlier, actor=regional_manager, owner=dealer_user, due_date=timezone.localdate())
+    page = client_for(dealer_user).get(reverse("insights:detail", args=[outlier.pk]))
+    form = page.context["review_form"]
+    assert set(form.fields) == {"root_cause", "countermeasure", "lesson"}
 
 
 def test_the_daily_review_shows_the_nights_findings_and_the_days_closures(
