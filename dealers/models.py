@@ -82,16 +82,19 @@ class User(AbstractUser):
     def is_hq(self) -> bool:
         return self.role in HQ_ROLES
 
-    @property
-    def display_name(self) -> str:
+    def get_full_name(self) -> str:
         """The name as its owner writes it: a Chinese name family name first and without a
-        space (何勇), any other given name first (Anna Li); the username when there is none."""
+        space (何勇), any other given name first (Anna Li). Every page, export and notice that
+        names a person reads it from here."""
         first, last = self.first_name.strip(), self.last_name.strip()
-        if not first and not last:
-            return self.username
         if any("\u3400" <= ch <= "\u9fff" for ch in first + last):
             return f"{last}{first}"
         return f"{first} {last}".strip()
+
+    @property
+    def display_name(self) -> str:
+        """The full name, or the username when there is none."""
+        return self.get_full_name() or self.username
 
     @property
     def is_hq_admin(self) -> bool:
