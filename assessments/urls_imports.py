@@ -3,11 +3,13 @@
 from django.urls import path
 
 from . import views_imports as views
+from .exporting import ExportFormatConverter  # noqa: F401  registers <fmt:fmt>
 
 app_name = "imports"
 urlpatterns = [
     path("", views.import_list, name="list"),
     path("upload/", views.import_upload, name="upload"),
+    path("template/<str:kind>.<fmt:fmt>", views.import_template, name="template"),
     path("<int:pk>/", views.import_detail, name="detail"),
     path("<int:pk>/confirm/", views.import_confirm, name="confirm"),
     path("<int:pk>/progress/", views.import_progress, name="progress"),

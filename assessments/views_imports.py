@@ -21,10 +21,11 @@ from django.views.decorators.http import require_GET, require_POST
 from dealers.choices import Role
 from dealers.permissions import ALL_ROLES, role_required
 
-from .choices import ImportStatus
-from .exporting import write_csv
+from .choices import ImportKind, ImportStatus
+from .exporting import export_response, write_csv
 from .forms_imports import ImportUploadForm
 from .importing import messages as msg
+from .importing.guide import columns_of, template_rows
 from .importing.jobs import import_job_start, import_job_store, upload_limit_reached
 from .models import ImportJob
 
@@ -78,7 +79,20 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             )
             import_job_start(job)
             return redirect("imports:detail", pk=job.pk)
-    return render(request, "assessments/imports/upload.html", {"form": form})
+    kinds = [value for value, _label in form.fields["kind"].choices]
+    guides = [(value, ImportKind(value).label, columns_of(value)) for value in kinds]
+    return render(request, "assessments/imports/upload.html", {"form": form, "guides": guides})
+
+
+@role_required(*ALL_ROLES)
+def import_template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
+    """A file to fill in: the kind's Chinese headers and one example row (importing/guide.py)."""
+    if not _may_upload(request.user) or kind not in ImportKind.values:
+        raise Http404
+    if kind == ImportKind.DEALERS and not request.user.is_hq:
+        raise Http404
+    header, example = template_rows(kind)
+    return export_response([example], header, fmt, f"template-{kind}", sheet_title=kind)
 
 
 @role_required(*ALL_ROLES)

@@ -24,3 +24,14 @@ def test_dates_and_times_are_iso_with_a_24_hour_clock_in_every_language(language
             Context({"d": date(2026, 3, 9), "t": moment})
         )
         assert rendered == "2026-03-09 2026-12-01 23:44"
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_money_has_thousands_separators_in_every_language(language):
+    from assessments.templatetags.portal import num, period_label
+
+    with translation.override(language):
+        assert num(280437.5) == "280,437.50"
+        assert num(1234567, 0) == "1,234,567"
+    with translation.override("zh-hans"):
+        assert period_label("2026-10") == "2026年10月"  # a month keeps its natural name

@@ -558,6 +558,8 @@ WALKED = {
     "surveys.views.alerts_export": "hot alerts csv/xlsx",
     "surveys.views.invitation_export": "invitations csv/xlsx",
     "insights.views.finding_list_export": "findings csv/xlsx",
+    # The guide's own example values (importing/guide.py): no typed text reaches it.
+    "assessments.views_imports.import_template": "upload templates csv/xlsx (no user text)",
     "insights.views.finding_evidence_export": "a finding's records csv/xlsx",
     "insights.views.daily_export": "daily review csv/xlsx",
 }

@@ -1,14 +1,12 @@
 """Dates and times the portal's way in every language (issue #20): ISO 8601, 24-hour clock —
 2026-12-01 and 2026-12-01 23:44 — unambiguous for HQ in China and abroad alike. Month names
-and numbers keep Django's locale data."""
+and numbers otherwise keep Django's locale data (a month: 2026年10月, October 2026)."""
 
 DATE_FORMAT = "Y-m-d"
 SHORT_DATE_FORMAT = "Y-m-d"
 DATETIME_FORMAT = "Y-m-d H:i"
 SHORT_DATETIME_FORMAT = "Y-m-d H:i"
 TIME_FORMAT = "H:i"
-YEAR_MONTH_FORMAT = "Y-m"
-MONTH_DAY_FORMAT = "m-d"
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%Y/%m/%d"]
 DATETIME_INPUT_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
 FIRST_DAY_OF_WEEK = 1  # Monday
