@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -69,6 +69,15 @@ def _chart_label(code: str) -> str:
 
 def _float(value: Decimal | float | None) -> float | None:
     return None if value is None else float(value)
+
+
+def _score(value: Decimal | float | None) -> Decimal | None:
+    """A score for an export as shown (2 decimals, half up), never float noise such as
+    1.18000000000001 (a change computed in SQL as a float); a number, so a spreadsheet sums it."""
+    if value is None:
+        return None
+    exact = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
+    return exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 # --- overview ----------------------------------------------------------------------------
@@ -280,13 +289,13 @@ def ranking_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
             row["dealer__city_tier"],
             str(dealer_statuses.get(row["dealer__status"], row["dealer__status"])),
             str(statuses.get(row["status"], row["status"])),
-            _float(row["total_score"]),
+            _score(row["total_score"]),
             row["grade"],
-            _float(row["tier_base"]),
-            _float(row["tier_process"]),
-            _float(row["tier_result"]),
-            _float(row["previous_total"]),
-            _float(row["change"]),
+            _score(row["tier_base"]),
+            _score(row["tier_process"]),
+            _score(row["tier_result"]),
+            _score(row["previous_total"]),
+            _score(row["change"]),
             _("Yes") if row["veto"] else "",
         ]
         for row in rows.iterator(chunk_size=2000)
@@ -322,7 +331,7 @@ def ranking_kpis_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResp
             row["dealer__name"],
             row["region_name"],
             row["dealer__city_tier"],
-            _float(row["total_score"]),
+            _score(row["total_score"]),
             row["grade"],
             row["rank"],
             *(cell for kpi in sheet.kpis for cell in values.get(kpi.code, (None, None))),

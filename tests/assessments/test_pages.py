@@ -545,3 +545,15 @@ def test_ranking_of_two_thousand_dealers_costs_the_same_queries_as_five(
     for url in ("/assessments/ranking/", "/assessments/overview/"):
         with django_assert_num_queries(PINNED_QUERIES[url]):
             assert client.get(url).status_code == 200
+
+
+def test_ranking_export_writes_scores_as_shown_never_float_noise(make_network, hq_manager):
+    from assessments.views import _score
+
+    assert str(_score(1.18000000000001)) == "1.18" and str(_score(-0.005)) == "-0.01"
+    make_network(30)
+    rows = _csv_rows(client_for(hq_manager).get("/assessments/ranking/export.csv"))
+    for row in rows[1:]:
+        for cell in row[9:17]:
+            if cell and cell[0] in "-0123456789":
+                assert len(cell.split(".")[-1]) <= 2, row
