@@ -1,0 +1,21 @@
+"""The dealer list exports as filtered (issue #20): the reader's language, the user's scope."""
+
+from __future__ import annotations
+
+from ..conftest import client_for
+
+
+def test_the_dealer_list_exports_as_filtered_in_the_readers_language_and_scope(
+    dealer, other_dealer, far_dealer, regional_manager
+):
+    import csv
+    import io
+
+    client = client_for(regional_manager)
+    response = client.get("/dealers/export.csv?q=GL0001", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["经销商代码", "经销商", "大区"]
+    assert [r[0] for r in rows[1:]] == [dealer.code]
+    everything = list(csv.reader(io.StringIO(client.get("/dealers/export.csv").content.decode("utf-8-sig"))))
+    assert far_dealer.code not in {r[0] for r in everything}  # another region's dealer
+    assert 'data-testid="dealers-xlsx"' in client.get("/dealers/").content.decode()
