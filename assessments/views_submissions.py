@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dealers.http import AuthenticatedHttpRequest
 from dealers.models import Dealer
-from dealers.permissions import ALL_ROLES, role_required
+from dealers.permissions import ALL_ROLES, MANAGERS, role_required
 from training.selectors import roster_comparison, roster_figures, roster_initial
 
 from .choices import SubmissionStatus
+from .exporting import export_response
 from .forms_submissions import ReviewForm, SubmissionForm
 from .models import MonthlySubmission, Period
 from .pages.submissions import submission_history, submission_queue
@@ -35,6 +39,68 @@ def _default_period() -> str:
     return str(Month.of(timezone.localdate()).shift(-1))
 
 
+def _queue(user: Any, period: str, state: str) -> tuple[list[Any], dict[str, int]]:
+    """The month's rows for the state asked for, and the count of each state (page and export)."""
+    rows = submission_queue(user, period)
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.state] = counts.get(row.state, 0) + 1
+    counts["late"] = sum(1 for r in rows if r.late and r.state != SubmissionStatus.APPROVED)
+    if state == "late":
+        rows = [r for r in rows if r.late and r.state != SubmissionStatus.APPROVED]
+    elif state:
+        rows = [r for r in rows if r.state == state]
+    return rows, counts
+
+
+QUEUE_EXPORT_HEADER = (
+    gettext_lazy("Month"),
+    gettext_lazy("Dealer code"),
+    gettext_lazy("Dealer"),
+    gettext_lazy("Region"),
+    gettext_lazy("State"),
+    gettext_lazy("Late"),
+    gettext_lazy("Submitted at"),
+    gettext_lazy("Technicians"),
+    gettext_lazy("Certified technicians"),
+    gettext_lazy("Equipment total"),
+    gettext_lazy("Equipment in working order"),
+    gettext_lazy("Training hours"),
+)
+
+
+@role_required(*MANAGERS)
+def submission_queue_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
+    """Who reported and who is missing for the month (the queue as filtered), as CSV or XLSX."""
+    try:
+        period = str(Month.parse(request.GET.get("period") or _default_period()))
+    except ValueError as exc:
+        raise Http404 from exc
+    rows, _counts = _queue(request.user, period, request.GET.get("state", ""))
+    missing = str(gettext_lazy("Missing"))
+
+    def line(row: Any) -> list[Any]:
+        s = row.submission
+        return [
+            period,
+            row.dealer.code,
+            row.dealer.name,
+            row.dealer.region.name,
+            s.get_status_display() if s else missing,
+            _("Yes") if row.late and row.state != SubmissionStatus.APPROVED else "",
+            timezone.localtime(s.submitted_at).replace(tzinfo=None) if s and s.submitted_at else None,
+            s.technicians if s else None,
+            s.certified_technicians if s else None,
+            s.equipment_total if s else None,
+            s.equipment_ok if s else None,
+            s.training_hours if s else None,
+        ]
+
+    return export_response(
+        (line(r) for r in rows), QUEUE_EXPORT_HEADER, fmt, f"submissions-{period}", sheet_title=period
+    )
+
+
 @role_required(*ALL_ROLES)
 def submission_queue_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
@@ -50,16 +116,8 @@ def submission_queue_page(request: AuthenticatedHttpRequest) -> HttpResponse:
             "assessments/submissions/dealer_list.html",
             {"submissions": own, "current": _default_period(), "dealer": user.dealer},
         )
-    rows = submission_queue(user, period)
     state = request.GET.get("state", "")
-    counts: dict[str, int] = {}
-    for row in rows:
-        counts[row.state] = counts.get(row.state, 0) + 1
-    counts["late"] = sum(1 for r in rows if r.late and r.state != SubmissionStatus.APPROVED)
-    if state == "late":
-        rows = [r for r in rows if r.late and r.state != SubmissionStatus.APPROVED]
-    elif state:
-        rows = [r for r in rows if r.state == state]
+    rows, counts = _queue(user, period, state)
     return render(
         request,
         "assessments/submissions/queue.html",

@@ -19,3 +19,20 @@ def test_the_dealer_list_exports_as_filtered_in_the_readers_language_and_scope(
     everything = list(csv.reader(io.StringIO(client.get("/dealers/export.csv").content.decode("utf-8-sig"))))
     assert far_dealer.code not in {r[0] for r in everything}  # another region's dealer
     assert 'data-testid="dealers-xlsx"' in client.get("/dealers/").content.decode()
+
+
+def test_the_submission_queue_exports_who_is_missing(dealer, other_dealer, far_dealer, regional_manager):
+    import csv
+    import io
+
+    from tests.factories import SubmissionFactory
+
+    SubmissionFactory(dealer=dealer, period="2026-10", status="approved")
+    client = client_for(regional_manager)
+    response = client.get(
+        "/assessments/submissions/export.csv?period=2026-10&state=missing", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][:2] == ["月份", "经销商代码"]
+    assert [r[1] for r in rows[1:]] == [other_dealer.code]  # far_dealer is another region's
+    assert rows[1][4] == "缺失"

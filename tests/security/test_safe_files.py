@@ -299,6 +299,16 @@ PAGE_EXPORTS: dict[str, tuple[str, Callable[[], str], str]] = {
     ),
     "support report csv": ("csv", lambda: reverse("support:report_export", args=["csv"]), "hq_manager"),
     "support report xlsx": ("xlsx", lambda: reverse("support:report_export", args=["xlsx"]), "hq_manager"),
+    "submission queue csv": (
+        "csv",
+        lambda: reverse("submissions:queue_export", args=["csv"]) + "?period=2026-10",
+        "hq_manager",
+    ),
+    "submission queue xlsx": (
+        "xlsx",
+        lambda: reverse("submissions:queue_export", args=["xlsx"]) + "?period=2026-10",
+        "hq_manager",
+    ),
     "dealer list csv": ("csv", lambda: reverse("dealers:list_export", args=["csv"]), "hq_manager"),
     "dealer list xlsx": ("xlsx", lambda: reverse("dealers:list_export", args=["xlsx"]), "hq_manager"),
     "findings csv": (
@@ -561,6 +571,7 @@ WALKED = {
     "surveys.views.invitation_export": "invitations csv/xlsx",
     "insights.views.finding_list_export": "findings csv/xlsx",
     "dealers.views.dealer_list_export": "dealer list csv/xlsx",
+    "assessments.views_submissions.submission_queue_export": "submission queue csv/xlsx",
     # The guide's own example values (importing/guide.py): no typed text reaches it.
     "assessments.views_imports.import_template": "upload templates csv/xlsx (no user text)",
     "insights.views.finding_evidence_export": "a finding's records csv/xlsx",
