@@ -41,6 +41,7 @@ urlpatterns = [
     ),
     path("interviews/<int:pk>/", views_rectification.interview_detail, name="interview"),
     path("appeals/", views_appeals.appeal_list, name="appeals"),
+    path("appeals/export.<fmt:fmt>", views_appeals.appeal_list_export, name="appeals_export"),
     path("appeals/new/<int:scorecard_pk>/", views_appeals.appeal_new, name="appeal_new"),
     path("appeals/<int:pk>/", views_appeals.appeal_detail, name="appeal"),
     path("appeals/<int:pk>/evidence/", views_appeals.appeal_evidence_legacy, name="appeal_evidence_legacy"),

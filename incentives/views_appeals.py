@@ -12,8 +12,10 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assessments.choices import ComplaintCategory, RepairType, Severity
+from assessments.exporting import export_response
 from assessments.models import Kpi, Scorecard
 from dealers.choices import Role
 from dealers.permissions import ALL_ROLES, role_required
@@ -244,9 +246,57 @@ def appeal_evidence_legacy(request: HttpRequest, pk: int) -> FileResponse:
     return private_file_response(appeal.evidence, appeal.evidence.name.rsplit("/", 1)[-1])
 
 
+def _appeals(request: HttpRequest) -> Any:
+    """The user's appeals for the list's filters (the page and its export read the same)."""
+    appeals = Appeal.objects.for_user(request.user).select_related("dealer", "filed_by", "decided_by")
+    return AppealFilterSet(request.GET, queryset=appeals).qs.order_by("status", "-filed_at")
+
+
 @role_required(*ALL_ROLES)
 def appeal_list(request: HttpRequest) -> HttpResponse:
-    appeals = Appeal.objects.for_user(request.user).select_related("dealer")
-    appeals = AppealFilterSet(request.GET, queryset=appeals).qs.order_by("status", "-filed_at")
-    page = Paginator(appeals, 50).get_page(request.GET.get("page"))
-    return render(request, "incentives/appeals.html", {"page": page, "kpi_names": kpi_names()})
+    page = Paginator(_appeals(request), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "incentives/appeals.html",
+        {"page": page, "kpi_names": kpi_names(), "query": request.GET.urlencode()},
+    )
+
+
+APPEAL_EXPORT_HEADER = (
+    gettext_lazy("Filed"),
+    gettext_lazy("Dealer code"),
+    gettext_lazy("Dealer"),
+    gettext_lazy("Month"),
+    gettext_lazy("KPI"),
+    gettext_lazy("Status"),
+    gettext_lazy("Reason"),
+    gettext_lazy("Filed by"),
+    gettext_lazy("Decided at"),
+    gettext_lazy("Decision"),
+)
+
+
+@role_required(*ALL_ROLES)
+def appeal_list_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The appeals as filtered, every page, as CSV or XLSX (headers in the reader's language)."""
+    names = kpi_names()
+
+    def local(moment: datetime | None) -> Any:
+        return timezone.localtime(moment).replace(tzinfo=None) if moment else None
+
+    rows = (
+        [
+            local(ap.filed_at),
+            ap.dealer.code,
+            ap.dealer.name,
+            ap.period,
+            names.get(ap.kpi_code, ap.kpi_code),
+            ap.get_status_display(),
+            ap.reason,
+            ap.filed_by.get_full_name() or ap.filed_by.username if ap.filed_by else "",
+            local(ap.decided_at),
+            ap.decision,
+        ]
+        for ap in _appeals(request).iterator(chunk_size=500)
+    )
+    return export_response(rows, APPEAL_EXPORT_HEADER, fmt, "appeals", sheet_title=_("Appeals"))

@@ -36,3 +36,19 @@ def test_the_submission_queue_exports_who_is_missing(dealer, other_dealer, far_d
     assert rows[0][:2] == ["月份", "经销商代码"]
     assert [r[1] for r in rows[1:]] == [other_dealer.code]  # far_dealer is another region's
     assert rows[1][4] == "缺失"
+
+
+def test_the_appeals_export_as_filtered_in_the_users_scope(dealer, far_dealer, dealer_user, hq_manager):
+    import csv
+    import io
+
+    from incentives.models import Appeal
+
+    Appeal.objects.create(dealer=dealer, period="2026-10", kpi_code="csat", reason="抽样有误")
+    Appeal.objects.create(dealer=far_dealer, period="2026-10", kpi_code="csat", reason="其他店")
+    mine = client_for(dealer_user).get("/incentives/appeals/export.csv", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    rows = list(csv.reader(io.StringIO(mine.content.decode("utf-8-sig"))))
+    assert [r[1] for r in rows[1:]] == [dealer.code] and rows[1][6] == "抽样有误"
+    everyone = client_for(hq_manager).get("/incentives/appeals/export.xlsx")
+    assert everyone.status_code == 200
+    assert 'data-testid="appeals-xlsx"' in client_for(hq_manager).get("/incentives/appeals/").content.decode()

@@ -173,7 +173,15 @@ def world(cast, dealer, other_dealer, far_dealer) -> dict[str, Any]:
     )
     _support_case(dealer)
     _finding(dealer, cast["hq_manager"])
+    _appeal(dealer)
     return {**cast, "dealer": dealer}
+
+
+def _appeal(dealer: Dealer) -> None:
+    """An appeal whose reason, in the dealer's words, is a payload (the appeals export)."""
+    from incentives.models import Appeal
+
+    Appeal.objects.create(dealer=dealer, period="2026-10", kpi_code="csat", reason=PAYLOADS[2])
 
 
 def _finding(dealer: Dealer, hq: User) -> None:
@@ -309,6 +317,8 @@ PAGE_EXPORTS: dict[str, tuple[str, Callable[[], str], str]] = {
         lambda: reverse("submissions:queue_export", args=["xlsx"]) + "?period=2026-10",
         "hq_manager",
     ),
+    "appeals csv": ("csv", lambda: reverse("incentives:appeals_export", args=["csv"]), "hq_manager"),
+    "appeals xlsx": ("xlsx", lambda: reverse("incentives:appeals_export", args=["xlsx"]), "hq_manager"),
     "dealer list csv": ("csv", lambda: reverse("dealers:list_export", args=["csv"]), "hq_manager"),
     "dealer list xlsx": ("xlsx", lambda: reverse("dealers:list_export", args=["xlsx"]), "hq_manager"),
     "findings csv": (
@@ -571,6 +581,7 @@ WALKED = {
     "surveys.views.invitation_export": "invitations csv/xlsx",
     "insights.views.finding_list_export": "findings csv/xlsx",
     "dealers.views.dealer_list_export": "dealer list csv/xlsx",
+    "incentives.views_appeals.appeal_list_export": "appeals csv/xlsx",
     "assessments.views_submissions.submission_queue_export": "submission queue csv/xlsx",
     # The guide's own example values (importing/guide.py): no typed text reaches it.
     "assessments.views_imports.import_template": "upload templates csv/xlsx (no user text)",
