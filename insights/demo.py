@@ -68,7 +68,8 @@ def seed_findings(now: Any = None) -> dict[str, int]:
     return {"planted": planted, "findings": Finding.objects.count()}
 
 
-def _month_orders(dealer: Dealer, month: Month) -> Any:
+def _month_orders(dealer: Dealer | int, month: Month) -> Any:
+    """A dealer's (or a dealer id's) repair orders closed in the month."""
     return RepairOrder.objects.filter(dealer=dealer, closed_at__gte=month.start, closed_at__lt=month.end)
 
 
@@ -99,7 +100,7 @@ def _plant(month: Month, rng: random.Random) -> int:
         planted += RepairOrder.objects.filter(pk__in=chosen).update(fault_code=SPIKE_CODE)
     # dealer1's dealer: a third of its repairs come back within days.
     first_repairs = list(
-        _month_orders(Dealer(pk=own), month)
+        _month_orders(own, month)
         .filter(repair_type=RepairType.REPAIR, closed_at__lt=month.end - timedelta(days=6))
         .order_by("closed_at")
     )

@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from assessments.kpis import BY_CODE, kpi_name
 from dealers.choices import Role
 from dealers.models import Dealer, Region
 from dealers.scoping import NOTHING, ScopedQuerySet, dealer_scope_q
@@ -111,8 +112,6 @@ class Finding(models.Model):
     @property
     def subject_label(self) -> str:
         """The subject as the reader says it: a KPI by its name, a fault code as it is."""
-        from assessments.kpis import BY_CODE, kpi_name
-
         return kpi_name(self.subject) if self.subject in BY_CODE else self.subject
 
     @property

@@ -8,10 +8,12 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 
-from assessments.models import RepairOrder
+from assessments.models import Complaint, RepairOrder
 from assessments.periods import SHANGHAI
 from dealers.models import Dealer, Region, User
+from support.models import SupportCase
 from surveys.models import HotAlertCase, SurveyResponse
 
 from .choices import FindingStatus
@@ -136,17 +138,11 @@ def daily_review(user: Any, day: date, region: Region | None, *, explain: Any, p
     (complaints, hot alerts and technical cases received that day, still open 24 hours later),
     the findings of the night after it, and the findings closed that day with their lessons.
     Scoped to the user, narrowed to a region when one is given (network findings stay)."""
-    from support.models import SupportCase
-
     start, end = _day_bounds(day)
     night_start, night_end = _day_bounds(day + timedelta(days=1))
 
     def in_region(queryset: QuerySet, path: str = "dealer") -> QuerySet:
         return queryset if region is None else queryset.filter(**{f"{path}__region": region})
-
-    from django.urls import reverse
-
-    from assessments.models import Complaint
 
     overnight: list[DailyLine] = []
     complaints = in_region(Complaint.objects.for_user(user)).filter(
