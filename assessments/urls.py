@@ -21,6 +21,7 @@ register_converter(PeriodConverter, "period")
 app_name = "assessments"
 urlpatterns = [
     path("overview/", views.overview, name="overview"),
+    path("overview/export.<fmt:fmt>", views.overview_export, name="overview_export"),
     path("ranking/", views.ranking, name="ranking"),
     path("ranking/export.<fmt:fmt>", views.ranking_export, name="ranking_export"),
     path("ranking/kpis/export.<fmt:fmt>", views.ranking_kpis_export, name="ranking_kpis_export"),

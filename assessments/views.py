@@ -106,6 +106,78 @@ def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "assessments/overview.html", context)
 
 
+#: The overview's tables that export: the regions, the city tiers, the top and bottom ten.
+OVERVIEW_TABLES = ("regions", "tiers", "top", "bottom")
+
+
+@require_GET
+@role_required(*MANAGERS)
+def overview_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
+    """One table of the overview (`table`: regions, tiers, top or bottom) of the month, as
+    shown (the user's scope), as CSV or XLSX; averages and totals to 2 decimals as shown."""
+    user = request.user
+    periods = visible_periods(user)
+    period = pick_period(periods, request.GET.get("period"))
+    table = request.GET.get("table", "")
+    if period is None or table not in OVERVIEW_TABLES:
+        raise Http404
+    data = overview_page(user, period, periods)
+    header: list[Any]
+    if table in ("regions", "tiers"):
+        groups = data.regions if table == "regions" else data.city_tiers
+        header = [
+            _("Month"),
+            _("Region") if table == "regions" else _("City tier"),
+            _("Dealers"),
+            _("Ranked"),
+            _("Average"),
+            _("vs last month"),
+            _("vs last year"),
+            *data.grades,
+            _("Insufficient data"),
+        ]
+        rows = [
+            [
+                period.code,
+                g.label if table == "regions" else g.key,
+                g.dealers,
+                g.scored,
+                _score(g.average),
+                _score(g.change),
+                _score(g.change_last_year),
+                *(g.grades.get(grade, 0) for grade in data.grades),
+                g.insufficient,
+            ]
+            for g in groups
+        ]
+    else:
+        header = [
+            _("Month"),
+            _("Rank"),
+            _("Dealer code"),
+            _("Dealer"),
+            _("Region"),
+            _("Total"),
+            _("Grade"),
+            _("Veto"),
+        ]
+        rows = [
+            [
+                period.code,
+                r.rank,
+                r.dealer__code,
+                r.dealer__name,
+                r.region_name,
+                _score(r.total),
+                r.grade,
+                _("Yes") if r.veto else "",
+            ]
+            for r in (data.top if table == "top" else data.bottom)
+        ]
+    name = f"overview-{table}-{period.code}"
+    return export_response(rows, header, fmt, name, f"{table} {period.code}")
+
+
 def _ranking_url(period: str, **filters: Any) -> str:
     return f"{reverse('assessments:ranking')}?{urlencode({'period': period, **filters})}"
 

@@ -319,6 +319,16 @@ PAGE_EXPORTS: dict[str, tuple[str, Callable[[], str], str]] = {
     ),
     "appeals csv": ("csv", lambda: reverse("incentives:appeals_export", args=["csv"]), "hq_manager"),
     "appeals xlsx": ("xlsx", lambda: reverse("incentives:appeals_export", args=["xlsx"]), "hq_manager"),
+    "overview top csv": (
+        "csv",
+        lambda: reverse("assessments:overview_export", args=["csv"]) + "?period=2026-10&table=top",
+        "hq_manager",
+    ),
+    "overview top xlsx": (
+        "xlsx",
+        lambda: reverse("assessments:overview_export", args=["xlsx"]) + "?period=2026-10&table=top",
+        "hq_manager",
+    ),
     "dealer list csv": ("csv", lambda: reverse("dealers:list_export", args=["csv"]), "hq_manager"),
     "dealer list xlsx": ("xlsx", lambda: reverse("dealers:list_export", args=["xlsx"]), "hq_manager"),
     "findings csv": (
@@ -581,6 +591,8 @@ WALKED = {
     "surveys.views.invitation_export": "invitations csv/xlsx",
     "insights.views.finding_list_export": "findings csv/xlsx",
     "dealers.views.dealer_list_export": "dealer list csv/xlsx",
+    # Its regions and top/bottom tables; the regions' names are the scorecards' copies.
+    "assessments.views.overview_export": "overview top csv/xlsx",
     "incentives.views_appeals.appeal_list_export": "appeals csv/xlsx",
     "assessments.views_submissions.submission_queue_export": "submission queue csv/xlsx",
     # The guide's own example values (importing/guide.py): no typed text reaches it.

@@ -1,0 +1,98 @@
+"""Every table exports (issue #20): the overview's tables, a scorecard's KPIs, the imports, the
+ranking's KPI columns — headers in the reader's language, numbers as numbers, the user's scope,
+no cell a live formula."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from assessments.models import Scorecard
+from dealers.models import Region
+
+from ..conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+FORMULA = '=HYPERLINK("http://evil.example","x")'
+
+
+def _csv(response) -> list[list[str]]:
+    assert response.status_code == 200, response.status_code
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def _sheet(response):
+    assert response.status_code == 200, response.status_code
+    return load_workbook(io.BytesIO(response.content)).active
+
+
+def _values(sheet) -> list[list]:
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+# --- the overview's tables ------------------------------------------------------------------
+
+
+def test_the_overview_regions_table_exports_in_chinese_and_english_with_numbers(scored_months, hq_manager):
+    client = client_for(hq_manager)
+    url = "/assessments/overview/export.{}?period=2026-10&table=regions"
+
+    chinese = _csv(client.get(url.format("csv"), HTTP_ACCEPT_LANGUAGE="zh-hans"))
+    english = _sheet(client.get(url.format("xlsx"), HTTP_ACCEPT_LANGUAGE="en"))
+
+    assert chinese[0][:4] == ["月份", "大区", "经销商", "已排名"]
+    rows = _values(english)
+    assert rows[0][:5] == ["Month", "Region", "Dealers", "Ranked", "Average"]
+    by_region = {row[1]: row for row in rows[1:]}
+    assert set(by_region) == {"华东", "华南"}
+    east = by_region["华东"]
+    assert east[2] == 2 and isinstance(east[4], float) and round(east[4], 2) == east[4]
+    page = client.get("/assessments/overview/?period=2026-10").content.decode()
+    assert 'data-testid="regions-xlsx"' in page and 'data-testid="tiers-csv"' in page
+
+
+@pytest.mark.parametrize("table", ["tiers", "top", "bottom"])
+def test_each_overview_table_exports(scored_months, hq_manager, table):
+    rows = _csv(client_for(hq_manager).get(f"/assessments/overview/export.csv?period=2026-10&table={table}"))
+
+    assert rows[0][0] == "月份"
+    if table == "top":
+        assert [r[2] for r in rows[1:]] and all(r[0] == "2026-10" for r in rows[1:])
+
+
+def test_the_overview_export_holds_the_regional_managers_region_only(scored_months, regional_manager):
+    client = client_for(regional_manager)
+
+    regions = _csv(client.get("/assessments/overview/export.csv?period=2026-10&table=regions"))
+    top = _csv(client.get("/assessments/overview/export.csv?period=2026-10&table=top"))
+
+    assert [r[1] for r in regions[1:]] == ["华东"]
+    assert {r[2] for r in top[1:]} <= {"GL0001", "GL0002"}
+
+
+@pytest.mark.parametrize(
+    ("role", "query", "status"),
+    [
+        ("dealer_user", "period=2026-10&table=regions", 403),
+        ("hq_manager", "period=2030-01&table=regions", 404),
+        ("hq_manager", "period=2026-10&table=nope", 404),
+    ],
+)
+def test_the_overview_export_answers_only_managers_and_known_tables(scored_months, cast, role, query, status):
+    assert client_for(cast[role]).get(f"/assessments/overview/export.csv?{query}").status_code == status
+
+
+def test_the_overview_export_neutralises_a_region_named_like_a_formula(scored_months, hq_manager, dealer):
+    Region.objects.filter(pk=dealer.region_id).update(name=FORMULA)
+
+    Scorecard.objects.filter(dealer=dealer).update(region_name=FORMULA)
+
+    rows = _values(
+        _sheet(client_for(hq_manager).get("/assessments/overview/export.xlsx?period=2026-10&table=regions"))
+    )
+
+    assert "'" + FORMULA in [r[1] for r in rows]
