@@ -33,6 +33,9 @@ urlpatterns = [
     path("my/", views.dealer_home, name="dealer_home"),
     path("dealers/<str:code>/", views.scorecard_latest, name="scorecard_latest"),
     path("dealers/<str:code>/<period:period>/", views.scorecard, name="scorecard"),
+    path(
+        "dealers/<str:code>/<period:period>/export.<fmt:fmt>", views.scorecard_export, name="scorecard_export"
+    ),
     path("dealers/<str:code>/<period:period>/kpi/<str:kpi_code>/", views.kpi_drilldown, name="kpi_drilldown"),
     path(
         "dealers/<str:code>/<period:period>/kpi/<str:kpi_code>/export.<fmt:fmt>",

@@ -74,10 +74,15 @@ def _float(value: Decimal | float | None) -> float | None:
 def _score(value: Decimal | float | None) -> Decimal | None:
     """A score for an export as shown (2 decimals, half up), never float noise such as
     1.18000000000001 (a change computed in SQL as a float); a number, so a spreadsheet sums it."""
+    return _as_shown(value, 2)
+
+
+def _as_shown(value: Decimal | float | None, digits: int) -> Decimal | None:
+    """A number for an export rounded as the page shows it (`digits` decimals, half up)."""
     if value is None:
         return None
     exact = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
-    return exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
 
 
 # --- overview ----------------------------------------------------------------------------
@@ -450,6 +455,82 @@ def scorecard(request: AuthenticatedHttpRequest, code: str, period: str) -> Http
         "support": dealer_month_figures(request.user, card.dealer_id, card.period.month),
     }
     return render(request, "assessments/scorecard.html", context)
+
+
+SCORECARD_EXPORT_HEADER = (
+    gettext_lazy("Month"),
+    gettext_lazy("Dealer code"),
+    gettext_lazy("Dealer"),
+    gettext_lazy("Tier"),
+    gettext_lazy("KPI code"),
+    gettext_lazy("KPI"),
+    gettext_lazy("Direction"),
+    gettext_lazy("Value"),
+    gettext_lazy("Unit"),
+    gettext_lazy("Floor"),
+    gettext_lazy("Target"),
+    gettext_lazy("Sample size"),
+    gettext_lazy("Minimum sample"),
+    gettext_lazy("Valid"),
+    gettext_lazy("Score"),
+    gettext_lazy("Weight"),
+    gettext_lazy("Contribution"),
+    gettext_lazy("Last year"),
+    gettext_lazy("Change on last year"),
+    gettext_lazy("Change on last year (%)"),
+    gettext_lazy("Peer median"),
+    gettext_lazy("Better than (% of peers)"),
+    gettext_lazy("Peers"),
+)
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def scorecard_export(request: AuthenticatedHttpRequest, code: str, period: str, fmt: str) -> HttpResponse:
+    """The scorecard's KPI table as the page shows it (a row per KPI, tier by tier), as CSV or
+    XLSX, for whoever may open the scorecard; another dealer's answers 404."""
+    found = scorecard_with_page(request.user, code, period)
+    if found is None:
+        raise Http404
+    card, data = found
+    valid_labels = {"": _("Valid"), "no_data": _("No data"), "small_sample": _("Sample below minimum")}
+    rows = [
+        [
+            card.period.code,
+            card.dealer.code,
+            card.dealer.name,
+            group.label,
+            line.code,
+            line.name,
+            _("lower is better") if line.direction == "lower" else _("higher is better"),
+            _as_shown(line.result.value, line.decimals),
+            line.unit,
+            _as_shown(line.result.floor, line.decimals),
+            _as_shown(line.result.target, line.decimals),
+            line.result.sample_size,
+            line.result.min_sample,
+            valid_labels[line.invalid_reason],
+            _score(line.result.score),
+            _as_shown(line.result.weight, 0),
+            _score(line.result.contribution),
+            _as_shown(line.last_year, line.decimals),
+            _as_shown(line.change_last_year, line.decimals),
+            _as_shown(line.change_last_year_percent, 1),
+            # Both empty with too few peers, as on the page.
+            _as_shown(line.peer.median, line.decimals) if line.peer else None,
+            _as_shown(line.peer.percentile, 0) if line.peer else None,
+            line.peer.peers if line.peer else None,
+        ]
+        for group in data.tiers
+        for line in group.lines
+    ]
+    return export_response(
+        rows,
+        SCORECARD_EXPORT_HEADER,
+        fmt,
+        f"scorecard_{card.dealer.code}_{card.period.code}",
+        card.period.code,
+    )
 
 
 def _trend_chart(history: Iterable[HistoryPoint], code: str) -> dict[str, Any]:

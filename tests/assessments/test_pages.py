@@ -61,6 +61,9 @@ PAGES = {
     "ranking_xlsx": ("/assessments/ranking/export.xlsx", MANAGERS_ONLY),
     "scorecard": ("/assessments/dealers/GL0001/2026-10/", GL0001_VISIBLE),
     "scorecard_far": ("/assessments/dealers/GL0003/2026-10/", GL0003_VISIBLE),
+    "scorecard_csv": ("/assessments/dealers/GL0001/2026-10/export.csv", GL0001_VISIBLE),
+    "scorecard_far_xlsx": ("/assessments/dealers/GL0003/2026-10/export.xlsx", GL0003_VISIBLE),
+    "overview_csv": ("/assessments/overview/export.csv?period=2026-10&table=regions", MANAGERS_ONLY),
     "drilldown": ("/assessments/dealers/GL0001/2026-10/kpi/first_time_fix_rate/", GL0001_VISIBLE),
     "drilldown_far": ("/assessments/dealers/GL0003/2026-10/kpi/csat/", GL0003_VISIBLE),
     "drilldown_csv": (

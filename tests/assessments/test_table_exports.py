@@ -10,8 +10,8 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from assessments.models import Scorecard
-from dealers.models import Region
+from assessments.models import Kpi, KpiResult, Scorecard
+from dealers.models import Dealer, Region
 
 from ..conftest import client_for
 
@@ -96,3 +96,64 @@ def test_the_overview_export_neutralises_a_region_named_like_a_formula(scored_mo
     )
 
     assert "'" + FORMULA in [r[1] for r in rows]
+
+
+# --- a scorecard's KPI table ------------------------------------------------------------------
+
+
+def test_a_scorecards_kpis_export_as_shown_in_chinese_and_english(scored_months, dealer_user):
+    client = client_for(dealer_user)
+    url = "/assessments/dealers/GL0001/2026-10/export.{}"
+
+    chinese = _csv(client.get(url.format("csv"), HTTP_ACCEPT_LANGUAGE="zh-hans"))
+    english = _values(_sheet(client.get(url.format("xlsx"), HTTP_ACCEPT_LANGUAGE="en")))
+
+    assert chinese[0][:3] == ["月份", "经销商代码", "经销商"] and "权重" in chinese[0]
+    header = english[0]
+    assert header[5:8] == ["KPI", "Direction", "Value"]
+    by_code = {row[4]: dict(zip(header, row, strict=True)) for row in english[1:]}
+    shown = KpiResult.objects.filter(scorecard__dealer__code="GL0001", scorecard__period__code="2026-10")
+    assert set(by_code) == set(shown.values_list("kpi_code", flat=True))
+    csat = by_code["csat"]
+    assert csat["KPI"] == Kpi.objects.get(code="csat").name_en
+    chinese_names = {row[4]: row[5] for row in chinese[1:]}
+    assert chinese_names["csat"] == Kpi.objects.get(code="csat").name_zh
+    result = shown.get(kpi_code="csat")
+    assert csat["Score"] == float(result.score) and isinstance(csat["Weight"], int | float)
+    assert csat["Value"] == round(result.value, 2) and csat["Sample size"] == result.sample_size
+    repairs = by_code["repair_count"]
+    assert repairs["Value"] == int(repairs["Value"])  # a count is shown without decimals
+
+
+def test_a_scorecard_export_is_404_out_of_scope(scored_months, dealer_user, regional_manager, hq_manager):
+    assert client_for(dealer_user).get("/assessments/dealers/GL0002/2026-10/export.csv").status_code == 404
+    assert (
+        client_for(regional_manager).get("/assessments/dealers/GL0003/2026-10/export.xlsx").status_code == 404
+    )
+    assert client_for(hq_manager).get("/assessments/dealers/GL0003/2026-10/export.csv").status_code == 200
+    assert client_for(hq_manager).get("/assessments/dealers/GL0001/2030-01/export.csv").status_code == 404
+
+
+def test_the_scorecard_and_my_scorecard_link_to_the_export(scored_months, dealer_user):
+    client = client_for(dealer_user)
+
+    for page in ("/assessments/dealers/GL0001/2026-10/", "/assessments/my/?period=2026-10"):
+        text = client.get(page).content.decode()
+        assert 'href="/assessments/dealers/GL0001/2026-10/export.xlsx"' in text, page
+
+
+def test_a_scorecard_export_costs_a_fixed_number_of_queries(
+    scored_months, hq_manager, django_assert_max_num_queries
+):
+    client = client_for(hq_manager)
+
+    with django_assert_max_num_queries(12):
+        assert client.get("/assessments/dealers/GL0001/2026-10/export.xlsx").status_code == 200
+
+
+def test_a_scorecard_export_neutralises_a_dealer_named_like_a_formula(scored_months, hq_manager, dealer):
+    Dealer.objects.filter(pk=dealer.pk).update(name=FORMULA)
+
+    rows = _values(_sheet(client_for(hq_manager).get("/assessments/dealers/GL0001/2026-10/export.xlsx")))
+
+    assert {row[2] for row in rows[1:]} == {"'" + FORMULA}

@@ -329,6 +329,8 @@ PAGE_EXPORTS: dict[str, tuple[str, Callable[[], str], str]] = {
         lambda: reverse("assessments:overview_export", args=["xlsx"]) + "?period=2026-10&table=top",
         "hq_manager",
     ),
+    "scorecard KPIs csv": ("csv", lambda: "/assessments/dealers/GL0001/2026-10/export.csv", "hq_manager"),
+    "scorecard KPIs xlsx": ("xlsx", lambda: "/assessments/dealers/GL0001/2026-10/export.xlsx", "hq_manager"),
     "dealer list csv": ("csv", lambda: reverse("dealers:list_export", args=["csv"]), "hq_manager"),
     "dealer list xlsx": ("xlsx", lambda: reverse("dealers:list_export", args=["xlsx"]), "hq_manager"),
     "findings csv": (
@@ -593,6 +595,7 @@ WALKED = {
     "dealers.views.dealer_list_export": "dealer list csv/xlsx",
     # Its regions and top/bottom tables; the regions' names are the scorecards' copies.
     "assessments.views.overview_export": "overview top csv/xlsx",
+    "assessments.views.scorecard_export": "scorecard KPIs csv/xlsx",
     "incentives.views_appeals.appeal_list_export": "appeals csv/xlsx",
     "assessments.views_submissions.submission_queue_export": "submission queue csv/xlsx",
     # The guide's own example values (importing/guide.py): no typed text reaches it.
