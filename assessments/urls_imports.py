@@ -8,6 +8,7 @@ from .exporting import ExportFormatConverter  # noqa: F401  registers <fmt:fmt>
 app_name = "imports"
 urlpatterns = [
     path("", views.import_list, name="list"),
+    path("export.<fmt:fmt>", views.import_list_export, name="list_export"),
     path("upload/", views.import_upload, name="upload"),
     path("template/<str:kind>.<fmt:fmt>", views.import_template, name="template"),
     path("<int:pk>/", views.import_detail, name="detail"),

@@ -16,6 +16,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from dealers.choices import Role
@@ -59,6 +60,49 @@ def import_list(request: HttpRequest) -> HttpResponse:
         "assessments/imports/list.html",
         {"page": page, "jobs": page.object_list, "may_upload": _may_upload(request.user)},
     )
+
+
+IMPORT_EXPORT_HEADER = (
+    gettext_lazy("Started"),
+    gettext_lazy("Finished"),
+    gettext_lazy("Kind"),
+    gettext_lazy("File"),
+    gettext_lazy("Status"),
+    gettext_lazy("Rows"),
+    gettext_lazy("Created"),
+    gettext_lazy("Updated"),
+    gettext_lazy("Unchanged"),
+    gettext_lazy("Rejected"),
+    gettext_lazy("Dealer code"),
+    gettext_lazy("Dealer"),
+    gettext_lazy("By"),
+)
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def import_list_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The imports as listed (the user's scope, newest first, every page), as CSV or XLSX."""
+    jobs = _jobs(request).select_related("user", "dealer")
+    rows = (
+        [
+            job.started_at,
+            job.finished_at,
+            job.get_kind_display(),
+            job.file_name,
+            job.get_status_display(),
+            job.rows_total,
+            job.created,
+            job.updated,
+            job.unchanged,
+            job.rejected,
+            job.dealer.code if job.dealer else "",
+            job.dealer.name if job.dealer else "",
+            job.user.get_username() if job.user else "",
+        ]
+        for job in jobs.iterator(chunk_size=1000)
+    )
+    return export_response(rows, IMPORT_EXPORT_HEADER, fmt, "imports", sheet_title=_("Imports"))
 
 
 @role_required(Role.HQ_ADMIN, Role.HQ_MANAGER, Role.DEALER_USER)

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 
 import pytest
 from openpyxl import load_workbook
 
-from assessments.models import Kpi, KpiResult, Scorecard
+from assessments.choices import ImportKind, ImportStatus
+from assessments.models import ImportJob, Kpi, KpiResult, Scorecard
 from dealers.models import Dealer, Region
 
 from ..conftest import client_for
@@ -157,3 +159,62 @@ def test_a_scorecard_export_neutralises_a_dealer_named_like_a_formula(scored_mon
     rows = _values(_sheet(client_for(hq_manager).get("/assessments/dealers/GL0001/2026-10/export.xlsx")))
 
     assert {row[2] for row in rows[1:]} == {"'" + FORMULA}
+
+
+# --- the imports list -------------------------------------------------------------------------
+
+
+def _import(dealer, user, file_name: str, **counts) -> ImportJob:
+    return ImportJob.objects.create(
+        kind=ImportKind.REPAIR_ORDERS,
+        user=user,
+        dealer=dealer,
+        file_name=file_name,
+        status=ImportStatus.SUCCEEDED,
+        **counts,
+    )
+
+
+def test_the_imports_export_as_listed_in_the_readers_language(dealer, dealer_user, hq_manager):
+    _import(dealer, dealer_user, "gl0001.csv", rows_total=40, created=38, rejected=2)
+    client = client_for(hq_manager)
+
+    chinese = _csv(client.get("/assessments/imports/export.csv", HTTP_ACCEPT_LANGUAGE="zh-hans"))
+    english = _values(_sheet(client.get("/assessments/imports/export.xlsx", HTTP_ACCEPT_LANGUAGE="en")))
+
+    assert chinese[0][:4] == ["开始", "完成", "类型", "文件"] or chinese[0][0] != "Started"
+    assert english[0][:4] == ["Started", "Finished", "Kind", "File"]
+    row = dict(zip(english[0], english[1], strict=True))
+    assert row["File"] == "gl0001.csv" and row["Rows"] == 40 and row["Rejected"] == 2
+    assert isinstance(row["Started"], datetime) and row["Dealer code"] == "GL0001"
+    assert 'data-testid="imports-xlsx"' in client.get("/assessments/imports/").content.decode()
+
+
+def test_a_dealer_user_exports_only_their_dealers_imports(
+    dealer, other_dealer, dealer_user, other_dealer_user
+):
+    _import(dealer, dealer_user, "mine.csv")
+    _import(other_dealer, other_dealer_user, "theirs.csv")
+
+    rows = _csv(client_for(dealer_user).get("/assessments/imports/export.csv"))
+
+    assert [r[3] for r in rows[1:]] == ["mine.csv"]
+
+
+def test_the_imports_export_neutralises_a_file_named_like_a_formula(dealer, dealer_user):
+    _import(dealer, dealer_user, FORMULA)
+
+    rows = _values(_sheet(client_for(dealer_user).get("/assessments/imports/export.xlsx")))
+
+    assert rows[1][3] == "'" + FORMULA
+
+
+def test_the_imports_export_costs_the_same_queries_for_many_imports(
+    dealer, dealer_user, hq_manager, django_assert_max_num_queries
+):
+    for i in range(30):
+        _import(dealer, dealer_user, f"file{i}.csv")
+    client = client_for(hq_manager)
+
+    with django_assert_max_num_queries(4):  # session, user, the imports with their users and dealers
+        assert client.get("/assessments/imports/export.csv").status_code == 200
