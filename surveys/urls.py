@@ -24,6 +24,7 @@ urlpatterns = [
     path("responses/<int:pk>/exclude/", views.response_exclude_view, name="response_exclude"),
     path("flags/<int:pk>/keep/", views.flag_keep_view, name="flag_keep"),
     path("calls/", views.calls, name="calls"),
+    path("calls/export.<fmt:fmt>", views.calls_export, name="calls_export"),
     path("calls/ro/<int:pk>/", views.call_record, name="call_record"),
     path("templates/", views.template_list, name="templates"),
     path("templates/<int:pk>/", views.template_detail, name="template_detail"),

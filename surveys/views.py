@@ -615,6 +615,40 @@ def calls(request: HttpRequest) -> HttpResponse:
     return render(request, "surveys/calls.html", context)
 
 
+CALL_EXPORT_HEADER = (
+    gettext_lazy("Called at"),
+    gettext_lazy("Region"),
+    gettext_lazy("Dealer code"),
+    gettext_lazy("Dealer"),
+    gettext_lazy("RO number"),
+    gettext_lazy("Outcome"),
+    gettext_lazy("Note"),
+    gettext_lazy("Complaint"),
+    gettext_lazy("Called by"),
+)
+
+
+@require_GET
+@role_required(*HQ)
+def calls_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The calls made, as listed (newest first, every page), as CSV or XLSX."""
+    rows = (
+        [
+            call.called_at,
+            call.dealer.region.name,
+            call.dealer.code,
+            call.dealer.name,
+            call.repair_order.ro_number,
+            call.get_outcome_display(),
+            call.note,
+            call.complaint.complaint_id if call.complaint else "",
+            call.called_by.get_full_name() or call.called_by.get_username() if call.called_by else "",
+        ]
+        for call in followup_calls(request.user).select_related("dealer__region").iterator(chunk_size=2000)
+    )
+    return export_response(rows, CALL_EXPORT_HEADER, fmt, "followup_calls", sheet_title=_("Follow-up calls"))
+
+
 @require_http_methods(["GET", "POST"])
 @role_required(*HQ)
 def call_record(request: HttpRequest, pk: int) -> HttpResponse:

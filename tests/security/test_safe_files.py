@@ -174,7 +174,23 @@ def world(cast, dealer, other_dealer, far_dealer) -> dict[str, Any]:
     _support_case(dealer)
     _finding(dealer, cast["hq_manager"])
     _appeal(dealer)
+    _followup_call(dealer, cast["hq_manager"])
     return {**cast, "dealer": dealer}
+
+
+def _followup_call(dealer: Dealer, hq: User) -> None:
+    """A call-centre call whose note is a payload (the calls export)."""
+    from surveys.models import FollowUpCall
+
+    ro = RepairOrderFactory(dealer=dealer, closed_at=local("2026-10-20 10:00"))
+    FollowUpCall.objects.create(
+        repair_order=ro,
+        dealer=dealer,
+        called_at=timezone.now(),
+        called_by=hq,
+        outcome="reached",
+        note=PAYLOADS[5],
+    )
 
 
 def _appeal(dealer: Dealer) -> None:
@@ -331,6 +347,10 @@ PAGE_EXPORTS: dict[str, tuple[str, Callable[[], str], str]] = {
     ),
     "scorecard KPIs csv": ("csv", lambda: "/assessments/dealers/GL0001/2026-10/export.csv", "hq_manager"),
     "scorecard KPIs xlsx": ("xlsx", lambda: "/assessments/dealers/GL0001/2026-10/export.xlsx", "hq_manager"),
+    "imports csv": ("csv", lambda: reverse("imports:list_export", args=["csv"]), "hq_manager"),
+    "imports xlsx": ("xlsx", lambda: reverse("imports:list_export", args=["xlsx"]), "hq_manager"),
+    "follow-up calls csv": ("csv", lambda: reverse("surveys:calls_export", args=["csv"]), "hq_manager"),
+    "follow-up calls xlsx": ("xlsx", lambda: reverse("surveys:calls_export", args=["xlsx"]), "hq_manager"),
     "dealer list csv": ("csv", lambda: reverse("dealers:list_export", args=["csv"]), "hq_manager"),
     "dealer list xlsx": ("xlsx", lambda: reverse("dealers:list_export", args=["xlsx"]), "hq_manager"),
     "findings csv": (
@@ -596,6 +616,8 @@ WALKED = {
     # Its regions and top/bottom tables; the regions' names are the scorecards' copies.
     "assessments.views.overview_export": "overview top csv/xlsx",
     "assessments.views.scorecard_export": "scorecard KPIs csv/xlsx",
+    "assessments.views_imports.import_list_export": "imports csv/xlsx",
+    "surveys.views.calls_export": "follow-up calls csv/xlsx",
     "incentives.views_appeals.appeal_list_export": "appeals csv/xlsx",
     "assessments.views_submissions.submission_queue_export": "submission queue csv/xlsx",
     # The guide's own example values (importing/guide.py): no typed text reaches it.

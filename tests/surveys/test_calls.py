@@ -90,3 +90,64 @@ def test_only_hq_call_centre_records_calls(cast, closed_ro, role):
 
     assert page.status_code == 403
     assert not FollowUpCall.objects.exists()
+
+
+# --- the export of the calls made (issue #20) -----------------------------------------------
+
+
+def _calls_csv(client, **headers) -> list[list[str]]:
+    import csv
+    import io
+
+    response = client.get(reverse("surveys:calls_export", args=["csv"]), **headers)
+    assert response.status_code == 200
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def test_the_calls_made_export_in_the_readers_language(closed_ro, hq_manager, hq_admin):
+    import io
+    from datetime import datetime
+
+    from openpyxl import load_workbook
+
+    followup_call_record(
+        closed_ro, actor=hq_manager, outcome=CallOutcome.PROBLEM_FOUND, note="异响", category="quality"
+    )
+    client = client_for(hq_admin)
+
+    chinese = _calls_csv(client, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    xlsx = client.get(reverse("surveys:calls_export", args=["xlsx"]), HTTP_ACCEPT_LANGUAGE="en")
+    english = [list(r) for r in load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True)]
+
+    assert chinese[0][0] != "Called at" and chinese[1][2] == "GL0001" and chinese[1][6] == "异响"
+    assert english[0][:3] == ["Called at", "Region", "Dealer code"]
+    assert isinstance(english[1][0], datetime) and english[1][7].startswith("CALL-")
+    assert 'data-testid="calls-xlsx"' in client.get(reverse("surveys:calls")).content.decode()
+
+
+@pytest.mark.parametrize("role", ["dealer_user", "regional_manager"])
+def test_only_hq_exports_the_calls(cast, role):
+    assert client_for(cast[role]).get(reverse("surveys:calls_export", args=["csv"])).status_code == 403
+
+
+def test_the_calls_export_neutralises_a_note_like_a_formula(closed_ro, hq_manager):
+    followup_call_record(closed_ro, actor=hq_manager, outcome=CallOutcome.REACHED, note="=1+2")
+
+    rows = _calls_csv(client_for(hq_manager))
+
+    assert rows[1][6] == "'=1+2"
+
+
+def test_the_calls_export_costs_the_same_queries_for_many_calls(
+    dealer, hq_manager, django_assert_max_num_queries
+):
+    from tests.factories import RepairOrderFactory
+
+    for _ in range(20):
+        followup_call_record(
+            RepairOrderFactory(dealer=dealer), actor=hq_manager, outcome=CallOutcome.REACHED, note=""
+        )
+    client = client_for(hq_manager)
+
+    with django_assert_max_num_queries(4):  # session, user, the calls with what they name
+        client.get(reverse("surveys:calls_export", args=["xlsx"]))
