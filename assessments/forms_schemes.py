@@ -22,7 +22,8 @@ MAX_BANDS = 6
 
 
 class SchemeForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = forms.CharField(label=_("Name (Chinese)"), max_length=200)
+    name_en = forms.CharField(label=_("Name (English)"), max_length=200, required=False)
     effective_from = forms.RegexField(
         label=_("Effective from"),
         regex=r"^\d{4}-(0[1-9]|1[0-2])$",
@@ -73,6 +74,7 @@ def initial_for(scheme: Scheme) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The editor's initial values for a stored scheme version."""
     scheme_initial: dict[str, Any] = {
         "name": scheme.name,
+        "name_en": scheme.name_en,
         "effective_from": scheme.effective_from,
         "min_coverage": scheme.min_coverage,
         "deduction_per_item": scheme.deduction_per_item,
@@ -124,6 +126,7 @@ def spec_from_forms(scheme: Scheme, form: SchemeForm, formset: Any) -> SchemeSpe
     file_data = {
         "code": scheme.code,
         "name": form.cleaned_data["name"],
+        "name_en": form.cleaned_data.get("name_en", ""),
         "effective_from": form.cleaned_data["effective_from"],
         "min_coverage": form.cleaned_data["min_coverage"],
         "grade_bands": form.bands(),

@@ -87,13 +87,20 @@ class Goal(models.Model):
     )
     note = models.TextField(_("note"), blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    current_month = models.CharField(max_length=7, blank=True)
-    current_status = models.CharField(max_length=10, choices=MonthStatus.choices, blank=True)
-    status_checked_at = models.DateTimeField(null=True, blank=True)
+    current_month = models.CharField(max_length=7, blank=True, verbose_name=_("current month"))
+    current_status = models.CharField(
+        max_length=10, choices=MonthStatus.choices, blank=True, verbose_name=_("current status")
+    )
+    status_checked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("status checked at"))
 
     objects = GoalQuerySet.as_manager()
 

@@ -23,6 +23,7 @@ def sanction_banner(request: HttpRequest) -> dict[str, Any]:
     suspension = (
         IncentiveAction.objects.for_user(user)
         .filter(action_type=ActionType.SUSPENSION, status=ActionStatus.APPROVED)
+        .select_related("rule")
         .order_by("-decided_at", "-pk")
         .first()
     )

@@ -143,7 +143,7 @@ def _order_for_a_dealer_with_a_user(actor: User) -> RectificationOrder | None:
             dealer=dealer,
             period_code=latest,
             action_type=ActionType.RECTIFICATION,
-            reason="服务质量未达标：限期整改 Service quality below target: rectify",
+            reason="服务质量未达标：限期整改",
             actor=actor,
         )
     action_decide(action=proposed, actor=actor, approve=True, comment="演示 demo")

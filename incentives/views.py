@@ -94,7 +94,7 @@ def action_queue_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResp
             str(a.get_action_type_display()),
             a.amount,
             str(a.get_status_display()),
-            a.reason,
+            a.reason_text,
             str(a.decided_by or ""),
             a.decision_comment,
         ]
@@ -312,10 +312,10 @@ def dealer_history(request: AuthenticatedHttpRequest, code: str) -> HttpResponse
             "dealer": dealer,
             "actions": IncentiveAction.objects.for_user(request.user)
             .filter(dealer=dealer)
-            .select_related("decided_by", "rectification", "interview"),
+            .select_related("decided_by", "rectification", "interview", "rule"),
             "rectifications": RectificationOrder.objects.for_user(request.user)
             .filter(dealer=dealer)
-            .select_related("action"),
+            .select_related("action", "action__rule"),
             "appeals": Appeal.objects.for_user(request.user).filter(dealer=dealer),
             "kpi_names": kpi_names(),
             "ledger_total": LedgerEntry.objects.for_user(request.user)

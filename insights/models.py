@@ -65,7 +65,7 @@ class Finding(models.Model):
         verbose_name=_("dealer"),
     )
     month = models.CharField(_("month"), max_length=7)
-    fingerprint = models.CharField(max_length=120, unique=True)
+    fingerprint = models.CharField(max_length=120, unique=True, verbose_name=_("fingerprint"))
     severity = models.FloatField(_("severity"), default=0)
     figures = models.JSONField(_("figures"), default=dict)
     evidence = models.JSONField(_("evidence"), default=dict)
@@ -82,7 +82,12 @@ class Finding(models.Model):
     )
     due_date = models.DateField(_("due"), null=True, blank=True)
     triaged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("triaged by"),
     )
     triaged_at = models.DateTimeField(_("triaged at"), null=True, blank=True)
     dismissed_reason = models.TextField(_("reason dismissed"), blank=True)
@@ -164,10 +169,10 @@ class AnalysisRun(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=FindingKind.choices)
     started_at = models.DateTimeField(_("started"))
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-    seconds = models.FloatField(null=True, blank=True)
+    seconds = models.FloatField(null=True, blank=True, verbose_name=_("seconds"))
     found = models.PositiveIntegerField(_("findings"), default=0)
     new = models.PositiveIntegerField(_("new findings"), default=0)
-    error = models.TextField(blank=True)
+    error = models.TextField(blank=True, verbose_name=_("error"))
 
     class Meta:
         ordering = ["-started_at", "kind"]

@@ -125,16 +125,21 @@ class SupportCase(models.Model):
     )
     # What the knowledge base searches: fault code, English words and overlapping pairs of
     # Chinese characters of the symptom and the fix (search_terms_of), kept by save().
-    search_terms = models.TextField(blank=True, default="", editable=False)
+    search_terms = models.TextField(blank=True, default="", editable=False, verbose_name=_("search terms"))
     # A solved case published to every dealer as a technical bulletin (技术通报).
     bulletin_title = models.CharField(_("bulletin title"), max_length=200, blank=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("published by"),
     )
     # The last time each side read the case: what the other side wrote since is new to them.
-    dealer_seen_at = models.DateTimeField(null=True, blank=True)
-    expert_seen_at = models.DateTimeField(null=True, blank=True)
+    dealer_seen_at = models.DateTimeField(null=True, blank=True, verbose_name=_("dealer seen at"))
+    expert_seen_at = models.DateTimeField(null=True, blank=True, verbose_name=_("expert seen at"))
 
     objects = CaseQuerySet.as_manager()
 
@@ -209,23 +214,36 @@ def _attachment_path(instance: CaseAttachment, filename: str) -> str:
 class CaseAttachment(models.Model):
     """A photo, short video, diagnostic log or PDF; served only through a scoped view."""
 
-    case = models.ForeignKey(SupportCase, on_delete=models.CASCADE, related_name="attachments")
-    message = models.ForeignKey(
-        CaseMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments"
+    case = models.ForeignKey(
+        SupportCase, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("case")
     )
-    file = models.FileField(upload_to=_attachment_path)
+    message = models.ForeignKey(
+        CaseMessage,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="attachments",
+        verbose_name=_("message"),
+    )
+    file = models.FileField(upload_to=_attachment_path, verbose_name=_("file"))
     original_name = models.CharField(_("file name"), max_length=255)
     kind = models.CharField(_("type"), max_length=10)  # photo, video, log, pdf (from the content)
     size = models.PositiveBigIntegerField(_("size"), default=0)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("uploaded by"),
     )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True, verbose_name=_("uploaded at"))
 
     objects = CasePartQuerySet.as_manager()
 
     class Meta:
         ordering = ["uploaded_at", "id"]
+        verbose_name = _("case attachment")
+        verbose_name_plural = _("case attachments")
 
     def __str__(self) -> str:
         return self.original_name
@@ -234,11 +252,17 @@ class CaseAttachment(models.Model):
 class RemoteSession(models.Model):
     """A remote diagnosis session: when, who, what came of it."""
 
-    case = models.ForeignKey(SupportCase, on_delete=models.CASCADE, related_name="sessions")
+    case = models.ForeignKey(
+        SupportCase, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("case")
+    )
     held_at = models.DateTimeField(_("held at"))
     minutes = models.PositiveIntegerField(_("minutes"), default=0)
     expert = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("expert"),
     )
     attendees = models.CharField(_("dealer attendees"), max_length=200, blank=True)
     outcome = models.TextField(_("outcome"))
@@ -247,6 +271,8 @@ class RemoteSession(models.Model):
 
     class Meta:
         ordering = ["held_at", "id"]
+        verbose_name = _("remote session")
+        verbose_name_plural = _("remote sessions")
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.held_at:%Y-%m-%d %H:%M}"

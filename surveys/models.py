@@ -40,9 +40,16 @@ class SurveyResponse(Provenance):
         PORTAL = "portal", _("Portal form")
 
     response_id = models.CharField(_("response id"), max_length=40)
-    dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="survey_responses")
+    dealer = models.ForeignKey(
+        Dealer, on_delete=models.PROTECT, related_name="survey_responses", verbose_name=_("dealer")
+    )
     repair_order = models.ForeignKey(
-        RepairOrder, null=True, blank=True, on_delete=models.SET_NULL, related_name="survey_responses"
+        RepairOrder,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="survey_responses",
+        verbose_name=_("repair order"),
     )
     responded_at = models.DateTimeField(_("responded at"))
     overall = score_1_5(_("overall"), required=True)
@@ -59,7 +66,12 @@ class SurveyResponse(Provenance):
     excluded = models.BooleanField(_("excluded"), default=False)
     excluded_reason = models.TextField(_("reason for exclusion"), blank=True)
     excluded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("excluded by"),
     )
     imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
 
@@ -100,7 +112,12 @@ class SurveyTemplate(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("published by"),
     )
 
     class Meta:
@@ -162,14 +179,21 @@ class SurveyInvitation(models.Model):
     dealer = models.ForeignKey(
         Dealer, on_delete=models.PROTECT, related_name="survey_invitations", verbose_name=_("dealer")
     )
-    template = models.ForeignKey(SurveyTemplate, on_delete=models.PROTECT, related_name="invitations")
-    token_nonce = models.CharField(max_length=64, editable=False)
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    template = models.ForeignKey(
+        SurveyTemplate, on_delete=models.PROTECT, related_name="invitations", verbose_name=_("template")
+    )
+    token_nonce = models.CharField(max_length=64, editable=False, verbose_name=_("token nonce"))
+    token_hash = models.CharField(max_length=64, unique=True, editable=False, verbose_name=_("token hash"))
     created_at = models.DateTimeField(_("created at"), db_index=True)
     expires_at = models.DateTimeField(_("expires at"))
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     response = models.OneToOneField(
-        SurveyResponse, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitation"
+        SurveyResponse,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invitation",
+        verbose_name=_("response"),
     )
     device_fingerprint = models.CharField(_("device fingerprint"), max_length=64, blank=True, db_index=True)
 
@@ -204,14 +228,21 @@ class FlagQuerySet(ScopedQuerySet):
 class ResponseFlag(models.Model):
     """A reason to doubt a response, for HQ to review: keep it, or exclude the response."""
 
-    response = models.ForeignKey(SurveyResponse, on_delete=models.CASCADE, related_name="flags")
+    response = models.ForeignKey(
+        SurveyResponse, on_delete=models.CASCADE, related_name="flags", verbose_name=_("response")
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=FlagKind.choices)
     detail = models.CharField(_("detail"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("flagged at"), auto_now_add=True)
     status = models.CharField(_("status"), max_length=10, choices=FlagStatus.choices, default=FlagStatus.OPEN)
     resolved_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("resolved by"),
     )
 
     objects = FlagQuerySet.as_manager()
@@ -249,12 +280,22 @@ class HotAlertCase(models.Model):
     contacted_at = models.DateTimeField(_("customer contacted at"), null=True, blank=True)
     contact_note = models.TextField(_("contact note"), blank=True)
     contacted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("contacted by"),
     )
     resolution = models.TextField(_("resolution"), blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("closed by"),
     )
     # 过程所有者: the one person answerable for this item until it is done (workbench.services).
     owner = models.ForeignKey(
@@ -302,12 +343,22 @@ class FollowUpCall(models.Model):
     )
     called_at = models.DateTimeField(_("called at"))
     called_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("called by"),
     )
     outcome = models.CharField(_("outcome"), max_length=14, choices=CallOutcome.choices)
     note = models.TextField(_("note"), blank=True)
     complaint = models.OneToOneField(
-        Complaint, null=True, blank=True, on_delete=models.SET_NULL, related_name="followup_call"
+        Complaint,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="followup_call",
+        verbose_name=_("complaint"),
     )
 
     objects = ScopedQuerySet.as_manager()

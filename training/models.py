@@ -40,7 +40,7 @@ class Technician(models.Model):
     role = models.CharField(_("role"), max_length=30, choices=TechnicianRole.choices)
     hire_date = models.DateField(_("hire date"))
     left_on = models.DateField(_("left on"), null=True, blank=True)  # the last day worked
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     objects = TechnicianQuerySet.as_manager()
 

@@ -7,6 +7,8 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from dealers.language import localized_name
+
 from ..choices import Dimension, Direction, SchemeStatus, ScoringMethod, Tier
 
 
@@ -22,7 +24,7 @@ class Kpi(models.Model):
     direction = models.CharField(_("direction"), max_length=6, choices=Direction.choices)
     definition_zh = models.TextField(_("definition (Chinese)"), blank=True)
     definition_en = models.TextField(_("definition (English)"), blank=True)
-    sort_order = models.PositiveSmallIntegerField(default=0)
+    sort_order = models.PositiveSmallIntegerField(default=0, verbose_name=_("sort order"))
 
     class Meta:
         ordering = ["sort_order"]
@@ -47,6 +49,12 @@ class Scheme(models.Model):
     code = models.CharField(_("code"), max_length=40)
     version = models.PositiveIntegerField(_("version"))
     name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(
+        _("name (English)"),
+        max_length=200,
+        blank=True,
+        help_text=_("Shown to English readers; empty: the name."),
+    )
     effective_from = models.CharField(_("effective from"), max_length=7, help_text="YYYY-MM")
     status = models.CharField(
         _("status"), max_length=10, choices=SchemeStatus.choices, default=SchemeStatus.DRAFT
@@ -55,13 +63,23 @@ class Scheme(models.Model):
     grade_bands = models.JSONField(_("grade bands"), help_text='[["A", 90], ["B", 80], ...]')
     deduction_per_item = models.FloatField(_("deduction per major complaint"), default=0)
     deduction_cap = models.FloatField(_("deduction cap"), default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("published by"),
     )
 
     class Meta:
@@ -72,6 +90,11 @@ class Scheme(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} v{self.version}"
+
+    @property
+    def display_name(self) -> str:
+        """The scheme's name in the reader's language (`name` is the Chinese-first name)."""
+        return localized_name(self.name, self.name_en)
 
     @property
     def is_published(self) -> bool:

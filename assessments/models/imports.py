@@ -20,7 +20,9 @@ class ImportJob(models.Model):
     """The record every import leaves: who, when, what file, what came of each row."""
 
     kind = models.CharField(_("kind"), max_length=20, choices=ImportKind.choices)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("user")
+    )
     dealer = models.ForeignKey(
         Dealer,
         null=True,
@@ -28,6 +30,7 @@ class ImportJob(models.Model):
         on_delete=models.SET_NULL,
         related_name="imports",
         help_text=_("The uploader's dealer, for a dealer user's import."),
+        verbose_name=_("dealer"),
     )
     file_name = models.CharField(_("file name"), max_length=255)
     file_size = models.BigIntegerField(_("size (bytes)"), default=0)
@@ -57,7 +60,7 @@ class ImportJob(models.Model):
     # Renewed while it runs; a running job whose heartbeat stops is failed by the sweep.
     heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
     # "host:pid" of the process running it: on one machine (SQLite) a dead process is seen at once.
-    runner = models.CharField(max_length=100, blank=True, editable=False)
+    runner = models.CharField(max_length=100, blank=True, editable=False, verbose_name=_("runner"))
     duration_seconds = models.FloatField(_("duration (s)"), null=True, blank=True)
 
     objects = ImportJobQuerySet.as_manager()

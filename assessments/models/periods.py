@@ -17,12 +17,21 @@ class Period(models.Model):
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("closed by"),
     )
     scorecards_published_at = models.DateTimeField(_("scorecards first published"), null=True, blank=True)
     # A lease, not a flag: a recompute lost with its worker frees the period when the lease ends.
-    recompute_lock_token = models.CharField(max_length=40, blank=True, editable=False)
-    recompute_lock_until = models.DateTimeField(null=True, blank=True, editable=False)
+    recompute_lock_token = models.CharField(
+        max_length=40, blank=True, editable=False, verbose_name=_("recompute lock token")
+    )
+    recompute_lock_until = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("recompute lock until")
+    )
 
     class Meta:
         ordering = ["-code"]

@@ -21,14 +21,20 @@ SCORE = {"max_digits": 7, "decimal_places": 2}
 class VetoIncident(models.Model):
     """一票否决: a verified incident recorded by an HQ manager; it sets the lowest grade."""
 
-    dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="veto_incidents")
+    dealer = models.ForeignKey(
+        Dealer, on_delete=models.PROTECT, related_name="veto_incidents", verbose_name=_("dealer")
+    )
     period = models.CharField(_("period"), max_length=7)
     title = models.CharField(_("incident"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_at = models.DateTimeField(auto_now_add=True, verbose_name=_("recorded at"))
 
     objects = ScopedQuerySet.as_manager()
 
@@ -45,10 +51,16 @@ class VetoIncident(models.Model):
 class Scorecard(models.Model):
     """A dealer's result for one period under one scheme version. Replaced whole on recompute."""
 
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="scorecards")
-    dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="scorecards")
+    period = models.ForeignKey(
+        Period, on_delete=models.PROTECT, related_name="scorecards", verbose_name=_("period")
+    )
+    dealer = models.ForeignKey(
+        Dealer, on_delete=models.PROTECT, related_name="scorecards", verbose_name=_("dealer")
+    )
     region_name = models.CharField(_("region"), max_length=50)
-    scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="scorecards")
+    scheme = models.ForeignKey(
+        Scheme, on_delete=models.PROTECT, related_name="scorecards", verbose_name=_("scheme")
+    )
     status = models.CharField(_("status"), max_length=20, choices=ScorecardStatus.choices)
     total_score = models.DecimalField(_("total"), **SCORE, null=True, blank=True)
     grade = models.CharField(_("grade"), max_length=5, blank=True)
@@ -59,7 +71,12 @@ class Scorecard(models.Model):
     major_complaints = models.PositiveIntegerField(_("major complaints"), default=0)
     veto = models.BooleanField(_("veto"), default=False)
     veto_incident = models.ForeignKey(
-        VetoIncident, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        VetoIncident,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("veto incident"),
     )
     tier_base = models.DecimalField(_("base tier"), **SCORE, null=True, blank=True)
     tier_process = models.DecimalField(_("process tier"), **SCORE, null=True, blank=True)

@@ -63,7 +63,12 @@ class Complaint(Provenance):
         Dealer, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("dealer")
     )
     repair_order = models.ForeignKey(
-        RepairOrder, null=True, blank=True, on_delete=models.SET_NULL, related_name="complaints"
+        RepairOrder,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="complaints",
+        verbose_name=_("repair order"),
     )
     received_at = models.DateTimeField(_("received at"))
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -149,7 +154,12 @@ class MonthlySubmission(models.Model):
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("reviewed by"),
     )
     review_comment = models.TextField(_("review comment"), blank=True)
     imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)

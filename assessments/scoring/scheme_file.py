@@ -36,6 +36,8 @@ class SchemeSpec:
     deduction_per_item: float
     deduction_cap: float
     kpis: tuple[SchemeKpiSpec, ...]
+    # The name for English readers; optional in the file ("name" is the Chinese-first name).
+    name_en: str = ""
 
     def as_json(self) -> dict[str, Any]:
         """The file form (scoring.md → Scheme file)."""
@@ -48,7 +50,7 @@ class SchemeSpec:
                 entry["target"] = k.target
             entry["min_sample"] = k.min_sample
             kpis.append(entry)
-        return {
+        out: dict[str, Any] = {
             "code": self.code,
             "name": self.name,
             "effective_from": self.effective_from,
@@ -57,6 +59,9 @@ class SchemeSpec:
             "major_complaint_deduction": {"per_item": self.deduction_per_item, "cap": self.deduction_cap},
             "kpis": kpis,
         }
+        if self.name_en:
+            out["name_en"] = self.name_en
+        return out
 
 
 class SchemeFileError(ValueError):
@@ -96,6 +101,9 @@ def parse_scheme(data: Any, catalogue: Mapping[str, KpiDefinition]) -> SchemeSpe
     name = data.get("name", code)
     if not isinstance(name, str) or len(name) > 200:
         problems.append(_("name: must be text of at most 200 characters."))
+    name_en = data.get("name_en", "")
+    if not isinstance(name_en, str) or len(name_en) > 200:
+        problems.append(_("name_en: must be text of at most 200 characters."))
     effective_from = data.get("effective_from")
     if not isinstance(effective_from, str) or not _MONTH.match(effective_from):
         problems.append(_("effective_from: must be a month YYYY-MM."))
@@ -144,6 +152,7 @@ def parse_scheme(data: Any, catalogue: Mapping[str, KpiDefinition]) -> SchemeSpe
     return SchemeSpec(
         code=code.strip(),
         name=(name if isinstance(name, str) and name.strip() else code).strip(),
+        name_en=name_en.strip() if isinstance(name_en, str) else "",
         effective_from=effective_from,
         min_coverage=min_coverage,
         grade_bands=tuple(bands),

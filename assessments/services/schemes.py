@@ -35,6 +35,7 @@ def scheme_create(*, spec: SchemeSpec, actor: User | None = None) -> Scheme:
             code=spec.code,
             version=(latest or 0) + 1,
             name=spec.name,
+            name_en=spec.name_en,
             effective_from=spec.effective_from,
             min_coverage=spec.min_coverage,
             grade_bands=[[g, m] for g, m in spec.grade_bands],
@@ -109,7 +110,7 @@ def scheme_as_file(scheme: Scheme) -> dict[str, Any]:
             entry["target"] = e.target
         entry["min_sample"] = e.min_sample
         kpis.append(entry)
-    return {
+    out: dict[str, Any] = {
         "code": scheme.code,
         "name": scheme.name,
         "effective_from": scheme.effective_from,
@@ -118,6 +119,9 @@ def scheme_as_file(scheme: Scheme) -> dict[str, Any]:
         "major_complaint_deduction": {"per_item": scheme.deduction_per_item, "cap": scheme.deduction_cap},
         "kpis": kpis,
     }
+    if scheme.name_en:
+        out["name_en"] = scheme.name_en
+    return out
 
 
 def scheme_spec_of(scheme: Scheme) -> SchemeSpec:
@@ -178,7 +182,14 @@ def scheme_delete_draft(*, scheme: Scheme, actor: User | None = None) -> None:
 def scheme_diff(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, Any, Any]]:
     """What changed between two scheme files, as (field, before, after), KPI by KPI."""
     changes: list[tuple[str, Any, Any]] = []
-    for key in ("name", "effective_from", "min_coverage", "grade_bands", "major_complaint_deduction"):
+    for key in (
+        "name",
+        "name_en",
+        "effective_from",
+        "min_coverage",
+        "grade_bands",
+        "major_complaint_deduction",
+    ):
         if before.get(key) != after.get(key):
             changes.append((key, before.get(key), after.get(key)))
     old = {k["code"]: k for k in before.get("kpis", [])}

@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from assessments.periods import Month
+from dealers.event_labels import event_label as _event_label
 
 register = template.Library()
 
@@ -28,6 +29,12 @@ def _number(value: Any) -> float | None:
         return float(value)
     except (TypeError, ValueError):
         return None
+
+
+@register.filter
+def event_label(code: str) -> str:
+    """An audit event's code (`scheme.published`) as words in the reader's language."""
+    return _event_label(code)
 
 
 @register.filter

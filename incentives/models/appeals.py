@@ -17,8 +17,12 @@ from ..files import appeal_evidence_path
 class Appeal(models.Model):
     """申诉: a dealer contests one KPI result of a scorecard, within the window, before close."""
 
-    scorecard = models.ForeignKey(Scorecard, null=True, on_delete=models.SET_NULL, related_name="appeals")
-    dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="appeals")
+    scorecard = models.ForeignKey(
+        Scorecard, null=True, on_delete=models.SET_NULL, related_name="appeals", verbose_name=_("scorecard")
+    )
+    dealer = models.ForeignKey(
+        Dealer, on_delete=models.PROTECT, related_name="appeals", verbose_name=_("dealer")
+    )
     period = models.CharField(_("period"), max_length=7)
     kpi_code = models.CharField(_("KPI"), max_length=40)
     reason = models.TextField(_("reason"))
@@ -27,13 +31,22 @@ class Appeal(models.Model):
         _("status"), max_length=10, choices=AppealStatus.choices, default=AppealStatus.SUBMITTED
     )
     filed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("filed by"),
     )
-    filed_at = models.DateTimeField(auto_now_add=True)
+    filed_at = models.DateTimeField(auto_now_add=True, verbose_name=_("filed at"))
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
     decision = models.TextField(_("decision"), blank=True)
     correction = models.CharField(_("correction"), max_length=20, choices=CorrectionKind.choices, blank=True)
     correction_target = models.CharField(_("corrected record"), max_length=40, blank=True)

@@ -24,18 +24,27 @@ class TaskStatus(models.TextChoices):
 class RectificationOrder(models.Model):
     """整改: the dealer answers with a plan and evidence before the deadline; HQ verifies."""
 
-    action = models.OneToOneField(IncentiveAction, on_delete=models.PROTECT, related_name="rectification")
-    dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="rectifications")
+    action = models.OneToOneField(
+        IncentiveAction, on_delete=models.PROTECT, related_name="rectification", verbose_name=_("action")
+    )
+    dealer = models.ForeignKey(
+        Dealer, on_delete=models.PROTECT, related_name="rectifications", verbose_name=_("dealer")
+    )
     deadline = models.DateField(_("deadline"))
     status = models.CharField(
         _("status"), max_length=16, choices=RectificationStatus.choices, default=RectificationStatus.OPEN
     )
     plan = models.TextField(_("plan"), blank=True)
-    plan_submitted_at = models.DateTimeField(null=True, blank=True)
+    plan_submitted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("plan submitted at"))
     overdue_flagged_at = models.DateTimeField(_("flagged overdue"), null=True, blank=True)
-    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True, verbose_name=_("verified at"))
     verified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("verified by"),
     )
     verify_comment = models.TextField(_("verification comment"), blank=True)
     # 过程所有者: the one person answerable for this item until it is done (workbench.services).

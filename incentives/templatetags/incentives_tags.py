@@ -21,5 +21,6 @@ def dealer_honours(context: dict[str, Any], dealer: Any) -> list[IncentiveAction
     return list(
         IncentiveAction.objects.for_user(request.user)
         .filter(dealer=dealer, action_type=ActionType.HONOUR, status=ActionStatus.APPROVED)
+        .select_related("rule")
         .order_by("-period", "-pk")[:6]
     )

@@ -29,9 +29,9 @@ def open_rectifications(user: Any, dealer: Any = None) -> dict[str, Any]:
     today = timezone.localdate()
     rows = [
         {"order": o, "days_left": (o.deadline - today).days, "days_late": (today - o.deadline).days}
-        for o in orders.select_related("action", "dealer").order_by("deadline")[:20]
+        for o in orders.select_related("action", "action__rule", "dealer").order_by("deadline")[:20]
     ]
-    return {"orders": rows, "interviews": list(interviews.select_related("action")[:5])}
+    return {"orders": rows, "interviews": list(interviews.select_related("action", "action__rule")[:5])}
 
 
 @register.simple_tag
