@@ -6,7 +6,16 @@ from typing import Any
 
 from django.contrib import admin
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin, ImportExportModelAdmin
+
+from config.admin_kit import (
+    BigTableAdmin,
+    PeriodCodeFilter,
+    month_filter,
+    provenance_model_labels,
+    values_filter,
+)
 
 from .choices import RecordChannel
 from .models import (
@@ -49,9 +58,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 PROVENANCE_FIELDS = ["created_channel", "created_by", "changed_at", "changed_by", "changed_channel"]
 
 
-class ProvenanceAdmin(ImportExportModelAdmin):
+class ProvenanceAdmin(BigTableAdmin, ImportExportModelAdmin):
     """Service records edited in the admin keep their provenance and change history like any
-    other edit: the form cannot touch the provenance, saving stamps and records the change."""
+    other edit: the form cannot touch the provenance, saving stamps and records the change.
+    Service data are the portal's biggest tables: no full counts, exact searches (BigTableAdmin)."""
+
+    autocomplete_fields = ["dealer"]
 
     def get_readonly_fields(self, request: Any, obj: Any = None) -> list[str]:
         return [*super().get_readonly_fields(request, obj), *PROVENANCE_FIELDS]
@@ -99,49 +111,58 @@ class RepairOrderAdmin(ProvenanceAdmin):
         "labor_amount",
         "parts_amount",
     ]
-    list_filter = ["repair_type", "dealer__region"]
+    list_filter = ["repair_type", month_filter("opened_at", _("month opened")), "dealer__region"]
     search_fields = ["ro_number", "vin", "dealer__code"]
+    search_help_text = _("A whole RO number, VIN or dealer code.")
+    search_repair_order_field = "pk"
     list_select_related = ["dealer"]
-    raw_id_fields = ["dealer"]
-    date_hierarchy = "opened_at"
 
 
 @admin.register(Complaint)
 class ComplaintAdmin(ProvenanceAdmin):
     resource_classes = [ComplaintResource]
     list_display = ["complaint_id", "dealer", "category", "severity", "received_at", "closed_at"]
-    list_filter = ["category", "severity"]
+    list_filter = ["category", "severity", month_filter("received_at", _("month received"))]
     search_fields = ["complaint_id", "dealer__code"]
+    search_help_text = _("A whole complaint number or dealer code.")
+    exact_search_fields = ["complaint_id"]
     list_select_related = ["dealer"]
-    raw_id_fields = ["dealer", "repair_order"]
+    autocomplete_fields = ["dealer", "owner"]
+    raw_id_fields = ["repair_order"]
 
 
 @admin.register(PartsOrder)
 class PartsOrderAdmin(ProvenanceAdmin):
     resource_classes = [PartsOrderResource]
     list_display = ["order_id", "dealer", "part_number", "quantity", "ordered_at", "fulfilled_at"]
-    search_fields = ["order_id", "part_number", "dealer__code"]
+    search_fields = ["order_id", "dealer__code"]
+    search_help_text = _("A whole parts order number or dealer code.")
+    exact_search_fields = ["order_id"]
     list_select_related = ["dealer"]
-    raw_id_fields = ["dealer"]
+    # Newest first through the primary key: ordered_at has no index of its own.
+    ordering = ["-pk"]
 
 
 @admin.register(MonthlySubmission)
-class MonthlySubmissionAdmin(ImportExportModelAdmin):
+class MonthlySubmissionAdmin(BigTableAdmin, ImportExportModelAdmin):
     resource_classes = [MonthlySubmissionResource]
     list_display = ["dealer", "period", "status", "technicians", "certified_technicians", "reviewed_at"]
-    list_filter = ["status", "period"]
+    list_filter = ["status", PeriodCodeFilter]
     search_fields = ["dealer__code"]
-    list_select_related = ["dealer"]
-    raw_id_fields = ["dealer", "reviewed_by"]
+    search_help_text = _("A whole dealer code.")
+    list_select_related = ["dealer", "reviewed_by"]
+    autocomplete_fields = ["dealer", "reviewed_by"]
 
 
 @admin.register(RecordChange)
-class RecordChangeAdmin(ReadOnlyAdmin):
+class RecordChangeAdmin(BigTableAdmin, ReadOnlyAdmin):
     """The before and after of every change to a record that counts in a KPI."""
 
     list_display = ["changed_at", "model", "record_id", "dealer", "user", "channel"]
-    list_filter = ["model", "channel"]
+    list_filter = [values_filter("model", _("model"), provenance_model_labels()), "channel"]
     search_fields = ["dealer__code", "user__username"]
+    search_help_text = _("A whole dealer code or user name.")
+    search_user_field = "user"
     list_select_related = ["dealer", "user"]
 
 
@@ -168,6 +189,7 @@ class ImportJobAdmin(ExportMixin, ReadOnlyAdmin):
 class PeriodAdmin(admin.ModelAdmin):
     list_display = ["code", "status", "closed_at", "closed_by"]
     list_filter = ["status"]
+    list_select_related = ["closed_by"]
     readonly_fields = ["status", "closed_at", "closed_by", "scorecards_published_at"]
 
 
@@ -213,19 +235,23 @@ class KpiAdmin(admin.ModelAdmin):
 
 
 @admin.register(Scorecard)
-class ScorecardAdmin(ReadOnlyAdmin):
+class ScorecardAdmin(BigTableAdmin, ReadOnlyAdmin):
     list_display = ["period", "dealer", "status", "total_score", "grade", "rank", "region_rank", "veto"]
     list_filter = ["period", "status", "grade"]
     search_fields = ["dealer__code"]
+    search_help_text = _("A whole dealer code.")
     list_select_related = ["period", "dealer"]
+    # The order of the (period, dealer) index: sorting by the dealer's code joins every row.
+    ordering = ["-period_id", "dealer_id"]
 
 
 @admin.register(VetoIncident)
 class VetoIncidentAdmin(admin.ModelAdmin):
     list_display = ["period", "dealer", "title", "recorded_by", "recorded_at"]
-    list_filter = ["period"]
+    list_filter = [PeriodCodeFilter]
     search_fields = ["dealer__code", "title"]
-    raw_id_fields = ["dealer"]
+    list_select_related = ["dealer", "recorded_by"]
+    autocomplete_fields = ["dealer"]
     readonly_fields = ["recorded_by", "recorded_at"]
 
     def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:

@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from rest_framework.authtoken.models import TokenProxy
 
+from config.admin_kit import BigTableAdmin
+
 from .models import AuditEvent, Dealer, Region, User
 from .resources import DealerResource
 
@@ -31,15 +33,19 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.add_fieldsets,
         (_("Portal role"), {"fields": ("role", "dealer", "regions")}),
     )
+    list_select_related = ["dealer"]
     autocomplete_fields = ["dealer"]
     filter_horizontal = ["regions", "groups", "user_permissions"]
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(BigTableAdmin):
     list_display = ["at", "actor", "action", "object_type", "object_id", "dealer"]
     list_filter = ["action", "object_type"]
-    search_fields = ["object_id", "comment"]
+    search_fields = ["dealer__code", "actor__username"]
+    search_help_text = _("A whole dealer code or user name.")
+    search_user_field = "actor"
+    list_select_related = ["actor", "dealer"]
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
 
     def has_add_permission(self, request):  # noqa: ANN001

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from config.admin_kit import BigTableAdmin, PeriodCodeFilter
+
 from .models import Appeal, IncentiveAction, IncentiveRule, LedgerEntry, RectificationOrder
 
 
@@ -10,15 +12,19 @@ class IncentiveRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(IncentiveAction)
-class IncentiveActionAdmin(admin.ModelAdmin):
+class IncentiveActionAdmin(BigTableAdmin):
     list_display = ["period", "dealer", "action_type", "amount", "status", "decided_by"]
-    list_filter = ["status", "action_type", "period"]
-    readonly_fields = [f.name for f in IncentiveAction._meta.fields]
+    list_filter = ["status", "action_type", PeriodCodeFilter]
+    search_fields = ["dealer__code"]
+    list_select_related = ["dealer", "decided_by"]
+    readonly_fields = [*(f.name for f in IncentiveAction._meta.fields), "scorecards"]
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(admin.ModelAdmin):
+class LedgerEntryAdmin(BigTableAdmin):
     list_display = ["period", "dealer", "amount", "created_at"]
+    search_fields = ["dealer__code"]
+    list_select_related = ["dealer"]
     readonly_fields = [f.name for f in LedgerEntry._meta.fields]
 
 
@@ -26,9 +32,15 @@ class LedgerEntryAdmin(admin.ModelAdmin):
 class RectificationOrderAdmin(admin.ModelAdmin):
     list_display = ["dealer", "deadline", "status", "overdue_flagged_at"]
     list_filter = ["status"]
+    list_select_related = ["dealer"]
+    autocomplete_fields = ["dealer", "verified_by", "owner"]
+    raw_id_fields = ["action"]
 
 
 @admin.register(Appeal)
 class AppealAdmin(admin.ModelAdmin):
     list_display = ["dealer", "period", "kpi_code", "status", "filed_at"]
     list_filter = ["status"]
+    list_select_related = ["dealer"]
+    autocomplete_fields = ["dealer", "filed_by", "decided_by", "owner"]
+    raw_id_fields = ["scorecard"]

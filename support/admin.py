@@ -25,18 +25,29 @@ class SupportCaseAdmin(admin.ModelAdmin):
     )
     list_filter = ("status", "urgency")
     search_fields = ("vin", "fault_code", "symptom", "dealer__code")
-    raw_id_fields = ("dealer", "repair_order", "earlier_repair_order", "opened_by", "dealer_owner", "expert")
+    list_select_related = ("dealer", "expert")
+    autocomplete_fields = ("dealer",)
+    raw_id_fields = (
+        "repair_order",
+        "earlier_repair_order",
+        "opened_by",
+        "dealer_owner",
+        "expert",
+        "published_by",
+    )
     inlines = [MessageInline]
 
 
 @admin.register(RemoteSession)
 class RemoteSessionAdmin(admin.ModelAdmin):
     list_display = ("case", "held_at", "minutes", "expert")
+    list_select_related = ("case", "expert")
     raw_id_fields = ("case", "expert")
 
 
 @admin.register(CaseAttachment)
 class CaseAttachmentAdmin(admin.ModelAdmin):
     list_display = ("case", "original_name", "kind", "size", "uploaded_at")
+    list_select_related = ("case",)
     raw_id_fields = ("case", "message", "uploaded_by")
     readonly_fields = ("file",)

@@ -3,6 +3,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assessments.admin import ProvenanceAdmin
+from config.admin_kit import BigTableAdmin, month_filter, values_filter
 
 from .models import FollowUpCall, HotAlertCase, ResponseFlag, SurveyInvitation, SurveyResponse, SurveyTemplate
 from .resources import SurveyResponseResource
@@ -13,10 +14,18 @@ from .services import SurveyError, template_new_version, template_publish
 class SurveyResponseAdmin(ProvenanceAdmin):
     resource_classes = [SurveyResponseResource]
     list_display = ["response_id", "dealer", "responded_at", "overall", "nps", "source", "excluded"]
-    list_filter = ["source", "excluded", "overall"]
+    list_filter = [
+        "source",
+        "excluded",
+        values_filter("overall", gettext_lazy("overall"), range(1, 6)),
+        month_filter("responded_at", gettext_lazy("month responded")),
+    ]
     search_fields = ["response_id", "dealer__code"]
+    search_help_text = gettext_lazy("A whole response number or dealer code.")
+    exact_search_fields = ["response_id"]
     list_select_related = ["dealer"]
-    raw_id_fields = ["dealer", "repair_order", "excluded_by"]
+    autocomplete_fields = ["dealer", "excluded_by"]
+    raw_id_fields = ["repair_order"]
 
 
 # --- customer voice: templates (HQ admins), and read-only views of invitations, cases, calls, flags ---
@@ -70,10 +79,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(SurveyInvitation)
-class SurveyInvitationAdmin(ReadOnlyAdmin):
+class SurveyInvitationAdmin(BigTableAdmin, ReadOnlyAdmin):
     list_display = ["repair_order", "dealer", "template", "created_at", "expires_at", "answered_at"]
     list_filter = ["template"]
     search_fields = ["repair_order__ro_number", "dealer__code"]
+    search_help_text = gettext_lazy("A whole RO number, VIN or dealer code.")
+    search_repair_order_field = "repair_order"
     list_select_related = ["repair_order", "dealer", "template"]
     exclude = ["token_nonce", "token_hash", "device_fingerprint"]
 
@@ -86,10 +97,12 @@ class HotAlertCaseAdmin(ReadOnlyAdmin):
 
 
 @admin.register(FollowUpCall)
-class FollowUpCallAdmin(ReadOnlyAdmin):
+class FollowUpCallAdmin(BigTableAdmin, ReadOnlyAdmin):
     list_display = ["repair_order", "dealer", "called_at", "called_by", "outcome", "complaint"]
     list_filter = ["outcome"]
     search_fields = ["repair_order__ro_number", "dealer__code"]
+    search_help_text = gettext_lazy("A whole RO number, VIN or dealer code.")
+    search_repair_order_field = "repair_order"
     list_select_related = ["repair_order", "dealer", "called_by", "complaint"]
 
 

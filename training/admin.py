@@ -19,7 +19,7 @@ class TechnicianAdmin(admin.ModelAdmin):
     list_filter = ["role", "dealer__region"]
     search_fields = ["name", "dealer__code", "dealer__name"]
     list_select_related = ["dealer"]
-    raw_id_fields = ["dealer"]
+    autocomplete_fields = ["dealer"]
     inlines = [CertificationInline, TrainingInline]
 
 
