@@ -45,7 +45,7 @@ from .pages.periods import (
     visible_periods,
     visible_regions,
 )
-from .pages.ranking import Ranking, kpi_sheet, ranking_page, ranking_rows_page
+from .pages.ranking import KpiSheet, Ranking, kpi_sheet, ranking_page, ranking_rows_page
 from .pages.scorecard import (
     HistoryPoint,
     ScorecardPage,
@@ -329,7 +329,8 @@ def _sort_columns(key: str, descending: bool) -> list[dict[str, Any]]:
 @require_GET
 @role_required(*MANAGERS)
 def ranking_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
-    """The ranking as shown (filters and sort applied), every page, as CSV or XLSX."""
+    """The ranking as shown (filters and sort applied), every page, then each KPI of the month
+    (value and score, as the wide sheet has them), as CSV or XLSX."""
     found = _ranking(request)
     period, rows = found.period, found.rows
     if period is None or rows is None:
@@ -353,6 +354,10 @@ def ranking_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
         _("Change"),
         _("Veto"),
     ]
+    # The KPIs of the month, value and score each, after the ranking's own columns: the wide
+    # sheet's reading (three queries whatever the number of dealers and KPIs).
+    sheet = kpi_sheet(request.user, found)
+    header += _kpi_headers(sheet)
     statuses = dict(ScorecardStatus.choices)
     dealer_statuses = dict(DealerStatus.choices)
     table = (
@@ -374,10 +379,29 @@ def ranking_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
             _score(row["previous_total"]),
             _score(row["change"]),
             _("Yes") if row["veto"] else "",
+            *_kpi_cells(sheet, values),
         ]
-        for row in rows.iterator(chunk_size=2000)
+        for row, values in sheet.rows
     )
     return export_response(table, header, fmt, f"ranking_{period.code}", f"ranking {period.code}")
+
+
+def _kpi_headers(sheet: KpiSheet) -> list[str]:
+    """Two columns per KPI of the wide sheet: '<KPI> · Value (<unit>)' and '<KPI> · Score'."""
+    header: list[str] = []
+    for kpi in sheet.kpis:
+        value_title = f"{kpi.name} · {_('Value')}" + (f" ({kpi.unit})" if kpi.unit else "")
+        header += [value_title, f"{kpi.name} · {_('Score')}"]
+    return header
+
+
+def _kpi_cells(sheet: KpiSheet, values: dict[str, tuple[float | None, float | None]]) -> list[Decimal | None]:
+    """A row's value and score of each KPI of the sheet, as Decimals rounded as shown."""
+    cells: list[Decimal | None] = []
+    for kpi in sheet.kpis:
+        value, score = values.get(kpi.code, (None, None))
+        cells += [_as_shown(value, kpi.decimals), _score(score)]
+    return cells
 
 
 @require_GET
@@ -399,9 +423,7 @@ def ranking_kpis_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResp
         _("Grade"),
         _("Rank"),
     ]
-    for kpi in sheet.kpis:
-        value_title = f"{kpi.name} · {_('Value')}" + (f" ({kpi.unit})" if kpi.unit else "")
-        header += [value_title, f"{kpi.name} · {_('Score')}"]
+    header += _kpi_headers(sheet)
     table = (
         [
             row["dealer__code"],
@@ -411,7 +433,7 @@ def ranking_kpis_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResp
             _score(row["total_score"]),
             row["grade"],
             row["rank"],
-            *(cell for kpi in sheet.kpis for cell in values.get(kpi.code, (None, None))),
+            *_kpi_cells(sheet, values),
         ]
         for row, values in sheet.rows
     )

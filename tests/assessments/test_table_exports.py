@@ -218,3 +218,61 @@ def test_the_imports_export_costs_the_same_queries_for_many_imports(
 
     with django_assert_max_num_queries(4):  # session, user, the imports with their users and dealers
         assert client.get("/assessments/imports/export.csv").status_code == 200
+
+
+# --- the ranking's KPI columns ----------------------------------------------------------------
+
+
+def test_the_ranking_export_has_each_kpis_value_and_score_after_its_own_columns(scored_months, hq_manager):
+    client = client_for(hq_manager)
+
+    english = _values(
+        _sheet(client.get("/assessments/ranking/export.xlsx?period=2026-10", HTTP_ACCEPT_LANGUAGE="en"))
+    )
+    wide = _values(
+        _sheet(client.get("/assessments/ranking/kpis/export.xlsx?period=2026-10", HTTP_ACCEPT_LANGUAGE="en"))
+    )
+    chinese = _csv(
+        client.get("/assessments/ranking/export.csv?period=2026-10", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    )
+
+    header = english[0]
+    assert header[:2] == ["Period", "Rank"] and header[16] == "Veto"
+    csat = Kpi.objects.get(code="csat")
+    assert f"{csat.name_en} · Score" in header and f"{csat.name_zh} · 得分" in chinese[0]
+    # The same KPI cells as the wide sheet, dealer by dealer.
+    assert [row[17:] for row in english[1:]] == [row[7:] for row in wide[1:]]
+    row = dict(zip(header, english[1], strict=True))
+    result = KpiResult.objects.get(
+        scorecard__period__code="2026-10", scorecard__dealer__code=row["Dealer code"], kpi_code="csat"
+    )
+    assert row[f"{csat.name_en} · Score"] == float(result.score)
+    assert row[f"{csat.name_en} · Value (pts)"] == round(result.value, 2)
+
+
+def test_the_ranking_exports_write_kpi_cells_as_shown_never_float_noise(scored_months, hq_manager):
+    rows = _csv(client_for(hq_manager).get("/assessments/ranking/export.csv?period=2026-10"))
+
+    for row in rows[1:]:
+        for cell in row[17:]:
+            assert "." not in cell or len(cell.split(".")[1]) <= 2, row
+
+
+def test_the_ranking_export_of_a_regional_manager_has_their_dealers_kpis_only(
+    scored_months, regional_manager
+):
+    rows = _csv(client_for(regional_manager).get("/assessments/ranking/export.csv?period=2026-10"))
+
+    assert [r[3] for r in rows[1:]] == ["GL0001", "GL0002"] and len(rows[0]) > 17
+
+
+@pytest.mark.parametrize("dealers", [5, 40])
+def test_the_ranking_export_costs_a_fixed_number_of_queries(
+    make_network, hq_manager, django_assert_num_queries, dealers
+):
+    make_network(dealers, kpis=True)
+    client = client_for(hq_manager)
+
+    # session, user, the months in scope (two), then the rows, their KPI results and the catalogue
+    with django_assert_num_queries(7):
+        assert client.get("/assessments/ranking/export.csv").status_code == 200
