@@ -170,3 +170,10 @@ def test_admin_sign_in_page_has_the_portals_name_and_icon(client):
     assert "经销商售后服务考核平台" in html
     assert "Django 管理" not in html
     assert "img/favicon.svg" in html
+
+
+def test_favicon_ico_leads_anyone_to_the_portals_icon(client):
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 302
+    assert response["Location"].endswith("img/favicon.svg")

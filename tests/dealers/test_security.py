@@ -34,6 +34,7 @@ PUBLIC_VIEWS = {
     "set_language": "the language switch on the sign-in page",
     "healthz": "the health probe; names which part is up or down (database, broker, cache), no details",
     "admin:login": "the Django admin's own sign-in page",
+    "favicon": "browsers ask for /favicon.ico on every page, the sign-in page too: a redirect to the static icon",
     "survey_answer": "the customer's one-time survey link: the signed token in the URL is the credential",
 }
 # JSON a page's script fetches: signed out it answers 401 like the API, rather than rendering
