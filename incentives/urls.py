@@ -18,6 +18,11 @@ urlpatterns = [
     path("dealers/<str:code>/", views.dealer_history, name="dealer"),
     path("dealers/<str:code>/lift-suspension/", views.action_lift_suspension, name="lift_suspension"),
     path("rectifications/", views_rectification.rectification_list, name="rectifications"),
+    path(
+        "rectifications/export.<fmt:fmt>",
+        views_rectification.rectification_list_export,
+        name="rectifications_export",
+    ),
     path("rectifications/<int:pk>/", views_rectification.rectification_detail, name="rectification"),
     path(
         "rectifications/<int:pk>/tasks/",

@@ -15,8 +15,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from assessments.exporting import export_response
 from assessments.kpis import BY_CODE
 from assessments.pages.scorecard import unit_label
 from dealers.http import AuthenticatedHttpRequest
@@ -263,16 +265,65 @@ def interview_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 LIST_STATUSES = RECTIFICATION_TABS  # the list's tabs, defined with its filters
 
 
+def _listed_orders(request: AuthenticatedHttpRequest) -> tuple[str, Any]:
+    """The tab asked for and the user's orders in it (the page and its export read the same)."""
+    status = request.GET.get("status", "to_verify" if request.user.is_manager else "open")
+    orders = RectificationListFilterSet({"status": status}, queryset=_orders(request)).qs
+    return status, orders.order_by("deadline", "pk")
+
+
 @require_GET
 @role_required(*ALL_ROLES)
 def rectification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The orders in the user's scope: plans to verify first (HQ's job), then open, then closed."""
-    status = request.GET.get("status", "to_verify" if request.user.is_manager else "open")
-    orders = RectificationOrder.objects.for_user(request.user).select_related("dealer", "action", "owner")
-    orders = RectificationListFilterSet({"status": status}, queryset=orders).qs
-    page = Paginator(orders.order_by("deadline", "pk"), 50).get_page(request.GET.get("page"))
+    status, orders = _listed_orders(request)
+    page = Paginator(orders, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "incentives/rectification_list.html",
         {"page": page, "status": status, "today": timezone.localdate()},
+    )
+
+
+RECTIFICATION_EXPORT_HEADER = (
+    pgettext_lazy("rectification", "Order"),
+    gettext_lazy("Dealer code"),
+    gettext_lazy("Dealer"),
+    gettext_lazy("Month"),
+    gettext_lazy("Deadline"),
+    gettext_lazy("Overdue"),
+    gettext_lazy("Status"),
+    gettext_lazy("Owner"),
+    gettext_lazy("Plan submitted at"),
+    gettext_lazy("Verified at"),
+)
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def rectification_list_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
+    """The orders of the tab shown (every page, the user's scope), as CSV or XLSX."""
+    status, orders = _listed_orders(request)
+    today = timezone.localdate()
+    rows = (
+        [
+            f"RO-{o.pk}",
+            o.dealer.code,
+            o.dealer.name,
+            o.action.period,
+            o.deadline,
+            _("Yes") if o.status == "open" and o.deadline < today else "",
+            o.get_status_display(),
+            (o.owner.get_full_name() or o.owner.username) if o.owner else "",
+            o.plan_submitted_at,
+            o.verified_at,
+        ]
+        for o in orders.iterator(chunk_size=1000)
+    )
+    return export_response(
+        rows,
+        RECTIFICATION_EXPORT_HEADER,
+        fmt,
+        f"rectifications-{status}",
+        sheet_title=_("Rectification orders"),
     )

@@ -38,7 +38,7 @@ from goals.services import GoalTerms, goal_create
 from incentives.models import IncentiveAction
 from surveys.models import SurveyResponse
 from surveys.services import hot_alerts_open_for, invitations_create_for_closed
-from tests.api.conftest import api_client, make_action, make_ledger_entry
+from tests.api.conftest import api_client, make_action, make_ledger_entry, make_rectification
 from tests.assessments.conftest import seed_scored_months
 from tests.assessments.import_helpers import ro_rows
 from tests.conftest import client_for
@@ -149,6 +149,7 @@ def world(cast, dealer, other_dealer, far_dealer) -> dict[str, Any]:
     invitations_create_for_closed(since=closed - timedelta(seconds=1))
     make_action(dealer, origin="rule:safe-files")
     make_ledger_entry(dealer, origin="rule:safe-files-ledger")
+    make_rectification(dealer, origin="rule:safe-files-rectification", evidence=False)
 
     _set(Dealer, dealer.pk, name=PAYLOADS[0], city=PAYLOADS[1], province=PAYLOADS[2])
     _set(Region, dealer.region_id, name=PAYLOADS[3])
@@ -351,6 +352,16 @@ PAGE_EXPORTS: dict[str, tuple[str, Callable[[], str], str]] = {
     "imports xlsx": ("xlsx", lambda: reverse("imports:list_export", args=["xlsx"]), "hq_manager"),
     "follow-up calls csv": ("csv", lambda: reverse("surveys:calls_export", args=["csv"]), "hq_manager"),
     "follow-up calls xlsx": ("xlsx", lambda: reverse("surveys:calls_export", args=["xlsx"]), "hq_manager"),
+    "rectification orders csv": (
+        "csv",
+        lambda: reverse("incentives:rectifications_export", args=["csv"]) + "?status=all",
+        "hq_manager",
+    ),
+    "rectification orders xlsx": (
+        "xlsx",
+        lambda: reverse("incentives:rectifications_export", args=["xlsx"]) + "?status=all",
+        "hq_manager",
+    ),
     "dealer list csv": ("csv", lambda: reverse("dealers:list_export", args=["csv"]), "hq_manager"),
     "dealer list xlsx": ("xlsx", lambda: reverse("dealers:list_export", args=["xlsx"]), "hq_manager"),
     "findings csv": (
@@ -618,6 +629,7 @@ WALKED = {
     "assessments.views.scorecard_export": "scorecard KPIs csv/xlsx",
     "assessments.views_imports.import_list_export": "imports csv/xlsx",
     "surveys.views.calls_export": "follow-up calls csv/xlsx",
+    "incentives.views_rectification.rectification_list_export": "rectification orders csv/xlsx",
     "incentives.views_appeals.appeal_list_export": "appeals csv/xlsx",
     "assessments.views_submissions.submission_queue_export": "submission queue csv/xlsx",
     # The guide's own example values (importing/guide.py): no typed text reaches it.
