@@ -62,3 +62,16 @@ def test_the_cached_schema_keeps_the_access_rule(hq_admin):
     api_client(hq_admin).get("/api/v1/schema/")  # made and cached
 
     assert api_client().get("/api/v1/schema/").status_code == 401
+
+
+def test_docs_page_starts_with_closed_groups_and_the_portals_icon(client, hq_admin):
+    """What keeps the docs page quick to draw: groups closed, no list of every schema, no colouring."""
+    client.force_login(hq_admin)
+
+    page = client.get("/api/v1/docs/").content.decode()
+    script = client.get("/api/v1/docs/?script=").content.decode()
+
+    assert "img/favicon.svg" in page
+    assert '"docExpansion": "none"' in script
+    assert '"defaultModelsExpandDepth": -1' in script
+    assert '"deepLinking": true' in script
