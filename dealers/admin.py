@@ -6,7 +6,7 @@ from rest_framework.authtoken.models import TokenProxy
 
 from config.admin_kit import BigTableAdmin
 
-from .models import AuditEvent, Dealer, Region, User
+from .models import AuditEvent, Dealer, GroupRobot, Region, RobotDelivery, User
 from .resources import DealerResource
 
 
@@ -55,6 +55,41 @@ class AuditEventAdmin(BigTableAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):  # noqa: ANN001
+        return False
+
+
+@admin.register(GroupRobot)
+class GroupRobotAdmin(admin.ModelAdmin):
+    """Robots are added and changed on the notification channels page (audited there); the
+    admin lists them, without their webhook key or secret."""
+
+    list_display = ["name", "platform", "dealer", "region", "masked_url", "active"]
+    list_filter = ["platform", "active"]
+    search_fields = ["name", "dealer__code", "region__name"]
+    fields = ["name", "platform", "dealer", "region", "masked_url", "topics", "active", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):  # noqa: ANN001
+        return False
+
+    def has_change_permission(self, request, obj=None):  # noqa: ANN001
+        return False
+
+
+@admin.register(RobotDelivery)
+class RobotDeliveryAdmin(admin.ModelAdmin):
+    """The delivery log: what went to which group robot, and why a message failed."""
+
+    list_display = ["created_at", "robot", "topic", "title", "status", "attempts", "last_error"]
+    list_filter = ["status", "topic", "robot__platform"]
+    search_fields = ["robot__name", "title", "last_error"]
+    list_select_related = ["robot"]
+    readonly_fields = [f.name for f in RobotDelivery._meta.fields]
+
+    def has_add_permission(self, request):  # noqa: ANN001
+        return False
+
+    def has_change_permission(self, request, obj=None):  # noqa: ANN001
         return False
 
 

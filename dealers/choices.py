@@ -29,3 +29,25 @@ SUPPORT_ROLES = frozenset({*ASSESSMENT_ROLES, Role.TECH_EXPERT})
 # support cases are the one area a technical expert sees (for every dealer).
 AREA_ASSESSMENT = "assessment"
 AREA_SUPPORT = "support"
+
+
+class NoticeTopic(models.TextChoices):
+    """What a notice is about: users and group robots choose by it where notices go."""
+
+    WORKBENCH = "workbench", _("Workbench items")
+    DAILY_CLEARING = "daily_clearing", _("Morning daily-clearing reminder")
+    GOAL_AT_RISK = "goal_at_risk", _("Goals at risk")
+    HOT_ALERT = "hot_alert", _("Hot alerts")
+    SUPPORT_CASE = "support_case", _("Technical cases")
+    OTHER = "other", _("Other notices")
+
+
+class RobotPlatform(models.TextChoices):
+    WECOM = "wecom", _("WeCom group robot")
+    DINGTALK = "dingtalk", _("DingTalk group robot")
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")

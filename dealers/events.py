@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .models import AuditEvent, Dealer, User
+from .models import AuditEvent, Dealer, GroupRobot, User
 
 
 def record(
@@ -43,4 +43,31 @@ def dealer_status_changed(
         before={"status": before},
         after={"status": after},
         comment=comment,
+    )
+
+
+def group_robot_added(*, actor: User | None, robot: GroupRobot, after: dict[str, Any]) -> None:
+    record(
+        "group_robot.added",
+        actor=actor,
+        object_type="group_robot",
+        object_id=robot.pk,
+        dealer=robot.dealer,
+        after=after,
+        comment=robot.region.name if robot.region else "",
+    )
+
+
+def group_robot_changed(
+    *, actor: User | None, robot: GroupRobot, before: dict[str, Any], after: dict[str, Any]
+) -> None:
+    record(
+        "group_robot.changed",
+        actor=actor,
+        object_type="group_robot",
+        object_id=robot.pk,
+        dealer=robot.dealer,
+        before=before,
+        after=after,
+        comment=robot.region.name if robot.region else "",
     )

@@ -1,15 +1,20 @@
-"""Regions, dealers, users with their role, and the audit trail."""
+"""Regions, dealers, users with their role, the audit trail, notices and their group robots."""
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator, URLValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .choices import HQ_ROLES, MANAGER_ROLES, DealerStatus, Role
-from .scoping import DealerQuerySet
+from .choices import HQ_ROLES, MANAGER_ROLES, DealerStatus, DeliveryStatus, NoticeTopic, RobotPlatform, Role
+from .scoping import DealerQuerySet, ScopedQuerySet
 
 dealer_code_validator = RegexValidator(r"^[A-Za-z0-9-]{1,20}$", _("1–20 letters, digits or '-'."))
 
@@ -147,6 +152,9 @@ class Notice(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
     text = models.CharField(_("text"), max_length=500)
     url = models.CharField(_("link"), max_length=300, blank=True)
+    topic = models.CharField(
+        _("topic"), max_length=20, choices=NoticeTopic.choices, default=NoticeTopic.OTHER, db_default="other"
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
@@ -194,3 +202,160 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.hint}…)"
+
+
+# --- where notices go besides the inbox: e-mail and group robots ----------------------------
+
+WEBHOOK_NOT_ALLOWED = _("Use an https:// address (http:// only for a test robot on this computer).")
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def webhook_url_validator(value: str) -> None:
+    """A robot's webhook: https, or http to this computer only (a test stub). The platform's own
+    host is not required, so that a stub or a company proxy can stand in for it."""
+    URLValidator(schemes=["http", "https"])(value)
+    parts = urlsplit(value)
+    if parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOCAL_HOSTS):
+        return
+    raise ValidationError(WEBHOOK_NOT_ALLOWED, code="webhook_scheme")
+
+
+def mask_webhook_url(url: str) -> str:
+    """The webhook with its key hidden (WeCom `key=`, DingTalk `access_token=`): every query
+    value keeps its first 4 characters. Pages and the audit trail show only this."""
+    parts = urlsplit(url)
+    query = "&".join(f"{name}={value[:4]}…" for name, value in parse_qsl(parts.query))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
+
+
+class GroupRobotQuerySet(ScopedQuerySet):
+    """Who sees a group robot: HQ every robot; a regional manager their regions' robots and
+    those of their regions' dealers; a dealer user their own dealer's robots."""
+
+    dealer_path = "dealer"
+
+    def for_user(self, user: Any) -> GroupRobotQuerySet:
+        if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.role in HQ_ROLES:
+            return self.all()
+        if user.role == Role.REGIONAL_MANAGER:
+            regions = user.regions.all()
+            return self.filter(Q(region__in=regions) | Q(dealer__region__in=regions))
+        if user.role == Role.DEALER_USER and user.dealer_id:
+            return self.filter(dealer_id=user.dealer_id)
+        return self.none()
+
+
+class GroupRobot(models.Model):
+    """A WeCom (企业微信) or DingTalk (钉钉) group robot of one dealer or one region: notices of
+    the topics it takes are posted to its group, one message per batch of notices.
+
+    WeCom robots carry their key in the webhook; DingTalk robots may sign (加签) with `secret`.
+    Neither the full webhook nor the secret is shown again once saved (`masked_url`).
+    """
+
+    platform = models.CharField(_("platform"), max_length=10, choices=RobotPlatform.choices)
+    name = models.CharField(_("name"), max_length=100, help_text=_("The group's name, e.g. 售后服务群."))
+    webhook_url = models.CharField(_("webhook address"), max_length=500, validators=[webhook_url_validator])
+    secret = models.CharField(_("signing secret"), max_length=200, blank=True)
+    dealer = models.ForeignKey(
+        Dealer,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="group_robots",
+        verbose_name=_("dealer"),
+    )
+    region = models.ForeignKey(
+        Region,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="group_robots",
+        verbose_name=_("region"),
+    )
+    topics = models.JSONField(_("topics"), default=list, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = GroupRobotQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("group robot")
+        verbose_name_plural = _("group robots")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(dealer__isnull=False, region__isnull=True)
+                | Q(dealer__isnull=True, region__isnull=False),
+                name="group_robot_one_owner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_platform_display()})"
+
+    @property
+    def owner(self) -> Dealer | Region | None:
+        return self.dealer or self.region
+
+    @property
+    def masked_url(self) -> str:
+        return mask_webhook_url(self.webhook_url)
+
+    def takes(self, topic: str) -> bool:
+        return topic in (self.topics or [])
+
+    @property
+    def topic_labels(self) -> list[str]:
+        return [str(label) for value, label in NoticeTopic.choices if value in (self.topics or [])]
+
+
+class RobotDelivery(models.Model):
+    """One message to one group robot: what was sent, how often it was tried, how it ended.
+
+    Made when a batch of notices is sent; the delivery task posts it and retries with backoff
+    while the platform is busy or down. Failed ones stay here for the robot's managers to see."""
+
+    robot = models.ForeignKey(GroupRobot, on_delete=models.CASCADE, related_name="deliveries")
+    topic = models.CharField(_("topic"), max_length=20, choices=NoticeTopic.choices)
+    title = models.CharField(_("title"), max_length=100)
+    text = models.TextField(_("text"))
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("robot delivery")
+        verbose_name_plural = _("robot deliveries")
+
+    def __str__(self) -> str:
+        return f"{self.robot_id} {self.status} {self.title}"
+
+
+class NoticePreference(models.Model):
+    """A user's channel choices: whether notices are e-mailed, and which topics of their
+    notices also go to their dealer's or region's group robots (all of them unless muted)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notice_preference"
+    )
+    email = models.BooleanField(_("e-mail my notices"), default=True)
+    group_muted_topics = models.JSONField(_("topics kept out of the group"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("notice preference")
+        verbose_name_plural = _("notice preferences")
+
+    def __str__(self) -> str:
+        return str(self.user_id)
+
+    def to_group(self, topic: str) -> bool:
+        return topic not in (self.group_muted_topics or [])

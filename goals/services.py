@@ -18,7 +18,7 @@ from django.utils.translation import override
 
 from assessments.kpis import BY_CODE
 from assessments.periods import SHANGHAI, Month
-from dealers.choices import HQ_ROLES, Role
+from dealers.choices import HQ_ROLES, NoticeTopic, Role
 from dealers.models import Dealer, Region, User
 from dealers.services import notice_send
 
@@ -243,5 +243,7 @@ def goals_remind_at_risk(*, now: datetime | None = None) -> dict[str, int]:
                 "group": goal.group_label,
                 "target": goal.target_label,
             }
-            told += notice_send(users=[goal.owner], text=text, url=url, email_subject=subject)
+            told += notice_send(
+                users=[goal.owner], text=text, url=url, email_subject=subject, topic=NoticeTopic.GOAL_AT_RISK
+            )
     return {"at_risk": len(at_risk), "notices": told}

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from assessments.models import RepairOrder
-from dealers.choices import HQ_ROLES, Role
+from dealers.choices import HQ_ROLES, NoticeTopic, Role
 from dealers.events import record
 from dealers.models import User
 from dealers.services import notice_send
@@ -81,7 +81,11 @@ def _tell(users: Iterable[User | None], text: str, case: SupportCase, actor: Use
         return 0
     url = reverse("support:detail", args=[case.pk])
     return notice_send(
-        users=told.values(), text=text, url=url, email_subject=_("Technical case %(n)s") % {"n": case.number}
+        users=told.values(),
+        text=text,
+        url=url,
+        email_subject=_("Technical case %(n)s") % {"n": case.number},
+        topic=NoticeTopic.SUPPORT_CASE,
     )
 
 
@@ -455,5 +459,6 @@ def cases_escalate_breached(*, now: datetime | None = None, email: bool = True) 
                 text=text,
                 url=url,
                 email_subject=_("Technical case escalated") if email else None,
+                topic=NoticeTopic.SUPPORT_CASE,
             )
     return {"escalated": escalated, "notices": told}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -27,7 +27,7 @@ from assessments.models import Complaint, Period, RepairOrder
 from assessments.periods import SHANGHAI, Month
 from assessments.services.provenance import records_change
 from assessments.services.queueing import queue_recompute
-from dealers.choices import DealerStatus, Role
+from dealers.choices import DealerStatus, NoticeTopic, Role
 from dealers.models import User
 from dealers.services import notice_send
 
@@ -43,6 +43,7 @@ from .models import (
     SurveyTemplate,
 )
 from .rules import SCORE_FIELDS, burst_members, is_hot, is_top_score, questions_problems
+from .sms import SmsMessage, normalise_mobile, sms_send
 from .tokens import TOKEN_MAX_LENGTH, new_nonce, token_for, token_hash
 
 logger = logging.getLogger(__name__)
@@ -174,8 +175,16 @@ def invitations_create_for_closed(*, since: datetime | None = None, now: datetim
     return _invite(pending.iterator(chunk_size=BATCH), template, now)
 
 
-def invitations_create_for(repair_orders: Iterable[RepairOrder], *, now: datetime | None = None) -> int:
-    """Invite the customers of these closed repair orders (those without an invitation yet)."""
+def invitations_create_for(
+    repair_orders: Iterable[RepairOrder],
+    *,
+    now: datetime | None = None,
+    phones: Mapping[int, str] | None = None,
+) -> int:
+    """Invite the customers of these closed repair orders (those without an invitation yet).
+
+    `phones` maps a repair order's id to its customer's mobile number where the caller knows
+    it: those customers get their link by SMS once the invitations are saved."""
     now = now or timezone.now()
     template = template_current()
     if template is None:
@@ -186,7 +195,47 @@ def invitations_create_for(repair_orders: Iterable[RepairOrder], *, now: datetim
         .order_by("closed_at", "pk")
         .values_list("pk", "dealer_id")
     )
-    return _invite(pending, template, now)
+    created = _invite(pending, template, now)
+    if phones:
+        transaction.on_commit(partial(invitations_text, dict(phones), now=now))
+    return created
+
+
+def survey_link(token: str) -> str:
+    """The customer's link to the survey: SURVEY_LINK_BASE_URL (or SITE_URL) and the path."""
+    base = getattr(settings, "SURVEY_LINK_BASE_URL", "") or settings.SITE_URL
+    return f"{base.rstrip('/')}{reverse('survey_answer', args=[token])}"
+
+
+def invitations_text(phones: Mapping[int, str], *, now: datetime | None = None) -> int:
+    """Send each customer the link of their repair order's open invitation by SMS (through
+    `settings.SMS_BACKEND`). `phones`: repair order id → mobile number; numbers that are no
+    mainland mobile, and invitations answered or expired, are skipped. Returns how many went."""
+    now = now or timezone.now()
+    mobiles = {ro_id: normalise_mobile(phone) for ro_id, phone in phones.items()}
+    invitations = SurveyInvitation.objects.filter(
+        repair_order_id__in=[ro_id for ro_id, mobile in mobiles.items() if mobile],
+        answered_at__isnull=True,
+        expires_at__gt=now,
+    ).select_related("dealer")
+    messages = []
+    with override(settings.LANGUAGE_CODE):
+        for invitation in invitations:
+            text = _(
+                "Thank you for visiting %(dealer)s. Please tell us how we did: %(link)s (open until %(until)s)"
+            ) % {
+                "dealer": invitation.dealer.name,
+                "link": survey_link(invitation.token),
+                "until": timezone.localtime(invitation.expires_at).strftime("%Y-%m-%d"),
+            }
+            messages.append(SmsMessage(phone=mobiles[invitation.repair_order_id], text=text))
+    try:
+        return sms_send(messages)
+    except Exception:
+        # The links stay in the invitations export for the vendor; a text that failed is no
+        # reason to fail the work that made the invitations.
+        logger.exception("survey links could not be sent by SMS (%d)", len(messages))
+        return 0
 
 
 def _invite(pending: Iterable[tuple[int, int]], template: SurveyTemplate, now: datetime) -> int:
@@ -489,7 +538,9 @@ def hot_alerts_notify(case_ids: Sequence[int]) -> int:
                 "Hot alert: %(count)d very unhappy customer(s) to contact today (e.g. response %(response)s)."
             ) % {"count": len(cases), "response": cases[0].response.response_id}
             subject = _("Hot alert: contact the customer today")
-        sent += notice_send(users=users, text=text, url=url, email_subject=subject)
+        sent += notice_send(
+            users=users, text=text, url=url, email_subject=subject, topic=NoticeTopic.HOT_ALERT
+        )
     return sent
 
 
@@ -661,7 +712,9 @@ def daily_clearing_remind(*, now: datetime | None = None) -> dict[str, int]:
                 text += " " + _("The oldest has been open %(hours)d hours.") % {
                     "hours": items["overnight"][0].age_hours
                 }
-            notice_send(users=users, text=text, url=url, email_subject=subject)
+            notice_send(
+                users=users, text=text, url=url, email_subject=subject, topic=NoticeTopic.DAILY_CLEARING
+            )
             dealers_told += 1
         managers = User.objects.filter(role=Role.REGIONAL_MANAGER, is_active=True).prefetch_related("regions")
         for manager in managers:
@@ -680,6 +733,8 @@ def daily_clearing_remind(*, now: datetime | None = None) -> dict[str, int]:
                 "dealers": len({i.dealer.pk for i in mine}),
                 "due": len(mine_due),
             }
-            notice_send(users=[manager], text=text, url=url, email_subject=subject)
+            notice_send(
+                users=[manager], text=text, url=url, email_subject=subject, topic=NoticeTopic.DAILY_CLEARING
+            )
             managers_told += 1
     return {"items": len(overnight), "due": len(due), "dealers": dealers_told, "managers": managers_told}

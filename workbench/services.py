@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dealers.choices import NoticeTopic
 from dealers.models import User
 from dealers.services import notice_send
 
@@ -50,5 +51,7 @@ def owner_assign(item: Any, owner: User, actor: User) -> bool:
         "ref": ref,
         "actor": actor.get_full_name() or actor.get_username(),
     }
-    notice_send(users=[owner], text=text, url=item_url(kind, locked), email_subject=text)
+    notice_send(
+        users=[owner], text=text, url=item_url(kind, locked), email_subject=text, topic=NoticeTopic.WORKBENCH
+    )
     return True

@@ -342,6 +342,14 @@ CELERY_BEAT_SCHEDULE["submission-reminders-daily"] = {
 # resolve a bare path): e.g. https://aftersales.example.cn — no trailing slash needed.
 SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
 
+# Group robots (WeCom, DingTalk) that notices are posted to: how long one POST may take, and
+# whether, without a broker (the laptop default), a thread of the web process posts them.
+ROBOT_TIMEOUT_SECONDS = int(os.environ.get("ROBOT_TIMEOUT_SECONDS", "5"))
+ROBOT_IN_PROCESS_THREAD = env_bool("ROBOT_IN_PROCESS_THREAD", True)
+# Text messages (survey links): the backend class, like EMAIL_BACKEND. No real provider is
+# configured here; the console backend writes each message to the log.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "surveys.sms.ConsoleSmsBackend")
+
 # Workbench (待办): an appeal window shows as closing this many days before its end; a proposal,
 # an appeal, a report or a plan waiting for a manager is due this many days after it arrived;
 # failed imports stay on their uploader's list this many days.

@@ -18,6 +18,9 @@ STATIC_ROOT = tempfile.mkdtemp(prefix="aftersales-test-static-")
 CELERY_TASK_ALWAYS_EAGER = True
 # Background imports run in the request in tests (one test turns the in-process thread on).
 IMPORT_IN_PROCESS_THREAD = False
+# Robot messages are posted in the request (after commit) in tests; SMS go to an outbox.
+ROBOT_IN_PROCESS_THREAD = False
+SMS_BACKEND = "surveys.sms.LocmemSmsBackend"
 # The page cache is off in tests: with Redis as the cache (the PostgreSQL run), its entries and
 # version token would outlive each test's database, whose ids repeat. The cache's own tests
 # switch it on and clear it (tests/assessments/test_page_cache.py).

@@ -27,7 +27,7 @@ from assessments.models import (
     VetoIncident,
 )
 from dealers.choices import Role
-from dealers.models import Dealer, Region
+from dealers.models import Dealer, GroupRobot, Region
 from dealers.scoping import ScopedQuerySet
 from insights.models import Finding
 from support.models import CaseMessage, RemoteSession, SupportCase
@@ -106,6 +106,13 @@ MAKERS[Finding] = lambda d: Finding.objects.create(
     fingerprint=f"peer_outlier|first_time_fix_rate|{d.pk}|2026-10",
     found_at=timezone.now(),
     last_seen_at=timezone.now(),
+)
+# A dealer's group robot (a region's robots follow the region: tests/dealers/test_robots.py).
+MAKERS[GroupRobot] = lambda d: GroupRobot.objects.create(
+    platform="wecom",
+    name="售后服务群",
+    webhook_url=f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k-{d.code}",
+    dealer=d,
 )
 
 
