@@ -27,6 +27,7 @@ urlpatterns = [
     path("workbench/", include("workbench.urls")),
     path("notices/", include("dealers.urls_notices")),
     path("account/tokens/", include("dealers.urls_tokens")),
+    path("account/channels/", include("dealers.urls_channels")),
     path("dealers/", include("dealers.urls")),
     path("assessments/schemes/", include("assessments.urls_schemes")),
     path("assessments/submissions/", include("assessments.urls_submissions")),

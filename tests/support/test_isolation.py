@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
 
 # What the expert opens: the support pages, its workbench and notices, its own sign-in and
-# language, its API tokens. Everything else answers 403 (or 404/405), never data.
+# language, its API tokens and notification channels. Everything else answers 403 (or 404/405), never data.
 EXPERT_OPENS = {
     "home",
     "workbench:index",
@@ -34,6 +34,7 @@ EXPERT_OPENS = {
     "support:report",  # response and resolution times per region and expert
     "support:report_export",
     "tokens:mine",
+    "channels:index",  # its own channel choices (e-mail only: an expert has no group)
     "logout",
     "login",
     "password_change",
