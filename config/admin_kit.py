@@ -110,7 +110,7 @@ class BigTableAdmin(admin.ModelAdmin):
     search_user_field: str = ""
     search_repair_order_field: str = ""
 
-    def get_search_fields(self, request: HttpRequest) -> Sequence[str]:
+    def get_search_fields(self, request: HttpRequest) -> list[str]:
         fields = [*self.exact_search_fields]
         if self.search_dealer:
             fields.append("dealer__code")

@@ -36,7 +36,7 @@ class ApiDocsView(SpectacularSwaggerSplitView):
 # per language (descriptions are translated), API version and format, and serves those bytes.
 # The access rule is unchanged: DRF checks ApiDocsAccess before `get` runs.
 
-_rendered_schemas: dict[tuple[str, str, str], tuple[bytes, str]] = {}
+_rendered_schemas: dict[tuple[str, str, str], tuple[bytes | str, str]] = {}
 
 
 def clear_schema_cache(**kwargs: Any) -> None:
