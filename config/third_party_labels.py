@@ -42,5 +42,4 @@ LABELS = (
     gettext_noop("access failures"),
     gettext_noop("access log"),
     gettext_noop("access logs"),
-    gettext_noop("Axes"),
 )

@@ -6,6 +6,7 @@ from rest_framework.authtoken.models import TokenProxy
 
 from config.admin_kit import BigTableAdmin
 
+from .event_labels import event_label
 from .models import AuditEvent, Dealer, GroupRobot, Region, RobotDelivery, User
 from .resources import DealerResource
 
@@ -40,13 +41,18 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(BigTableAdmin):
-    list_display = ["at", "actor", "action", "object_type", "object_id", "dealer"]
+    list_display = ["at", "actor", "event", "object_type", "object_id", "dealer"]
     list_filter = ["action", "object_type"]
     search_fields = ["dealer__code", "actor__username"]
     search_help_text = _("A whole dealer code or user name.")
     search_user_field = "actor"
     list_select_related = ["actor", "dealer"]
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
+
+    @admin.display(description=_("event"), ordering="action")
+    def event(self, obj: AuditEvent) -> str:
+        """The event's code as words in the reader's language (the code is in the filter)."""
+        return event_label(obj.action)
 
     def has_add_permission(self, request):  # noqa: ANN001
         return False

@@ -153,13 +153,18 @@ def _plain_number(value: float | None) -> str:
 class GoalVersion(models.Model):
     """One version of a goal as it was saved: its terms, who saved it, when, and what changed."""
 
-    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="versions")
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="versions", verbose_name=_("goal"))
     version = models.PositiveIntegerField(_("version"))
     terms = models.JSONField(_("terms"))
     changes = models.JSONField(_("changes"), default=list, help_text='[["target", 2.0, 1.8], ...]')
     created_at = models.DateTimeField(_("saved at"), auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
 
     class Meta:

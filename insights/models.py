@@ -131,7 +131,9 @@ class Review(models.Model):
     applies (举一反三: the dealers and regions told of it), then — measured by the nightly run
     once a later month is complete — the same figure after the measure."""
 
-    finding = models.OneToOneField(Finding, on_delete=models.CASCADE, related_name="review")
+    finding = models.OneToOneField(
+        Finding, on_delete=models.CASCADE, related_name="review", verbose_name=_("finding")
+    )
     root_cause = models.TextField(_("root cause"))
     countermeasure = models.TextField(_("countermeasure"))
     lesson = models.TextField(_("where else it applies"))

@@ -187,18 +187,28 @@ class SupportCase(models.Model):
 class CaseMessage(models.Model):
     """A line of the case's conversation: a message, an HQ-only note, a session or a status change."""
 
-    case = models.ForeignKey(SupportCase, on_delete=models.CASCADE, related_name="messages")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    case = models.ForeignKey(
+        SupportCase, on_delete=models.CASCADE, related_name="messages", verbose_name=_("case")
     )
-    kind = models.CharField(max_length=10, choices=MessageKind.choices, default=MessageKind.MESSAGE)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    kind = models.CharField(
+        max_length=10, choices=MessageKind.choices, default=MessageKind.MESSAGE, verbose_name=_("kind")
+    )
     body = models.TextField(_("message"))
-    from_hq = models.BooleanField(default=False)
+    from_hq = models.BooleanField(default=False, verbose_name=_("from hq"))
     created_at = models.DateTimeField(_("at"))
 
     objects = CasePartQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("case message")
+        verbose_name_plural = _("case messages")
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:

@@ -104,8 +104,10 @@ class Scheme(models.Model):
 class SchemeKpi(models.Model):
     """One KPI's parameters within a scheme version."""
 
-    scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="kpis")
-    kpi = models.ForeignKey(Kpi, on_delete=models.PROTECT, related_name="+")
+    scheme = models.ForeignKey(
+        Scheme, on_delete=models.CASCADE, related_name="kpis", verbose_name=_("scheme")
+    )
+    kpi = models.ForeignKey(Kpi, on_delete=models.PROTECT, related_name="+", verbose_name=_("kpi"))
     weight = models.FloatField(_("weight"))
     method = models.CharField(
         _("method"), max_length=10, choices=ScoringMethod.choices, default=ScoringMethod.THRESHOLD
@@ -115,6 +117,8 @@ class SchemeKpi(models.Model):
     min_sample = models.PositiveIntegerField(_("minimum sample"), default=1)
 
     class Meta:
+        verbose_name = _("scheme KPI")
+        verbose_name_plural = _("scheme KPIs")
         ordering = ["kpi__sort_order"]
         constraints = [models.UniqueConstraint(fields=["scheme", "kpi"], name="uniq_scheme_kpi")]
 

@@ -20,7 +20,9 @@ class ComebackSnapshot(models.Model):
     closed month's scores no longer change; the snapshot keeps its evidence matching them.
     """
 
-    period = models.OneToOneField(Period, on_delete=models.CASCADE, related_name="comeback_snapshot")
+    period = models.OneToOneField(
+        Period, on_delete=models.CASCADE, related_name="comeback_snapshot", verbose_name=_("period")
+    )
     taken_at = models.DateTimeField(_("taken at"))
 
     class Meta:
@@ -38,10 +40,16 @@ class FrozenComeback(models.Model):
     when the period closed, so later changes to it leave the closed month's evidence alone.
     """
 
-    snapshot = models.ForeignKey(ComebackSnapshot, on_delete=models.CASCADE, related_name="comebacks")
-    repair_order = models.ForeignKey(RepairOrder, on_delete=models.CASCADE, related_name="+")
-    dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="+")
-    following_dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="+")
+    snapshot = models.ForeignKey(
+        ComebackSnapshot, on_delete=models.CASCADE, related_name="comebacks", verbose_name=_("snapshot")
+    )
+    repair_order = models.ForeignKey(
+        RepairOrder, on_delete=models.CASCADE, related_name="+", verbose_name=_("repair order")
+    )
+    dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="+", verbose_name=_("dealer"))
+    following_dealer = models.ForeignKey(
+        Dealer, on_delete=models.PROTECT, related_name="+", verbose_name=_("following dealer")
+    )
     following_ro_number = models.CharField(_("RO number"), max_length=40)
     following_opened_at = models.DateTimeField(_("opened at"))
 

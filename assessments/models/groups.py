@@ -47,7 +47,9 @@ class GroupFigure(models.Model):
     scorecards in the period (its members).
     """
 
-    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="group_figures")
+    period = models.ForeignKey(
+        Period, on_delete=models.CASCADE, related_name="group_figures", verbose_name=_("period")
+    )
     grouping = models.CharField(_("grouping"), max_length=10, choices=Grouping.choices)
     group_key = models.CharField(_("group"), max_length=20, blank=True)
     kpi_code = models.CharField(_("KPI"), max_length=40)
@@ -77,9 +79,13 @@ class GroupMember(models.Model):
     own KPI values and sample sizes (`figures`: {kpi code: [value, n]}), so that the drill from a
     group's figure to its dealers reads one stored row per dealer, not the raw records."""
 
-    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="group_members")
-    dealer = models.ForeignKey(Dealer, on_delete=models.CASCADE, related_name="+")
-    region = models.ForeignKey(Region, null=True, on_delete=models.SET_NULL, related_name="+")
+    period = models.ForeignKey(
+        Period, on_delete=models.CASCADE, related_name="group_members", verbose_name=_("period")
+    )
+    dealer = models.ForeignKey(Dealer, on_delete=models.CASCADE, related_name="+", verbose_name=_("dealer"))
+    region = models.ForeignKey(
+        Region, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("region")
+    )
     city_tier = models.PositiveSmallIntegerField(_("city tier"))
     peer_key = models.CharField(_("peer group"), max_length=10, blank=True)
     total_score = models.DecimalField(_("total"), max_digits=7, decimal_places=2, null=True, blank=True)

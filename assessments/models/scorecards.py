@@ -110,7 +110,9 @@ class Scorecard(models.Model):
 class KpiResult(models.Model):
     """One KPI on a scorecard, with everything that explains its score."""
 
-    scorecard = models.ForeignKey(Scorecard, on_delete=models.CASCADE, related_name="kpi_results")
+    scorecard = models.ForeignKey(
+        Scorecard, on_delete=models.CASCADE, related_name="kpi_results", verbose_name=_("scorecard")
+    )
     kpi_code = models.CharField(_("KPI"), max_length=40)
     tier = models.CharField(_("tier"), max_length=10, choices=Tier.choices)
     value = models.FloatField(_("value"), null=True, blank=True, help_text=_("Full precision."))
@@ -123,7 +125,7 @@ class KpiResult(models.Model):
     min_sample = models.PositiveIntegerField(_("minimum sample"))
     score = models.DecimalField(_("score"), **SCORE, null=True, blank=True)
     contribution = models.DecimalField(_("contribution"), **SCORE, null=True, blank=True)
-    sort_order = models.PositiveSmallIntegerField(default=0)
+    sort_order = models.PositiveSmallIntegerField(default=0, verbose_name=_("sort order"))
 
     class Meta:
         ordering = ["scorecard_id", "sort_order"]
@@ -138,16 +140,25 @@ class KpiResult(models.Model):
 class ScoreRun(models.Model):
     """One recompute of a period. Parts are computed (possibly on many workers), then merged."""
 
-    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="runs")
-    status = models.CharField(max_length=10, choices=ScoreRunStatus.choices, default=ScoreRunStatus.RUNNING)
-    parts_total = models.PositiveIntegerField(default=1)
-    started_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    scorecards = models.PositiveIntegerField(default=0)
-    lock_token = models.CharField(max_length=40, blank=True)
-    error = models.TextField(blank=True)
+    period = models.ForeignKey(
+        Period, on_delete=models.CASCADE, related_name="runs", verbose_name=_("period")
+    )
+    status = models.CharField(
+        max_length=10,
+        choices=ScoreRunStatus.choices,
+        default=ScoreRunStatus.RUNNING,
+        verbose_name=_("status"),
+    )
+    parts_total = models.PositiveIntegerField(default=1, verbose_name=_("parts total"))
+    started_at = models.DateTimeField(auto_now_add=True, verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+    scorecards = models.PositiveIntegerField(default=0, verbose_name=_("scorecards"))
+    lock_token = models.CharField(max_length=40, blank=True, verbose_name=_("lock token"))
+    error = models.TextField(blank=True, verbose_name=_("error"))
 
     class Meta:
+        verbose_name = _("score run")
+        verbose_name_plural = _("score runs")
         ordering = ["-started_at"]
 
     def __str__(self) -> str:
@@ -157,11 +168,13 @@ class ScoreRun(models.Model):
 class ScoreRunPart(models.Model):
     """The KPI values of one slice of dealers, computed by one worker for one run."""
 
-    run = models.ForeignKey(ScoreRun, on_delete=models.CASCADE, related_name="parts")
-    index = models.PositiveIntegerField()
-    values = models.JSONField()
+    run = models.ForeignKey(ScoreRun, on_delete=models.CASCADE, related_name="parts", verbose_name=_("run"))
+    index = models.PositiveIntegerField(verbose_name=_("index"))
+    values = models.JSONField(verbose_name=_("values"))
 
     class Meta:
+        verbose_name = _("score run part")
+        verbose_name_plural = _("score run parts")
         constraints = [models.UniqueConstraint(fields=["run", "index"], name="uniq_run_part")]
 
     def __str__(self) -> str:
@@ -178,15 +191,22 @@ class RecomputeRequest(models.Model):
     them back. A sweep queues the periods whose requests wait.
     """
 
-    period_code = models.CharField(max_length=7, db_index=True)
-    reason = models.CharField(max_length=40, blank=True)
-    requested_at = models.DateTimeField(auto_now_add=True)
+    period_code = models.CharField(max_length=7, db_index=True, verbose_name=_("period code"))
+    reason = models.CharField(max_length=40, blank=True, verbose_name=_("reason"))
+    requested_at = models.DateTimeField(auto_now_add=True, verbose_name=_("requested at"))
     run = models.ForeignKey(
-        ScoreRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="requests"
+        ScoreRun,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="requests",
+        verbose_name=_("run"),
     )
-    attempts = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
 
     class Meta:
+        verbose_name = _("recompute request")
+        verbose_name_plural = _("recompute requests")
         ordering = ["requested_at", "id"]
 
     def __str__(self) -> str:

@@ -41,7 +41,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "import_export",
-    "axes",
+    "config.apps.AxesConfig",  # django-axes, named in the reader's language
     "dealers",
     "assessments",
     "surveys",

@@ -79,7 +79,9 @@ class AppealRecord(models.Model):
     """One service record an appeal contests: what the KPI counted when the appeal was filed,
     and, once decided, what HQ corrected on it (before and after)."""
 
-    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="records")
+    appeal = models.ForeignKey(
+        Appeal, on_delete=models.CASCADE, related_name="records", verbose_name=_("appeal")
+    )
     kind = models.CharField(_("record kind"), max_length=20, choices=AppealRecordKind.choices)
     record_id = models.PositiveBigIntegerField(_("record id"))
     record_key = models.CharField(_("record"), max_length=40)
@@ -107,10 +109,12 @@ class AppealRecord(models.Model):
 class AppealEvidence(models.Model):
     """An evidence file of an appeal; opened only through the scoped evidence view."""
 
-    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="files")
+    appeal = models.ForeignKey(
+        Appeal, on_delete=models.CASCADE, related_name="files", verbose_name=_("appeal")
+    )
     file = models.FileField(_("file"), upload_to=appeal_evidence_path)
     name = models.CharField(_("file name"), max_length=200)
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True, verbose_name=_("uploaded at"))
 
     objects = AppealPartQuerySet.as_manager()
 

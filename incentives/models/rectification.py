@@ -81,14 +81,16 @@ class EvidenceQuerySet(ScopedQuerySet):
 class RectificationTask(models.Model):
     """One step of the dealer's action plan: what, who, by when, done or not."""
 
-    order = models.ForeignKey(RectificationOrder, on_delete=models.CASCADE, related_name="tasks")
+    order = models.ForeignKey(
+        RectificationOrder, on_delete=models.CASCADE, related_name="tasks", verbose_name=_("order")
+    )
     title = models.CharField(_("task"), max_length=300)
     owner = models.CharField(_("owner"), max_length=100, blank=True)
     due_date = models.DateField(_("due date"))
     status = models.CharField(_("status"), max_length=8, choices=TaskStatus.choices, default=TaskStatus.OPEN)
-    done_at = models.DateTimeField(null=True, blank=True)
-    from_template = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    done_at = models.DateTimeField(null=True, blank=True, verbose_name=_("done at"))
+    from_template = models.BooleanField(default=False, verbose_name=_("from template"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     objects = EvidenceQuerySet.as_manager()
 
@@ -109,21 +111,35 @@ def _evidence_path(instance: RectificationEvidence, filename: str) -> str:
 class RectificationEvidence(models.Model):
     """A file the dealer gives as evidence; served only through a scoped view."""
 
-    order = models.ForeignKey(RectificationOrder, on_delete=models.CASCADE, related_name="evidence")
-    task = models.ForeignKey(
-        RectificationTask, null=True, blank=True, on_delete=models.SET_NULL, related_name="evidence"
+    order = models.ForeignKey(
+        RectificationOrder, on_delete=models.CASCADE, related_name="evidence", verbose_name=_("order")
     )
-    file = models.FileField(upload_to=_evidence_path)
+    task = models.ForeignKey(
+        RectificationTask,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="evidence",
+        verbose_name=_("task"),
+    )
+    file = models.FileField(upload_to=_evidence_path, verbose_name=_("file"))
     original_name = models.CharField(_("file name"), max_length=255, blank=True)
     size = models.PositiveBigIntegerField(_("size"), default=0)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("uploaded by"),
     )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True, verbose_name=_("uploaded at"))
 
     objects = EvidenceQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("rectification evidence")
+        verbose_name_plural = _("rectification evidence")
         ordering = ["uploaded_at", "id"]
 
     def __str__(self) -> str:
@@ -137,16 +153,25 @@ class RectificationEvidence(models.Model):
 class InterviewRecord(models.Model):
     """约谈: the record of an approved interview, filled by managers, read by the dealer."""
 
-    action = models.OneToOneField(IncentiveAction, on_delete=models.PROTECT, related_name="interview")
-    dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="interviews")
+    action = models.OneToOneField(
+        IncentiveAction, on_delete=models.PROTECT, related_name="interview", verbose_name=_("action")
+    )
+    dealer = models.ForeignKey(
+        Dealer, on_delete=models.PROTECT, related_name="interviews", verbose_name=_("dealer")
+    )
     held_on = models.DateField(_("date held"), null=True, blank=True)
     attendees = models.TextField(_("attendees"), blank=True)
     minutes = models.TextField(_("minutes"), blank=True)
-    recorded_at = models.DateTimeField(null=True, blank=True)
+    recorded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("recorded at"))
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     objects = ScopedQuerySet.as_manager()
 

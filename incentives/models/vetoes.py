@@ -18,10 +18,12 @@ class VetoEvidenceQuerySet(ScopedQuerySet):
 class VetoEvidence(models.Model):
     """One file that proves a veto incident; never served from a public URL."""
 
-    incident = models.ForeignKey(VetoIncident, on_delete=models.CASCADE, related_name="evidence")
+    incident = models.ForeignKey(
+        VetoIncident, on_delete=models.CASCADE, related_name="evidence", verbose_name=_("incident")
+    )
     file = models.FileField(_("file"), upload_to=veto_evidence_path)
     original_name = models.CharField(_("file name"), max_length=255)
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True, verbose_name=_("uploaded at"))
 
     objects = VetoEvidenceQuerySet.as_manager()
 
