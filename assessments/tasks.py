@@ -24,6 +24,8 @@ from celery import chord, shared_task
 from django.conf import settings
 from django.db import transaction
 
+from dealers.services import robot_deliveries_sweep
+
 from .models import RecomputeRequest, ScoreRun
 from .services.queueing import nudge
 from .services.recompute import (
@@ -117,14 +119,16 @@ def sweep_background_work() -> dict[str, int]:
 
     Runs whose worker was lost give their requests back; periods with waiting requests
     (a nudge lost with the broker, a busy period, a superseded run) are queued; imports
-    whose worker was lost are failed, imports never queued are queued.
+    whose worker was lost are failed, imports never queued are queued; group-robot messages
+    whose task was lost are queued again.
     """
     expired = runs_expire()
     queued = 0
     for code in periods_waiting():
         queued += nudge(code)
     imports = imports_sweep()
-    return {"runs_expired": expired, "periods_queued": queued, **imports}
+    robots = robot_deliveries_sweep()
+    return {"runs_expired": expired, "periods_queued": queued, **imports, "robot_messages_queued": robots}
 
 
 _last_sweep = 0.0

@@ -120,12 +120,19 @@ class AuditEvent(models.Model):
 
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     action = models.CharField(_("action"), max_length=60, db_index=True)
     object_type = models.CharField(_("object type"), max_length=60)
     object_id = models.CharField(_("object id"), max_length=60)
-    dealer = models.ForeignKey(Dealer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    dealer = models.ForeignKey(
+        Dealer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("dealer")
+    )
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
     comment = models.TextField(_("comment"), blank=True)
@@ -149,7 +156,9 @@ class NoticeQuerySet(models.QuerySet):
 class Notice(models.Model):
     """A message to one user in the portal (reminders, decisions). E-mailed too where it matters."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices", verbose_name=_("user")
+    )
     text = models.CharField(_("text"), max_length=500)
     url = models.CharField(_("link"), max_length=300, blank=True)
     topic = models.CharField(
@@ -318,7 +327,9 @@ class RobotDelivery(models.Model):
     Made when a batch of notices is sent; the delivery task posts it and retries with backoff
     while the platform is busy or down. Failed ones stay here for the robot's managers to see."""
 
-    robot = models.ForeignKey(GroupRobot, on_delete=models.CASCADE, related_name="deliveries")
+    robot = models.ForeignKey(
+        GroupRobot, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("robot")
+    )
     topic = models.CharField(_("topic"), max_length=20, choices=NoticeTopic.choices)
     title = models.CharField(_("title"), max_length=100)
     text = models.TextField(_("text"))
@@ -345,7 +356,10 @@ class NoticePreference(models.Model):
     notices also go to their dealer's or region's group robots (all of them unless muted)."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notice_preference"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notice_preference",
+        verbose_name=_("user"),
     )
     email = models.BooleanField(_("e-mail my notices"), default=True)
     group_muted_topics = models.JSONField(_("topics kept out of the group"), default=list, blank=True)

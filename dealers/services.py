@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from . import events
-from .choices import NoticeTopic, Role
+from .choices import DeliveryStatus, NoticeTopic, Role
 from .models import Dealer, GroupRobot, Notice, NoticePreference, Region, RobotDelivery, User
 from .robots import robot_deliveries_send
 from .tasks import ROBOT_MAX_RETRIES, deliver_robot_messages
@@ -151,6 +152,31 @@ def robot_deliveries_queue(delivery_ids: list[int]) -> None:
             logger.exception("robot messages %s could not be sent", delivery_ids)
 
     transaction.on_commit(send)
+
+
+#: A delivery never tried this long after it was made was lost with the broker; one tried but
+#: still waiting this long lost its retries with a worker (the backoff chain ends in ~16 min).
+ROBOT_UNTRIED_AFTER = timedelta(minutes=2)
+ROBOT_STALLED_AFTER = timedelta(minutes=30)
+
+
+def robot_deliveries_sweep(*, now: datetime | None = None) -> int:
+    """Queue again the robot messages still waiting after their task was lost (the sweep's job).
+
+    Only deliveries past their whole retry chain are queued, so a message is never posted by
+    two tasks at once; the send itself skips anything already sent or failed."""
+    now = now or timezone.now()
+    lost = list(
+        RobotDelivery.objects.filter(status=DeliveryStatus.PENDING)
+        .filter(
+            Q(attempts=0, created_at__lt=now - ROBOT_UNTRIED_AFTER)
+            | Q(attempts__gt=0, created_at__lt=now - ROBOT_STALLED_AFTER)
+        )
+        .values_list("pk", flat=True)[:500]
+    )
+    if lost:
+        robot_deliveries_queue(lost)
+    return len(lost)
 
 
 def robot_deliveries_send_now(delivery_ids: list[int], *, pause: float = 0) -> None:

@@ -602,3 +602,38 @@ def test_a_delivery_already_sent_is_not_posted_again(stub, dealer):
     deliver_robot_messages.apply(args=[[delivery.pk]])
 
     assert len(stub.received) == 1
+
+
+def test_the_sweep_queues_again_a_message_whose_task_was_lost_and_leaves_fresh_ones_to_their_task(
+    stub, dealer, django_capture_on_commit_callbacks
+):
+    from assessments.tasks import sweep_background_work
+
+    robot = wecom_robot(stub, dealer=dealer)
+    lost = RobotDelivery.objects.create(
+        robot=robot, topic=NoticeTopic.OTHER, title="t", text="lost with the broker"
+    )
+    stalled = RobotDelivery.objects.create(
+        robot=robot, topic=NoticeTopic.OTHER, title="t", text="retries lost with a worker", attempts=2
+    )
+    fresh = RobotDelivery.objects.create(
+        robot=robot, topic=NoticeTopic.OTHER, title="t", text="its task is on the way"
+    )
+    retrying = RobotDelivery.objects.create(
+        robot=robot, topic=NoticeTopic.OTHER, title="t", text="between two tries", attempts=1
+    )
+    now = timezone.now()
+    RobotDelivery.objects.filter(pk=lost.pk).update(created_at=now - timedelta(minutes=5))
+    RobotDelivery.objects.filter(pk=stalled.pk).update(created_at=now - timedelta(minutes=45))
+    RobotDelivery.objects.filter(pk=retrying.pk).update(created_at=now - timedelta(minutes=5))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = sweep_background_work()
+
+    assert result["robot_messages_queued"] == 2
+    posted = " ".join(text_of(m) for m in stub.received)
+    assert "lost with the broker" in posted and "retries lost with a worker" in posted
+    statuses = dict(RobotDelivery.objects.values_list("pk", "status"))
+    assert statuses[lost.pk] == statuses[stalled.pk] == DeliveryStatus.SENT
+    assert statuses[fresh.pk] == statuses[retrying.pk] == DeliveryStatus.PENDING
+    assert len(stub.received) == 2
