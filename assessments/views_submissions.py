@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from dealers.http import AuthenticatedHttpRequest
 from dealers.models import Dealer
-from dealers.permissions import ALL_ROLES, MANAGERS, role_required
+from dealers.permissions import ALL_ROLES, role_required
 from training.selectors import roster_comparison, roster_figures, roster_initial
 
 from .choices import SubmissionStatus
@@ -69,9 +69,12 @@ QUEUE_EXPORT_HEADER = (
 )
 
 
-@role_required(*MANAGERS)
+@role_required(*ALL_ROLES)
 def submission_queue_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
-    """Who reported and who is missing for the month (the queue as filtered), as CSV or XLSX."""
+    """Who reported and who is missing for the month (the queue as filtered), as CSV or XLSX; a
+    dealer user, whose page lists their own reports instead, gets those."""
+    if request.user.is_dealer_user:
+        return _own_submissions_export(request, fmt)
     try:
         period = str(Month.parse(request.GET.get("period") or _default_period()))
     except ValueError as exc:
@@ -101,6 +104,49 @@ def submission_queue_export(request: AuthenticatedHttpRequest, fmt: str) -> Http
     )
 
 
+OWN_EXPORT_HEADER = (
+    gettext_lazy("Month"),
+    gettext_lazy("Dealer code"),
+    gettext_lazy("Dealer"),
+    gettext_lazy("State"),
+    gettext_lazy("Comment from HQ"),
+    gettext_lazy("Submitted at"),
+    gettext_lazy("Technicians"),
+    gettext_lazy("Certified technicians"),
+    gettext_lazy("Equipment total"),
+    gettext_lazy("Equipment in working order"),
+    gettext_lazy("Training hours"),
+)
+
+
+def _own_submissions(user: Any) -> Any:
+    """A dealer user's own reports, the last 24 months, newest first (their page and export)."""
+    return MonthlySubmission.objects.for_user(user).select_related("dealer").order_by("-period")[:24]
+
+
+def _own_submissions_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
+    """The dealer's own monthly reports as their page lists them, with the figures reported."""
+    rows = (
+        [
+            s.period,
+            s.dealer.code,
+            s.dealer.name,
+            s.get_status_display(),
+            s.review_comment,
+            s.submitted_at,
+            s.technicians,
+            s.certified_technicians,
+            s.equipment_total,
+            s.equipment_ok,
+            s.training_hours,
+        ]
+        for s in _own_submissions(request.user)
+    )
+    return export_response(
+        rows, OWN_EXPORT_HEADER, fmt, "my-submissions", sheet_title=_("Monthly submissions")
+    )
+
+
 @role_required(*ALL_ROLES)
 def submission_queue_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
@@ -110,7 +156,7 @@ def submission_queue_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     except ValueError as exc:
         raise Http404 from exc
     if user.is_dealer_user:
-        own = MonthlySubmission.objects.for_user(user).order_by("-period")[:24]
+        own = _own_submissions(user)
         return render(
             request,
             "assessments/submissions/dealer_list.html",

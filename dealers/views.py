@@ -115,9 +115,8 @@ def dealer_list_export(request: HttpRequest, fmt: str) -> HttpResponse:
     return export_response(rows, DEALER_EXPORT_HEADER, fmt, "dealers", sheet_title=str(_("Dealers")))
 
 
-@require_GET
-@role_required(*ALL_ROLES)
-def dealer_detail(request: HttpRequest, code: str) -> HttpResponse:
+def _dealer_scorecards(request: HttpRequest, code: str) -> tuple[Dealer, Any]:
+    """The dealer (404 out of scope) and its last 24 scorecards, newest first (page and export)."""
     dealer = get_object_or_404(Dealer.objects.for_user(request.user).select_related("region"), code=code)
     scorecards = (
         Scorecard.objects.for_user(request.user)
@@ -125,7 +124,48 @@ def dealer_detail(request: HttpRequest, code: str) -> HttpResponse:
         .select_related("period")
         .order_by("-period__code")[:24]
     )
+    return dealer, scorecards
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def dealer_detail(request: HttpRequest, code: str) -> HttpResponse:
+    dealer, scorecards = _dealer_scorecards(request, code)
     return render(request, "dealers/dealer_detail.html", {"dealer": dealer, "scorecards": scorecards})
+
+
+SCORECARD_HISTORY_HEADER = (
+    _("Month"),
+    _("Dealer code"),
+    _("Dealer"),
+    _("Total"),
+    _("Grade"),
+    _("Rank"),
+    _("Region rank"),
+)
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def dealer_detail_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
+    """The dealer page's scorecards table as shown (the last 24 months, newest first), as CSV or
+    XLSX; the total a number to 2 decimals, the grade (or the status of a month not scored)."""
+    dealer, scorecards = _dealer_scorecards(request, code)
+    rows = (
+        [
+            s.period.code,
+            dealer.code,
+            dealer.name,
+            s.total_score,
+            s.grade if s.status == "scored" else s.get_status_display(),
+            s.rank,
+            s.region_rank,
+        ]
+        for s in scorecards
+    )
+    return export_response(
+        rows, SCORECARD_HISTORY_HEADER, fmt, f"scorecards_{dealer.code}", sheet_title=dealer.code
+    )
 
 
 @never_cache

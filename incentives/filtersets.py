@@ -116,17 +116,19 @@ RECTIFICATION_TABS = {
 
 
 class RectificationListFilterSet(django_filters.FilterSet):
-    """The rectification list's tab: ?status=to_verify|open|closed (any other value: every order).
+    """The rectification list's tab: ?status=to_verify|open|closed (any other value: every order),
+    and ?dealer=<code> (one dealer's orders: the export linked from the dealer's page).
 
     The page defaults the tab (plans to verify for managers, open orders for dealers)."""
 
     status = django_filters.ChoiceFilter(
         choices=[(key, key) for key in RECTIFICATION_TABS], method="filter_tab"
     )
+    dealer = django_filters.CharFilter(field_name="dealer__code")
 
     class Meta:
         model = RectificationOrder
-        fields = ["status"]
+        fields = ["status", "dealer"]
 
     def filter_tab(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(status__in=RECTIFICATION_TABS[value])

@@ -16,6 +16,7 @@ urlpatterns = [
     path("ledger/export.<fmt:fmt>", views.ledger_export, name="ledger_export"),
     path("rules/", views.rule_list, name="rules"),
     path("dealers/<str:code>/", views.dealer_history, name="dealer"),
+    path("dealers/<str:code>/export.<fmt:fmt>", views.dealer_history_export, name="dealer_export"),
     path("dealers/<str:code>/lift-suspension/", views.action_lift_suspension, name="lift_suspension"),
     path("rectifications/", views_rectification.rectification_list, name="rectifications"),
     path(

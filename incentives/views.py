@@ -85,22 +85,24 @@ LEDGER_EXPORT_HEADER = (
 def action_queue_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
     """The queue as filtered (every page), as CSV or XLSX."""
     actions = _queue_actions(request.user, _queue_params(request))  # type: ignore[arg-type]
-    rows = (
-        [
-            a.period,
-            a.dealer.code,
-            a.dealer.name,
-            a.dealer.region.name,
-            str(a.get_action_type_display()),
-            a.amount,
-            str(a.get_status_display()),
-            a.reason_text,
-            str(a.decided_by or ""),
-            a.decision_comment,
-        ]
-        for a in actions.iterator(chunk_size=2000)
-    )
+    rows = (_action_row(a) for a in actions.iterator(chunk_size=2000))
     return export_response(rows, ACTION_EXPORT_HEADER, fmt, "actions")
+
+
+def _action_row(a: IncentiveAction) -> list[object]:
+    """An action as the exports write it (the queue's and a dealer's), under ACTION_EXPORT_HEADER."""
+    return [
+        a.period,
+        a.dealer.code,
+        a.dealer.name,
+        a.dealer.region.name,
+        str(a.get_action_type_display()),
+        a.amount,
+        str(a.get_status_display()),
+        a.reason_text,
+        str(a.decided_by or ""),
+        a.decision_comment,
+    ]
 
 
 @role_required(*ALL_ROLES)
@@ -301,6 +303,15 @@ def ledger(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
+def _dealer_actions(request: AuthenticatedHttpRequest, dealer: Dealer) -> QuerySet[IncentiveAction]:
+    """The dealer's actions as its page lists them (the page and its export read the same)."""
+    return (
+        IncentiveAction.objects.for_user(request.user)
+        .filter(dealer=dealer)
+        .select_related("dealer__region", "decided_by", "rectification", "interview", "rule")
+    )
+
+
 @require_GET
 @role_required(*ALL_ROLES)
 def dealer_history(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
@@ -310,9 +321,7 @@ def dealer_history(request: AuthenticatedHttpRequest, code: str) -> HttpResponse
         "incentives/dealer.html",
         {
             "dealer": dealer,
-            "actions": IncentiveAction.objects.for_user(request.user)
-            .filter(dealer=dealer)
-            .select_related("decided_by", "rectification", "interview", "rule"),
+            "actions": _dealer_actions(request, dealer),
             "rectifications": RectificationOrder.objects.for_user(request.user)
             .filter(dealer=dealer)
             .select_related("action", "action__rule"),
@@ -323,6 +332,18 @@ def dealer_history(request: AuthenticatedHttpRequest, code: str) -> HttpResponse
             .aggregate(t=Sum("amount"))["t"]
             or 0,
         },
+    )
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def dealer_history_export(request: AuthenticatedHttpRequest, code: str, fmt: str) -> HttpResponse:
+    """A dealer's actions table as its page lists it, as CSV or XLSX (its rectification orders
+    and appeals export from their own lists, filtered to the dealer); out of scope 404."""
+    dealer = get_object_or_404(Dealer.objects.for_user(request.user), code=code)
+    rows = (_action_row(a) for a in _dealer_actions(request, dealer).iterator(chunk_size=2000))
+    return export_response(
+        rows, ACTION_EXPORT_HEADER, fmt, f"actions_{dealer.code}", sheet_title=_("Actions")
     )
 
 

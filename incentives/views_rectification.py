@@ -268,7 +268,8 @@ LIST_STATUSES = RECTIFICATION_TABS  # the list's tabs, defined with its filters
 def _listed_orders(request: AuthenticatedHttpRequest) -> tuple[str, Any]:
     """The tab asked for and the user's orders in it (the page and its export read the same)."""
     status = request.GET.get("status", "to_verify" if request.user.is_manager else "open")
-    orders = RectificationListFilterSet({"status": status}, queryset=_orders(request)).qs
+    wanted = {"status": status, "dealer": request.GET.get("dealer", "")}
+    orders = RectificationListFilterSet(wanted, queryset=_orders(request)).qs
     return status, orders.order_by("deadline", "pk")
 
 

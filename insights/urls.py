@@ -12,6 +12,7 @@ urlpatterns = [
     path("daily/", views.daily, name="daily"),
     path("daily/export.<fmt:fmt>", views.daily_export, name="daily_export"),
     path("lessons/", views.lessons, name="lessons"),
+    path("lessons/export.<fmt:fmt>", views.lessons_export, name="lessons_export"),
     path("lessons/<int:pk>/", views.lesson, name="lesson"),
     path("<int:pk>/", views.finding_detail, name="detail"),
     path("<int:pk>/triage/", views.finding_triage, name="triage"),

@@ -13,6 +13,7 @@ urlpatterns = [
     path("report/", views.report, name="report"),
     path("report/export.<fmt:fmt>", views.report_export, name="report_export"),
     path("solutions/", views.solution_search, name="solutions"),
+    path("solutions/export.<fmt:fmt>", views.solution_search_export, name="solutions_export"),
     path("bulletins/", views.bulletins, name="bulletins"),
     path("<int:pk>/", views.case_detail, name="detail"),
     path("<int:pk>/updates/", views.case_updates, name="updates"),

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from assessments.exporting import export_response
@@ -241,17 +242,44 @@ def case_file(request: AuthenticatedHttpRequest, pk: int, file_pk: int) -> FileR
     return private_file_response(found.file, found.original_name)
 
 
+def _solutions_found(request: AuthenticatedHttpRequest) -> tuple[str, str, list[SupportCase]]:
+    """The search asked for and the solved cases it finds (the page and its export read the same)."""
+    q = request.GET.get("q", "").strip()
+    code = request.GET.get("fault_code", "").strip()
+    found = solutions(q, fault_code=code) if (q or code) else solutions(limit=20)
+    return q, code, found
+
+
 @require_GET
 @role_required(*SUPPORT)
 def solution_search(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The knowledge base: solved cases of the whole network, searched by fault code and symptom words."""
-    q = request.GET.get("q", "").strip()
-    code = request.GET.get("fault_code", "").strip()
-    found = solutions(q, fault_code=code) if (q or code) else solutions(limit=20)
+    q, code, found = _solutions_found(request)
     return render(
         request,
         "support/solutions.html",
         {"q": q, "fault_code": code, "found": found, "hq_side": is_hq_side(request.user)},
+    )
+
+
+SOLUTION_EXPORT_HEADER = (
+    gettext_lazy("Case"),
+    gettext_lazy("Fault code"),
+    gettext_lazy("Symptom"),
+    gettext_lazy("Fix"),
+    gettext_lazy("Resolved"),
+)
+
+
+@require_GET
+@role_required(*SUPPORT)
+def solution_search_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
+    """The knowledge base's results as shown (same search), whole texts, as CSV or XLSX. Like
+    the page it names no dealer: what fixed a car is the network's knowledge."""
+    _q, _code, found = _solutions_found(request)
+    rows = ([s.number, s.fault_code, s.symptom, s.solution, s.resolved_at] for s in found)
+    return export_response(
+        rows, SOLUTION_EXPORT_HEADER, fmt, "knowledge_base", sheet_title=_("Knowledge base")
     )
 
 

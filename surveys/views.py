@@ -332,6 +332,59 @@ def dealer_results(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "surveys/dealer_results.html", context)
 
 
+RESPONSE_EXPORT_HEADER = (
+    gettext_lazy("Month"),
+    gettext_lazy("Dealer code"),
+    gettext_lazy("Dealer"),
+    gettext_lazy("Response"),
+    gettext_lazy("Answered at"),
+    gettext_lazy("Source"),
+    gettext_lazy("RO number"),
+    gettext_lazy("Overall"),
+    gettext_lazy("NPS"),
+    *DIMENSION_LABELS.values(),
+    gettext_lazy("Comment"),
+    gettext_lazy("Excluded"),
+    gettext_lazy("Reason"),  # for excluding it, beside "Excluded"
+    gettext_lazy("Hot alert"),
+)
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def dealer_results_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
+    """One dealer's responses of the month as listed (every page, excluded ones marked), as CSV
+    or XLSX; scores as numbers. Another dealer's answers 404, as the page does."""
+    dealer = get_object_or_404(Dealer.objects.for_user(request.user), code=code)
+    month = _month(request, visible_periods(request.user))
+    rows = (
+        [
+            str(month),
+            dealer.code,
+            dealer.name,
+            r.response_id,
+            r.responded_at,
+            r.get_source_display(),
+            r.repair_order.ro_number if r.repair_order else "",
+            r.overall,
+            r.nps,
+            *(getattr(r, name) for name in DIMENSION_FIELDS),
+            r.comment,
+            _("Yes") if r.excluded else "",
+            r.excluded_reason,
+            _("Yes") if getattr(r, "hot_alert", None) else "",
+        ]
+        for r in dealer_responses(request.user, dealer, month).iterator(chunk_size=2000)
+    )
+    return export_response(
+        rows,
+        RESPONSE_EXPORT_HEADER,
+        fmt,
+        f"survey_responses_{dealer.code}_{month}",
+        sheet_title=f"{dealer.code} {month}",
+    )
+
+
 # --- hot alerts -------------------------------------------------------------------------
 
 
@@ -559,6 +612,48 @@ def review(request: HttpRequest) -> HttpResponse:
         request,
         "surveys/review.html",
         {"entries": review_queue(request.user), "exclude_form": ExcludeForm(), "keep_form": KeepFlagForm()},
+    )
+
+
+REVIEW_EXPORT_HEADER = (
+    gettext_lazy("Response"),
+    gettext_lazy("Source"),
+    gettext_lazy("RO number"),
+    gettext_lazy("Dealer code"),
+    gettext_lazy("Dealer"),
+    gettext_lazy("Answered at"),
+    gettext_lazy("Overall"),
+    gettext_lazy("NPS"),
+    gettext_lazy("Flags"),
+    gettext_lazy("Detail"),
+    gettext_lazy("Excluded"),
+)
+
+
+@require_GET
+@role_required(*HQ)
+def review_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The integrity review queue as shown: a row per flagged response (newest flag first), its
+    flags and why, as CSV or XLSX."""
+    rows = (
+        [
+            r.response_id,
+            r.get_source_display(),
+            r.repair_order.ro_number if r.repair_order else "",
+            r.dealer.code,
+            r.dealer.name,
+            r.responded_at,
+            r.overall,
+            r.nps,
+            "; ".join(str(f.get_kind_display()) for f in entry["flags"]),
+            "; ".join(f.describe() for f in entry["flags"]),
+            _("Yes") if r.excluded else "",
+        ]
+        for entry in review_queue(request.user)
+        for r in [entry["response"]]
+    )
+    return export_response(
+        rows, REVIEW_EXPORT_HEADER, fmt, "integrity_review", sheet_title=_("Integrity review")
     )
 
 

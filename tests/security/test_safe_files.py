@@ -30,7 +30,7 @@ from openpyxl import load_workbook
 
 from assessments.exporting import FORMULA_STARTS
 from assessments.importing import messages as msg
-from assessments.models import Complaint, ImportJob, Scheme
+from assessments.models import Complaint, ImportJob, MonthlySubmission, Scheme
 from assessments.services.schemes import scheme_draft_from
 from dealers.models import Dealer, Region, User
 from goals.choices import GoalKind, GroupKind
@@ -150,6 +150,7 @@ def world(cast, dealer, other_dealer, far_dealer) -> dict[str, Any]:
     make_action(dealer, origin="rule:safe-files")
     make_ledger_entry(dealer, origin="rule:safe-files-ledger")
     make_rectification(dealer, origin="rule:safe-files-rectification", evidence=False)
+    _flagged_responses(dealer)
 
     _set(Dealer, dealer.pk, name=PAYLOADS[0], city=PAYLOADS[1], province=PAYLOADS[2])
     _set(Region, dealer.region_id, name=PAYLOADS[3])
@@ -158,6 +159,7 @@ def world(cast, dealer, other_dealer, far_dealer) -> dict[str, Any]:
     for record in [*SurveyResponse.objects.filter(dealer=dealer), *Complaint.objects.filter(dealer=dealer)]:
         _poison(record, skip=["response_id", "complaint_id"])
     IncentiveAction.objects.update(reason=PAYLOADS[5])
+    MonthlySubmission.objects.filter(dealer=dealer).update(review_comment=PAYLOADS[1])
     goal_create(
         terms=GoalTerms(
             kpi_code="complaint_rate",
@@ -177,6 +179,20 @@ def world(cast, dealer, other_dealer, far_dealer) -> dict[str, Any]:
     _appeal(dealer)
     _followup_call(dealer, cast["hq_manager"])
     return {**cast, "dealer": dealer}
+
+
+def _flagged_responses(dealer: Dealer) -> None:
+    """Two answers about one repair order, flagged as duplicates (the integrity review export);
+    their comments become payloads with the dealer's other responses."""
+    from surveys.services import responses_flag
+
+    ro = RepairOrderFactory(dealer=dealer, closed_at=local("2026-10-18 10:00"))
+    responses_flag(
+        [
+            SurveyResponseFactory(dealer=dealer, repair_order=ro, responded_at=local(f"2026-10-19 1{i}:00"))
+            for i in range(2)
+        ]
+    )
 
 
 def _followup_call(dealer: Dealer, hq: User) -> None:
@@ -221,7 +237,7 @@ def _finding(dealer: Dealer, hq: User) -> None:
         found_at=now,
         last_seen_at=now,
     )
-    Review.objects.create(
+    review = Review.objects.create(
         finding=finding,
         root_cause=PAYLOADS[1],
         countermeasure=PAYLOADS[2],
@@ -229,6 +245,7 @@ def _finding(dealer: Dealer, hq: User) -> None:
         closed_by=hq,
         closed_at=now,
     )
+    review.notified_dealers.add(dealer)  # the lessons told to its users (their export)
 
 
 def _support_case(dealer: Dealer) -> None:
@@ -361,6 +378,48 @@ PAGE_EXPORTS: dict[str, tuple[str, Callable[[], str], str]] = {
         "xlsx",
         lambda: reverse("incentives:rectifications_export", args=["xlsx"]) + "?status=all",
         "hq_manager",
+    ),
+    "dealer survey responses csv": (
+        "csv",
+        lambda: reverse("surveys:dealer_results_export", args=["GL0001", "csv"]) + "?period=2026-10",
+        "hq_manager",
+    ),
+    "dealer survey responses xlsx": (
+        "xlsx",
+        lambda: reverse("surveys:dealer_results_export", args=["GL0001", "xlsx"]) + "?period=2026-10",
+        "hq_manager",
+    ),
+    "integrity review csv": ("csv", lambda: reverse("surveys:review_export", args=["csv"]), "hq_manager"),
+    "integrity review xlsx": ("xlsx", lambda: reverse("surveys:review_export", args=["xlsx"]), "hq_manager"),
+    "knowledge base csv": ("csv", lambda: reverse("support:solutions_export", args=["csv"]), "hq_manager"),
+    "knowledge base xlsx": ("xlsx", lambda: reverse("support:solutions_export", args=["xlsx"]), "hq_manager"),
+    "lessons csv": ("csv", lambda: reverse("insights:lessons_export", args=["csv"]), "dealer_user"),
+    "lessons xlsx": ("xlsx", lambda: reverse("insights:lessons_export", args=["xlsx"]), "dealer_user"),
+    "dealer scorecards csv": (
+        "csv",
+        lambda: reverse("dealers:detail_export", args=["GL0001", "csv"]),
+        "hq_manager",
+    ),
+    "dealer scorecards xlsx": (
+        "xlsx",
+        lambda: reverse("dealers:detail_export", args=["GL0001", "xlsx"]),
+        "hq_manager",
+    ),
+    "dealer actions csv": (
+        "csv",
+        lambda: reverse("incentives:dealer_export", args=["GL0001", "csv"]),
+        "hq_manager",
+    ),
+    "dealer actions xlsx": (
+        "xlsx",
+        lambda: reverse("incentives:dealer_export", args=["GL0001", "xlsx"]),
+        "hq_manager",
+    ),
+    "own submissions csv": ("csv", lambda: reverse("submissions:queue_export", args=["csv"]), "dealer_user"),
+    "own submissions xlsx": (
+        "xlsx",
+        lambda: reverse("submissions:queue_export", args=["xlsx"]),
+        "dealer_user",
     ),
     "dealer list csv": ("csv", lambda: reverse("dealers:list_export", args=["csv"]), "hq_manager"),
     "dealer list xlsx": ("xlsx", lambda: reverse("dealers:list_export", args=["xlsx"]), "hq_manager"),
@@ -630,6 +689,14 @@ WALKED = {
     "assessments.views_imports.import_list_export": "imports csv/xlsx",
     "surveys.views.calls_export": "follow-up calls csv/xlsx",
     "incentives.views_rectification.rectification_list_export": "rectification orders csv/xlsx",
+    "surveys.views.dealer_results_export": "dealer survey responses csv/xlsx",
+    "surveys.views.review_export": "integrity review csv/xlsx",
+    "support.views.solution_search_export": "knowledge base csv/xlsx",
+    "insights.views.lessons_export": "lessons csv/xlsx",
+    "dealers.views.dealer_detail_export": "dealer scorecards csv/xlsx",
+    "incentives.views.dealer_history_export": "dealer actions csv/xlsx",
+    # A dealer user's own reports, from the queue export's URL (their page's too).
+    "assessments.views_submissions._own_submissions_export": "own submissions csv/xlsx",
     "incentives.views_appeals.appeal_list_export": "appeals csv/xlsx",
     "assessments.views_submissions.submission_queue_export": "submission queue csv/xlsx",
     # The guide's own example values (importing/guide.py): no typed text reaches it.

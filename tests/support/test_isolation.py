@@ -29,6 +29,7 @@ EXPERT_OPENS = {
     "support:index",
     "support:new",  # answers 403 below: only dealers open cases
     "support:solutions",
+    "support:solutions_export",  # the knowledge base's results as a file (names no dealer)
     "support:bulletins",
     "support:export",  # the expert's queue as a file
     "support:report",  # response and resolution times per region and expert
