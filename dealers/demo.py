@@ -1269,6 +1269,9 @@ def _seed_workflows(*, users: dict[str, User], result: DemoResult, progress: Cal
     from support.demo import seed_support
 
     result.counts.update({f"support_{k}": v for k, v in seed_support().items()})
+    from .demo_channels import seed_channels
+
+    result.counts.update({f"channels_{k}": v for k, v in seed_channels().items()})
     from insights.demo import seed_findings
 
     result.counts.update({f"insights_{k}": v for k, v in seed_findings().items()})

@@ -67,6 +67,7 @@ EVENT_LABELS = {
     "support.session_recorded": _("Remote session recorded"),
     "survey_flag.kept": _("Flagged response kept"),
     "survey_invitations.exported": _("Survey invitations exported"),
+    "survey_invitations.texted": _("Survey links sent by SMS"),
     "survey_response.excluded": _("Survey response excluded"),
     "survey_template.published": _("Survey template published"),
     "technician.created": _("Technician added"),

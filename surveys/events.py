@@ -98,3 +98,14 @@ def invitations_exported(*, actor: User | None, count: int, query: str) -> None:
         object_id="*",
         after={"count": count, "filter": query},
     )
+
+
+def invitations_texted(*, actor: User | None, lines: int, sent: int) -> None:
+    """Survey links sent by SMS from pasted numbers: who sent how many (the numbers are not kept)."""
+    record(
+        "survey_invitations.texted",
+        actor=actor,
+        object_type="survey_invitation",
+        object_id="*",
+        after={"lines": lines, "sent": sent},
+    )

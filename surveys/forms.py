@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ from assessments.choices import ComplaintCategory
 from . import messages as msg
 from .choices import CallOutcome
 from .models import Question
+from .sms import normalise_mobile
 
 SCORE_CHOICES = [(str(i), str(i)) for i in range(1, 6)]
 NPS_CHOICES = [(str(i), str(i)) for i in range(0, 11)]
@@ -119,3 +121,46 @@ class CallForm(forms.Form):
 class RepairOrderLookupForm(forms.Form):
     dealer = forms.CharField(label=_("Dealer code"), max_length=20)
     ro_number = forms.CharField(label=_("RO number"), max_length=40)
+
+
+#: At most this many lines in one paste: a day's invitations of a large region.
+SMS_MAX_LINES = 5000
+
+
+class InvitationTextForm(forms.Form):
+    """Lines of dealer code, RO number and the customer's mobile, pasted from Excel (tab
+    separated) or typed with commas; every line must be good, or nothing is sent."""
+
+    lines = forms.CharField(
+        label=_("Dealer code, RO number, mobile — one repair order a line"),
+        widget=forms.Textarea(attrs={"rows": 6, "placeholder": "GL0001\tRO20261101001\t13800138000"}),
+        help_text=_("Paste three columns from Excel, or separate them with commas. At most 5,000 lines."),
+    )
+
+    def clean_lines(self) -> list[tuple[int, str, str, str]]:
+        """(line number, dealer code, RO number, mobile) of every non-empty line."""
+        rows: list[tuple[int, str, str, str]] = []
+        problems: list[str] = []
+        for number, line in enumerate(self.cleaned_data["lines"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            cells = [c.strip() for c in re.split(r"[\t,，]", line.strip())]
+            cells = [c for c in cells if c]
+            if len(cells) != 3:
+                problems.append(str(msg.SMS_LINE_COLUMNS % {"line": number}))
+                continue
+            mobile = normalise_mobile(cells[2])
+            if not mobile:
+                problems.append(str(msg.SMS_LINE_MOBILE % {"line": number, "value": cells[2]}))
+                continue
+            rows.append((number, cells[0].upper(), cells[1], mobile))
+        if len(rows) + len(problems) > SMS_MAX_LINES:
+            raise forms.ValidationError(msg.SMS_TOO_MANY_LINES % {"max": SMS_MAX_LINES})
+        if problems:
+            raise forms.ValidationError(
+                problems[:20]
+                + ([str(msg.SMS_MORE_PROBLEMS % {"count": len(problems) - 20})] if len(problems) > 20 else [])
+            )
+        if not rows:
+            raise forms.ValidationError(msg.SMS_NO_LINES)
+        return rows

@@ -25,3 +25,13 @@ CLOSED_OK = _("The case is closed.")
 CALL_OK = _("The call is recorded.")
 CALL_COMPLAINT_OK = _("The call is recorded and complaint %(complaint)s is opened.")
 RO_NOT_FOUND = _("No repair order with this number at this dealer.")
+
+SMS_LINE_COLUMNS = _("Line %(line)d: give three columns — dealer code, RO number, mobile.")
+SMS_LINE_MOBILE = _("Line %(line)d: “%(value)s” is not a mainland mobile number (11 digits starting with 1).")
+SMS_TOO_MANY_LINES = _("At most %(max)d lines at a time.")
+SMS_MORE_PROBLEMS = _("… and %(count)d more lines with problems.")
+SMS_NO_LINES = _("Paste at least one line.")
+SMS_UNKNOWN_ORDERS = _(
+    "No invitation for these repair orders (dealer code and RO number): %(orders)s. Nothing was sent."
+)
+SMS_SENT = _("%(sent)d survey links sent by SMS; %(skipped)d skipped (answered or expired).")

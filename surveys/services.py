@@ -238,6 +238,37 @@ def invitations_text(phones: Mapping[int, str], *, now: datetime | None = None) 
         return 0
 
 
+class UnknownOrders(Exception):
+    """Some pasted repair orders have no invitation in the user's scope; nothing was sent."""
+
+    def __init__(self, orders: list[str]) -> None:
+        super().__init__(", ".join(orders))
+        self.orders = orders
+
+
+def invitations_text_pasted(
+    *, rows: Sequence[tuple[int, str, str, str]], actor: User, now: datetime | None = None
+) -> tuple[int, int]:
+    """Text the survey link to each pasted customer: rows of (line, dealer code, RO number,
+    mobile), checked by the form. Every repair order must have an invitation the user may
+    see, or nothing is sent (UnknownOrders). Returns (sent, skipped as answered or expired)."""
+    codes = {code for _line, code, _ro, _mobile in rows}
+    numbers = {ro for _line, _code, ro, _mobile in rows}
+    found = {
+        (code, ro): ro_id
+        for code, ro, ro_id in SurveyInvitation.objects.for_user(actor)
+        .filter(dealer__code__in=codes, repair_order__ro_number__in=numbers)
+        .values_list("dealer__code", "repair_order__ro_number", "repair_order_id")
+    }
+    unknown = [f"{code} {ro}" for _line, code, ro, _mobile in rows if (code, ro) not in found]
+    if unknown:
+        raise UnknownOrders(unknown)
+    phones = {found[(code, ro)]: mobile for _line, code, ro, mobile in rows}
+    sent = invitations_text(phones, now=now)
+    events.invitations_texted(actor=actor, lines=len(rows), sent=sent)
+    return sent, len(phones) - sent
+
+
 def _invite(pending: Iterable[tuple[int, int]], template: SurveyTemplate, now: datetime) -> int:
     expires_at = now + _days("SURVEY_INVITATION_TTL_DAYS", 14)
     created = 0

@@ -21,6 +21,7 @@ urlpatterns = [
     path("alerts/<int:pk>/close/", views.alert_close, name="alert_close"),
     path("invitations/", views.invitation_list, name="invitations"),
     path("invitations/export.<fmt:fmt>", views.invitation_export, name="invitations_export"),
+    path("invitations/text/", views.invitation_text, name="invitations_text"),
     path("review/", views.review, name="review"),
     path("review/export.<fmt:fmt>", views.review_export, name="review_export"),
     path("responses/<int:pk>/exclude/", views.response_exclude_view, name="response_exclude"),

@@ -37,7 +37,15 @@ from . import events
 from . import messages as msg
 from .choices import BoardItemKind, FlagStatus
 from .filtersets import InvitationFilterSet
-from .forms import CallForm, CloseForm, ContactForm, ExcludeForm, KeepFlagForm, RepairOrderLookupForm
+from .forms import (
+    CallForm,
+    CloseForm,
+    ContactForm,
+    ExcludeForm,
+    InvitationTextForm,
+    KeepFlagForm,
+    RepairOrderLookupForm,
+)
 from .models import HotAlertCase, ResponseFlag, SurveyResponse, SurveyTemplate
 from .rules import DIMENSION_FIELDS
 from .selectors import (
@@ -59,10 +67,12 @@ from .selectors import (
 )
 from .services import (
     SurveyError,
+    UnknownOrders,
     flag_keep,
     followup_call_record,
     hot_alert_close,
     hot_alert_contact,
+    invitations_text_pasted,
     response_exclude,
 )
 
@@ -545,7 +555,12 @@ def _link(request: HttpRequest, token: str) -> str:
 @require_GET
 @role_required(*HQ)
 def invitation_list(request: HttpRequest) -> HttpResponse:
-    """Invitations with their state; the links themselves go out only in the export."""
+    """Invitations with their state; the links themselves go out only in the export or by SMS."""
+    return _invitations_page(request)
+
+
+def _invitations_page(request: HttpRequest, text_form: InvitationTextForm | None = None) -> HttpResponse:
+    """The invitations page; with the SMS form's errors (400) when a paste was refused."""
     qs, filters = _invitation_rows(request)
     context = {
         "page": Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page")),
@@ -553,8 +568,27 @@ def invitation_list(request: HttpRequest) -> HttpResponse:
         "now": timezone.now(),
         "states": list(INVITATION_STATES.items()),
         "export_query": request.GET.urlencode(),
+        "text_form": text_form or InvitationTextForm(),
     }
-    return render(request, "surveys/invitations.html", context)
+    return render(request, "surveys/invitations.html", context, status=400 if text_form else 200)
+
+
+@require_POST
+@role_required(*HQ)
+def invitation_text(request: HttpRequest) -> HttpResponse:
+    """Send the survey links of pasted repair orders to the customers' mobiles by SMS (the
+    SMS_BACKEND provider): all lines good, or nothing is sent and the problems are shown."""
+    form = InvitationTextForm(request.POST)
+    if not form.is_valid():
+        return _invitations_page(request, text_form=form)
+    try:
+        sent, skipped = invitations_text_pasted(rows=form.cleaned_data["lines"], actor=request.user)  # type: ignore[arg-type]
+    except UnknownOrders as exc:
+        shown = ", ".join(exc.orders[:20]) + (" …" if len(exc.orders) > 20 else "")
+        form.add_error("lines", str(msg.SMS_UNKNOWN_ORDERS % {"orders": shown}))
+        return _invitations_page(request, text_form=form)
+    messages.success(request, msg.SMS_SENT % {"sent": sent, "skipped": skipped})
+    return redirect("surveys:invitations")
 
 
 @require_GET

@@ -584,3 +584,51 @@ def test_an_import_with_the_broker_down_keeps_its_rows_and_the_sweep_lands_the_r
         return after and all(computed > before.get(dealer, computed) for dealer, _t, computed in after)
 
     wait_for("the delayed recompute", recomputed, 120, workers)
+
+
+def test_the_morning_daily_clearing_reminder_reaches_a_dealers_wecom_group_through_the_worker(
+    worker_database, workers
+):
+    """The beat's 日清 reminder runs on a worker, which queues the robot messages to a worker
+    (after its transaction commits), which posts them to the group's webhook: here the local
+    WeCom stub of tests/dealers/test_robots.py, on this machine."""
+    from surveys.tasks import send_daily_clearing_reminders
+    from tests.dealers.test_robots import PlatformStub
+
+    stub = PlatformStub()
+    stub.thread.start()
+    try:
+        # Given: every dealer's group has a WeCom robot that takes the morning reminder.
+        worker_database.query(
+            "INSERT INTO dealers_grouprobot (platform, name, webhook_url, secret, dealer_id, topics, active, "
+            "created_at) SELECT 'wecom', '售后服务群', %s, '', id, '[\"daily_clearing\"]', true, now() "
+            "FROM dealers_dealer",
+            stub.url("wecom"),
+        )
+        workers.start()
+
+        # When: the beat sends the reminder.
+        told = workers.send(send_daily_clearing_reminders).get(timeout=WAIT_SECONDS)
+
+        # Then: every delivery it made is posted to the stub, in WeCom's format, and logged as sent.
+        made = worker_database.query("SELECT count(*) FROM dealers_robotdelivery")[0][0]
+        assert made >= 1, f"the demo's board should have something to clear: {told}"
+        wait_for(
+            "the reminders posted to the WeCom group",
+            lambda: (
+                worker_database.query("SELECT count(*) FROM dealers_robotdelivery WHERE status = 'sent'")[0][
+                    0
+                ]
+                == made
+            ),
+            WAIT_SECONDS,
+            workers,
+        )
+        assert len(stub.received) == made
+        assert not stub.problems
+        for message in stub.received:
+            assert message["body"]["msgtype"] == "markdown"
+            assert "/surveys/board/?day=" in message["body"]["markdown"]["content"]
+    finally:
+        stub.server.shutdown()
+        stub.server.server_close()

@@ -352,3 +352,17 @@ def test_worker_processes_make_the_same_data_as_one_process(db, monkeypatch):
     assert len(in_workers["repair_orders"]) > 1000
     assert any(row[1] for row in in_workers["complaints"]) and any(row[1] for row in in_workers["surveys"])
     assert in_workers == in_one
+
+
+def test_the_demo_shows_a_dealers_wecom_group_and_a_regions_dingtalk_group_switched_off(seeded):
+    from dealers.models import GroupRobot, RobotDelivery
+
+    robots = {robot.platform: robot for robot in GroupRobot.objects.all()}
+
+    assert robots["wecom"].dealer.code == "GL0001" and robots["dingtalk"].region.name == "华东"
+    # Off: the demo's webhook keys are not real ones, so nothing is posted until a user turns one on.
+    assert not any(robot.active for robot in robots.values())
+    assert robots["dingtalk"].secret.startswith("SEC")
+    deliveries = RobotDelivery.objects.all()
+    assert deliveries.count() >= 2 and all(d.status == "sent" for d in deliveries)
+    assert all(d.robot.takes(d.topic) for d in deliveries if d.topic != "other")  # "other": the test message

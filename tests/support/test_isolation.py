@@ -43,6 +43,7 @@ EXPERT_OPENS = {
     "set_language",
     "healthz",
     "readyz",
+    "favicon",  # a redirect to the portal's icon, open to anyone
     "api-schema",
     "api-docs",
     "api:api-root",  # the API's index of links, no data

@@ -93,6 +93,14 @@ PAGES = [
     ("surveys:alert_close", lambda w: [w.case.pk], "post", {"resolution": "r"}, REDIRECT_AFTER_POST),
     ("surveys:invitations", lambda w: [], "get", None, HQ_ONLY),
     ("surveys:invitations_export", lambda w: ["csv"], "get", None, HQ_ONLY),
+    # An empty paste: HQ is told what is missing (400), nothing is sent; others are refused.
+    (
+        "surveys:invitations_text",
+        lambda w: [],
+        "post",
+        {"lines": ""},
+        {**HQ_ONLY, "hq_manager": 400, "hq_admin": 400},
+    ),
     ("surveys:review", lambda w: [], "get", None, HQ_ONLY),
     ("surveys:review_export", lambda w: ["csv"], "get", None, HQ_ONLY),
     ("surveys:response_exclude", lambda w: [w.flag.response_id], "post", {"reason": "x"}, HQ_POST),

@@ -99,3 +99,101 @@ def test_sending_nothing_asks_no_provider():
 class BrokenBackend(LocmemSmsBackend):
     def send_messages(self, messages: list[SmsMessage]) -> int:
         raise ConnectionError("provider down")
+
+
+# --- HQ pastes the customers' mobiles on the invitations page ---------------------------
+
+
+def paste(client, text):
+    return client.post("/surveys/invitations/text/", {"lines": text})
+
+
+def test_hq_pastes_orders_and_mobiles_from_excel_and_each_customer_gets_their_link(
+    dealer, hq_manager, outbox
+):
+    from dealers.models import AuditEvent
+    from tests.conftest import client_for
+
+    first, second = closed_order(dealer), closed_order(dealer, "RO-SMS-2")
+    invitations_create_for([first, second])
+    client = client_for(hq_manager)
+
+    response = paste(
+        client, f"{dealer.code}\tRO-SMS-1\t138 1234 5678\n\n{dealer.code.lower()},RO-SMS-2,13912345678\n"
+    )
+
+    assert response.status_code == 302 and response["Location"] == "/surveys/invitations/"
+    links = {
+        i.repair_order.ro_number: f"/s/{i.token}/"
+        for i in SurveyInvitation.objects.select_related("repair_order")
+    }
+    texts = {m.phone: m.text for m in outbox}
+    assert set(texts) == {"13812345678", "13912345678"}
+    assert links["RO-SMS-1"] in texts["13812345678"] and links["RO-SMS-2"] in texts["13912345678"]
+    event = AuditEvent.objects.get(action="survey_invitations.texted")
+    assert event.actor == hq_manager and event.after == {"lines": 2, "sent": 2}
+    assert "1381234" not in str(event.after)
+
+
+def test_a_bad_line_is_named_by_its_number_in_chinese_and_nothing_is_sent(dealer, hq_manager, outbox):
+    from tests.conftest import client_for
+
+    invitations_create_for([closed_order(dealer), closed_order(dealer, "RO-SMS-2")])
+    client = client_for(hq_manager)
+    client.cookies["django_language"] = "zh-hans"
+
+    response = paste(client, f"{dealer.code}\tRO-SMS-1\t13812345678\n{dealer.code}\tRO-SMS-2\t021-5555\n")
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "第 2 行" in page and "021-5555" in page
+    assert outbox == []
+
+
+def test_an_order_without_an_invitation_stops_the_whole_paste(dealer, hq_manager, outbox):
+    from tests.conftest import client_for
+
+    invitations_create_for([closed_order(dealer)])
+
+    response = paste(
+        client_for(hq_manager), f"{dealer.code}\tRO-SMS-1\t13812345678\n{dealer.code}\tRO-NOPE\t13912345678"
+    )
+
+    assert response.status_code == 400
+    assert "RO-NOPE" in response.content.decode()
+    assert outbox == []
+
+
+def test_an_answered_invitation_in_a_paste_is_skipped_and_counted(dealer, hq_manager, outbox):
+    from tests.conftest import client_for
+
+    answered, open_one = closed_order(dealer), closed_order(dealer, "RO-SMS-2")
+    invitations_create_for([answered, open_one])
+    SurveyInvitation.objects.filter(repair_order=answered).update(answered_at=timezone.now())
+    client = client_for(hq_manager)
+    client.cookies["django_language"] = "en"
+
+    response = paste(client, f"{dealer.code}\tRO-SMS-1\t13812345678\n{dealer.code}\tRO-SMS-2\t13912345678")
+    page = client.get(response["Location"]).content.decode()
+
+    assert [m.phone for m in outbox] == ["13912345678"]
+    assert "1 survey links sent by SMS; 1 skipped" in page
+
+
+@pytest.mark.parametrize("role", ["dealer_user", "regional_manager"])
+def test_only_hq_sends_links_by_sms(cast, role, dealer, outbox):
+    from tests.conftest import client_for
+
+    invitations_create_for([closed_order(dealer)])
+
+    response = paste(client_for(cast[role]), f"{dealer.code}\tRO-SMS-1\t13812345678")
+
+    assert response.status_code == 403 and outbox == []
+
+
+def test_the_form_is_on_the_invitations_page_hq_opens_from_the_menu(hq_manager):
+    from tests.conftest import client_for
+
+    page = client_for(hq_manager).get("/surveys/invitations/").content.decode()
+
+    assert 'data-testid="sms-links"' in page and 'action="/surveys/invitations/text/"' in page
