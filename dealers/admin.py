@@ -6,7 +6,7 @@ from rest_framework.authtoken.models import TokenProxy
 
 from config.admin_kit import BigTableAdmin
 
-from .event_labels import event_label
+from .event_labels import EVENT_LABELS, event_label, object_label
 from .models import AuditEvent, Dealer, GroupRobot, Region, RobotDelivery, User
 from .resources import DealerResource
 
@@ -39,10 +39,23 @@ class UserAdmin(BaseUserAdmin):
     filter_horizontal = ["regions", "groups", "user_permissions"]
 
 
+class EventFilter(admin.SimpleListFilter):
+    """The events to filter by, named in the reader's language (the codes stay in the URL)."""
+
+    title = _("event")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):  # noqa: ANN001, ANN201
+        return sorted(((code, event_label(code)) for code in EVENT_LABELS), key=lambda pair: pair[1])
+
+    def queryset(self, request, queryset):  # noqa: ANN001, ANN201
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(BigTableAdmin):
-    list_display = ["at", "actor", "event", "object_type", "object_id", "dealer"]
-    list_filter = ["action", "object_type"]
+    list_display = ["at", "actor", "event", "about", "object_id", "dealer"]
+    list_filter = [EventFilter, "object_type"]
     search_fields = ["dealer__code", "actor__username"]
     search_help_text = _("A whole dealer code or user name.")
     search_user_field = "actor"
@@ -53,6 +66,10 @@ class AuditEventAdmin(BigTableAdmin):
     def event(self, obj: AuditEvent) -> str:
         """The event's code as words in the reader's language (the code is in the filter)."""
         return event_label(obj.action)
+
+    @admin.display(description=_("object type"), ordering="object_type")
+    def about(self, obj: AuditEvent) -> str:
+        return object_label(obj.object_type)
 
     def has_add_permission(self, request):  # noqa: ANN001
         return False

@@ -84,3 +84,40 @@ def event_label(code: str) -> str:
     """The event's name in the active language; the code itself when it has none."""
     label = EVENT_LABELS.get(code)
     return str(label) if label is not None else code
+
+
+#: What an event was about (`AuditEvent.object_type`), in the reader's language.
+OBJECT_LABELS = {
+    "appeal": _("appeal"),
+    "complaint": _("complaint"),
+    "dealer": _("dealer"),
+    "demo": _("Demo data seeded"),
+    "finding": _("finding"),
+    "goal": _("goal"),
+    "group_robot": _("group robot"),
+    "hot_alert": _("hot alert case"),
+    "hot_alert_case": _("hot alert case"),
+    "import": _("import"),
+    "incentive_action": _("incentive action"),
+    "interview": _("interview record"),
+    "period": _("period"),
+    "proposal": _("incentive action"),
+    "rectification": _("rectification order"),
+    "repair_order": _("repair order"),
+    "scheme": _("assessment scheme"),
+    "submission": _("monthly submission"),
+    "support_case": _("technical case"),
+    "support_import": _("Technical cases imported"),
+    "survey_invitation": _("survey invitation"),
+    "survey_response": _("survey response"),
+    "survey_template": _("survey template"),
+    "technician": _("technician"),
+    "user": _("user"),
+    "veto_incident": _("veto incident"),
+}
+
+
+def object_label(code: str) -> str:
+    """What kind of record an event was about, in the active language; the code when unknown."""
+    label = OBJECT_LABELS.get(code)
+    return str(label) if label is not None else code

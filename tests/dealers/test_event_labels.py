@@ -85,7 +85,31 @@ def test_pages_show_the_label_through_the_portal_filter():
 
     with translation.override("zh-hans"):
         expected = str(EVENT_LABELS["scheme.published"])
-        shown = Template("{% load portal %}{{ code|event_label }}").render(Context({"code": "scheme.published"}))
+        shown = Template("{% load portal %}{{ code|event_label }}").render(
+            Context({"code": "scheme.published"})
+        )
 
     assert shown == expected
     assert shown != "scheme.published"
+
+
+def test_every_object_type_written_has_a_label_in_chinese():
+    from dealers.event_labels import OBJECT_LABELS, object_label
+    from workbench.owners import OWNED_MODELS
+
+    written: set[str] = set(OWNED_MODELS)
+    for app in APPS:
+        for path in (ROOT / app).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if (
+                    isinstance(node, ast.keyword)
+                    and node.arg == "object_type"
+                    and isinstance(node.value, ast.Constant)
+                ):
+                    written.add(node.value.value)
+
+    assert written - set(OBJECT_LABELS) == set()
+    with translation.override("zh-hans"):
+        assert all(any("\u4e00" <= ch <= "\u9fff" for ch in object_label(code)) for code in OBJECT_LABELS)
