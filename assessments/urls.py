@@ -36,6 +36,11 @@ urlpatterns = [
     path(
         "dealers/<str:code>/<period:period>/export.<fmt:fmt>", views.scorecard_export, name="scorecard_export"
     ),
+    path(
+        "dealers/<str:code>/<period:period>/tiers/export.<fmt:fmt>",
+        views.scorecard_tiers_export,
+        name="scorecard_tiers_export",
+    ),
     path("dealers/<str:code>/<period:period>/kpi/<str:kpi_code>/", views.kpi_drilldown, name="kpi_drilldown"),
     path(
         "dealers/<str:code>/<period:period>/kpi/<str:kpi_code>/export.<fmt:fmt>",

@@ -555,6 +555,56 @@ def scorecard_export(request: AuthenticatedHttpRequest, code: str, period: str, 
     )
 
 
+TIER_EXPORT_HEADER = (
+    gettext_lazy("Month"),
+    gettext_lazy("Dealer code"),
+    gettext_lazy("Dealer"),
+    gettext_lazy("Tier"),
+    gettext_lazy("Score"),
+    gettext_lazy("Weight"),
+    gettext_lazy("Last month"),
+    gettext_lazy("Last year"),
+)
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def scorecard_tiers_export(
+    request: AuthenticatedHttpRequest, code: str, period: str, fmt: str
+) -> HttpResponse:
+    """The scorecard's tier scores as the page shows them (its radar compares the month with the
+    month before and the same month a year earlier), to 2 decimals, as CSV or XLSX; a separate
+    file, as the export helper writes one sheet. Another dealer's answers 404."""
+    found = scorecard_with_page(request.user, code, period)
+    if found is None:
+        raise Http404
+    card, data = found
+
+    def tier_score(point: HistoryPoint | None, tier: str) -> Decimal | None:
+        return _score(getattr(point, f"tier_{tier}")) if point is not None else None
+
+    rows = [
+        [
+            card.period.code,
+            card.dealer.code,
+            card.dealer.name,
+            group.label,
+            _score(group.score),
+            _as_shown(group.weight, 0),
+            tier_score(data.previous, group.tier),
+            tier_score(data.last_year, group.tier),
+        ]
+        for group in data.tiers
+    ]
+    return export_response(
+        rows,
+        TIER_EXPORT_HEADER,
+        fmt,
+        f"scorecard_tiers_{card.dealer.code}_{card.period.code}",
+        sheet_title=_("Tier scores"),
+    )
+
+
 def _trend_chart(history: Iterable[HistoryPoint], code: str) -> dict[str, Any]:
     points = list(history)
     return {

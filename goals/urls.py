@@ -12,4 +12,5 @@ urlpatterns = [
     path("<int:pk>/", views.goal_detail, name="detail"),
     path("<int:pk>/edit/", views.goal_edit, name="edit"),
     path("<int:pk>/export.<fmt:fmt>", views.goal_export, name="export"),
+    path("<int:pk>/versions/export.<fmt:fmt>", views.goal_versions_export, name="versions_export"),
 ]

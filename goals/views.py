@@ -175,6 +175,36 @@ def goal_export(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> HttpRes
     return export_response(rows(), DETAIL_HEADER, fmt, f"goal_{goal.pk}_{goal.kpi_code}")
 
 
+VERSIONS_HEADER = (
+    gettext_lazy("Version"),
+    gettext_lazy("Saved at"),
+    gettext_lazy("By"),
+    gettext_lazy("What changed"),
+    gettext_lazy("Before"),
+    gettext_lazy("After"),
+)
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def goal_versions_export(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """A goal's versions table, newest first, as CSV or XLSX: a row per changed term (its value
+    before and after, a target as a number), the first version one row saying it was created."""
+    goal = _goal(request, pk)
+
+    def rows() -> Any:
+        for v in goal.versions.select_related("created_by"):
+            saved = [v.version, v.created_at, v.created_by.username if v.created_by else ""]
+            if not v.changes:
+                yield [*saved, _("Created"), None, None]
+            for field, before, after in v.changes:
+                yield [*saved, field, before, after]
+
+    return export_response(
+        rows(), VERSIONS_HEADER, fmt, f"goal_{goal.pk}_versions", sheet_title=_("Versions")
+    )
+
+
 @require_http_methods(["GET", "POST"])
 @role_required(*HQ_ADMIN)
 def goal_new(request: AuthenticatedHttpRequest) -> HttpResponse:

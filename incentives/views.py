@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from decimal import Decimal
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -39,6 +40,7 @@ from .views_appeals import kpi_names
 
 # The queue's filters, kept by pagination, exports and the bulk form.
 QUEUE_FILTERS = ("status", "period", "region", "dealer", "type", "rule")
+FEN = Decimal("0.01")
 NOTHING_SELECTED = gettext_lazy("Select at least one proposal (or all that match the filter).")
 
 
@@ -280,27 +282,60 @@ def ledger_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
     return export_response(rows, LEDGER_EXPORT_HEADER, fmt, "ledger")
 
 
+def _totals_per_month(entries: QuerySet[LedgerEntry]) -> dict[str, Decimal]:
+    """The ledger's "Totals per month" table: the amount per month, newest first."""
+    return dict(entries.values_list("period").annotate(total=Sum("amount")).order_by("-period"))
+
+
+def _totals_per_region(entries: Iterable[LedgerEntry]) -> list[tuple[tuple[str, str], Decimal]]:
+    """The ledger's "Totals per region" table: ((month, region), amount), newest month first."""
+    by_region: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for e in entries:
+        by_region[(e.period, e.dealer.region.name)] += e.amount
+    return sorted(by_region.items(), reverse=True)
+
+
 @require_GET
 @role_required(*ALL_ROLES)
 def ledger(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Approved bonuses per dealer and per region, with totals per period."""
     entries = _ledger_entries(request)
     period = request.GET.get("period", "")
-    by_region: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    by_period = dict(entries.values_list("period").annotate(total=Sum("amount")).order_by("-period"))
     rows = list(entries.order_by("-period", "dealer__code"))
-    for e in rows:
-        by_region[(e.period, e.dealer.region.name)] += e.amount
     return render(
         request,
         "incentives/ledger.html",
         {
             "entries": rows,
-            "by_region": sorted(by_region.items(), reverse=True),
-            "by_period": by_period,
+            "by_region": _totals_per_region(rows),
+            "by_period": _totals_per_month(entries),
             "period": period,
         },
     )
+
+
+def _yuan(amount: Decimal | None) -> Decimal:
+    """An amount to the fen as the ledger shows it (a sum in SQL may come back with float noise)."""
+    return Decimal(amount or 0).quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def ledger_months_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
+    """The ledger's totals per month (of the month asked for, else all), as CSV or XLSX."""
+    rows = ([p, _yuan(total)] for p, total in _totals_per_month(_ledger_entries(request)).items())
+    header = (_("Month"), _("Amount (CNY)"))
+    return export_response(rows, header, fmt, "ledger_months", sheet_title=_("Totals per month"))
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def ledger_regions_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
+    """The ledger's totals per month and region (of the month asked for, else all), as CSV or XLSX."""
+    totals = _totals_per_region(_ledger_entries(request).iterator(chunk_size=2000))
+    rows = ([p, region, _yuan(total)] for (p, region), total in totals)
+    header = (_("Month"), _("Region"), _("Amount (CNY)"))
+    return export_response(rows, header, fmt, "ledger_regions", sheet_title=_("Totals per region"))
 
 
 def _dealer_actions(request: AuthenticatedHttpRequest, dealer: Dealer) -> QuerySet[IncentiveAction]:

@@ -18,4 +18,8 @@ urlpatterns = [
     path("<int:pk>/triage/", views.finding_triage, name="triage"),
     path("<int:pk>/close/", views.finding_close_view, name="close"),
     path("<int:pk>/records/export.<fmt:fmt>", views.finding_evidence_export, name="evidence_export"),
+    path("<int:pk>/months/export.<fmt:fmt>", views.finding_months_export, name="months_export"),
+    path("<int:pk>/dealers/export.<fmt:fmt>", views.finding_dealers_export, name="dealers_export"),
+    path("<int:pk>/responses/export.<fmt:fmt>", views.finding_responses_export, name="responses_export"),
+    path("<int:pk>/review/export.<fmt:fmt>", views.finding_before_after_export, name="before_after_export"),
 ]

@@ -4,6 +4,7 @@ the daily review (复盘) of a region or the network, and the lessons a user was
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -342,6 +343,88 @@ def finding_evidence_export(request: AuthenticatedHttpRequest, pk: int, fmt: str
     )
     return export_response(
         rows, EVIDENCE_HEADER, fmt, f"finding-{finding.pk}-records", sheet_title=_("Records")
+    )
+
+
+# --- the finding page's other tables, each as a file (its records export above) ------------------
+
+
+def _four_places(value: Any) -> Decimal | None:
+    """A figure as the finding page shows it (4 decimals, half up): a number, never float noise."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return Decimal(repr(number)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def finding_months_export(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The months behind a finding (its series) as the page lists them, as CSV or XLSX."""
+    finding = _finding(request, pk)
+    series = finding.figures.get("series")
+    rows = ([str(point[0]), _four_places(point[1])] for point in (series if isinstance(series, list) else []))
+    return export_response(
+        rows,
+        (_("Month"), _("Value")),
+        fmt,
+        f"finding-{finding.pk}-months",
+        sheet_title=_("The months behind it"),
+    )
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def finding_dealers_export(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The dealers behind a finding that the page names (those in the user's scope only, as
+    evidence_for gives them), as CSV or XLSX."""
+    finding = _finding(request, pk)
+    rows = ([d.code, d.name, d.region.name, d.city_tier] for d in evidence_for(request.user, finding).dealers)
+    header = (_("Dealer code"), _("Dealer"), _("Region"), _("City tier"))
+    return export_response(rows, header, fmt, f"finding-{finding.pk}-dealers", sheet_title=_("Dealers"))
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def finding_responses_export(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The survey responses behind a finding as the page lists them (in the user's scope), as
+    CSV or XLSX."""
+    finding = _finding(request, pk)
+    rows = ([r.response_id, r.responded_at, r.overall] for r in evidence_for(request.user, finding).responses)
+    header = (_("Response"), _("Responded at"), _("Overall"))
+    return export_response(
+        rows, header, fmt, f"finding-{finding.pk}-responses", sheet_title=_("Survey responses")
+    )
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def finding_before_after_export(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """A closed finding's "Did the measure move the figure?" table, as CSV or XLSX: the value in
+    the finding's month and in the month after closing (empty until that month is measured).
+    A finding without a closed review has no such table: 404."""
+    finding = _finding(request, pk)
+    review = getattr(finding, "review", None) if finding.status == FindingStatus.CLOSED else None
+    if review is None:
+        raise Http404
+    rows = [
+        [_("Before"), finding.month, _four_places(review.before_value)],
+        [
+            _("After"),
+            str(after_month(review)),
+            _four_places(review.after_value) if review.after_month else None,
+        ],
+    ]
+    header = (_("When"), _("Month"), _("Value"))
+    return export_response(
+        rows,
+        header,
+        fmt,
+        f"finding-{finding.pk}-before-after",
+        sheet_title=_("Did the measure move the figure?"),
     )
 
 

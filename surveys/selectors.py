@@ -379,7 +379,7 @@ def call_candidates(user: Any, now: datetime, days: int = 7, limit: int = 50) ->
         .filter(closed_at__gte=now - timedelta(days=days), closed_at__lte=now)
         .exclude(Exists(SurveyResponse.objects.filter(repair_order=OuterRef("pk"))))
         .exclude(Exists(FollowUpCall.objects.filter(repair_order=OuterRef("pk"))))
-        .select_related("dealer")
+        .select_related("dealer__region")  # the region: its export
         .order_by("closed_at", "pk")[:limit]
     )
 

@@ -28,6 +28,7 @@ urlpatterns = [
     path("flags/<int:pk>/keep/", views.flag_keep_view, name="flag_keep"),
     path("calls/", views.calls, name="calls"),
     path("calls/export.<fmt:fmt>", views.calls_export, name="calls_export"),
+    path("calls/candidates/export.<fmt:fmt>", views.candidates_export, name="candidates_export"),
     path("calls/ro/<int:pk>/", views.call_record, name="call_record"),
     path("templates/", views.template_list, name="templates"),
     path("templates/<int:pk>/", views.template_detail, name="template_detail"),

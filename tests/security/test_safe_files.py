@@ -13,6 +13,7 @@ import ast
 import csv
 import io
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ from assessments.models import Complaint, ImportJob, MonthlySubmission, Scheme
 from assessments.services.schemes import scheme_draft_from
 from dealers.models import Dealer, Region, User
 from goals.choices import GoalKind, GroupKind
-from goals.services import GoalTerms, goal_create
+from goals.services import GoalTerms, goal_create, goal_revise
 from incentives.models import IncentiveAction
 from surveys.models import SurveyResponse
 from surveys.services import hot_alerts_open_for, invitations_create_for_closed
@@ -144,6 +145,7 @@ def world(cast, dealer, other_dealer, far_dealer) -> dict[str, Any]:
     response = SurveyResponseFactory(dealer=dealer, overall=1, responded_at=now - timedelta(days=2))
     hot_alerts_open_for([response], now=now - timedelta(days=2), notify=False)
     ComplaintFactory(dealer=dealer, received_at=now - timedelta(days=2), closed_at=None)
+    ComplaintFactory(dealer=dealer, received_at=now - timedelta(hours=2), closed_at=None)  # due today
     closed = now - timedelta(hours=2)
     ro = RepairOrderFactory(dealer=dealer, opened_at=closed - timedelta(hours=6), closed_at=closed)
     invitations_create_for_closed(since=closed - timedelta(seconds=1))
@@ -160,20 +162,20 @@ def world(cast, dealer, other_dealer, far_dealer) -> dict[str, Any]:
         _poison(record, skip=["response_id", "complaint_id"])
     IncentiveAction.objects.update(reason=PAYLOADS[5])
     MonthlySubmission.objects.filter(dealer=dealer).update(review_comment=PAYLOADS[1])
-    goal_create(
-        terms=GoalTerms(
-            kpi_code="complaint_rate",
-            group_kind=GroupKind.REGION,  # its label is the region's name, a payload here
-            region=Region.objects.get(pk=dealer.region_id),
-            month_from="2026-09",
-            month_to="2026-10",
-            kind=GoalKind.LEVEL,
-            target=2.0,
-            owner=cast["hq_manager"],
-            note=PAYLOADS[6 % len(PAYLOADS)],
-        ),
-        actor=cast["hq_admin"],
+    terms = GoalTerms(
+        kpi_code="complaint_rate",
+        group_kind=GroupKind.REGION,  # its label is the region's name, a payload here
+        region=Region.objects.get(pk=dealer.region_id),
+        month_from="2026-09",
+        month_to="2026-10",
+        kind=GoalKind.LEVEL,
+        target=2.0,
+        owner=cast["hq_manager"],
+        note=PAYLOADS[6 % len(PAYLOADS)],
     )
+    goal = goal_create(terms=terms, actor=cast["hq_admin"])
+    # A second version whose changed note is a payload (the goal's versions export).
+    goal_revise(goal=goal, terms=replace(terms, note=PAYLOADS[1]), actor=cast["hq_admin"])
     _support_case(dealer)
     _finding(dealer, cast["hq_manager"])
     _appeal(dealer)
@@ -224,6 +226,8 @@ def _finding(dealer: Dealer, hq: User) -> None:
 
     now = timezone.now()
     ro = RepairOrderFactory(dealer=dealer, ro_number=PAYLOADS[0][:40], fault_code="F013")
+    # A survey answer whose id, as the dealer's system gave it, is a payload (the finding's responses).
+    response = SurveyResponseFactory(dealer=dealer, response_id=PAYLOADS[2][:40])
     finding = Finding.objects.create(
         kind="warranty_cost",
         subject=PAYLOADS[4][:40],
@@ -231,7 +235,7 @@ def _finding(dealer: Dealer, hq: User) -> None:
         month="2026-10",
         fingerprint="safe-files",
         figures={"value": 1.0},
-        evidence={"repair_orders": [ro.pk]},
+        evidence={"repair_orders": [ro.pk], "dealers": [dealer.pk], "responses": [response.pk]},
         status="closed",
         owner=hq,
         found_at=now,
@@ -421,6 +425,58 @@ PAGE_EXPORTS: dict[str, tuple[str, Callable[[], str], str]] = {
         lambda: reverse("submissions:queue_export", args=["xlsx"]),
         "dealer_user",
     ),
+    "to call csv": ("csv", lambda: reverse("surveys:candidates_export", args=["csv"]), "hq_manager"),
+    "to call xlsx": ("xlsx", lambda: reverse("surveys:candidates_export", args=["xlsx"]), "hq_manager"),
+    "ledger totals per region csv": (
+        "csv",
+        lambda: reverse("incentives:ledger_regions_export", args=["csv"]),
+        "hq_manager",
+    ),
+    "ledger totals per region xlsx": (
+        "xlsx",
+        lambda: reverse("incentives:ledger_regions_export", args=["xlsx"]),
+        "hq_manager",
+    ),
+    "tier scores csv": (
+        "csv",
+        lambda: reverse("assessments:scorecard_tiers_export", args=["GL0001", "2026-10", "csv"]),
+        "hq_manager",
+    ),
+    "tier scores xlsx": (
+        "xlsx",
+        lambda: reverse("assessments:scorecard_tiers_export", args=["GL0001", "2026-10", "xlsx"]),
+        "hq_manager",
+    ),
+    "goal versions csv": (
+        "csv",
+        lambda: reverse("goals:versions_export", args=[_goal_pk(), "csv"]),
+        "hq_admin",
+    ),
+    "goal versions xlsx": (
+        "xlsx",
+        lambda: reverse("goals:versions_export", args=[_goal_pk(), "xlsx"]),
+        "hq_admin",
+    ),
+    "finding dealers csv": (
+        "csv",
+        lambda: reverse("insights:dealers_export", args=[_finding_pk(), "csv"]),
+        "hq_manager",
+    ),
+    "finding dealers xlsx": (
+        "xlsx",
+        lambda: reverse("insights:dealers_export", args=[_finding_pk(), "xlsx"]),
+        "hq_manager",
+    ),
+    "finding responses csv": (
+        "csv",
+        lambda: reverse("insights:responses_export", args=[_finding_pk(), "csv"]),
+        "hq_manager",
+    ),
+    "finding responses xlsx": (
+        "xlsx",
+        lambda: reverse("insights:responses_export", args=[_finding_pk(), "xlsx"]),
+        "hq_manager",
+    ),
     "dealer list csv": ("csv", lambda: reverse("dealers:list_export", args=["csv"]), "hq_manager"),
     "dealer list xlsx": ("xlsx", lambda: reverse("dealers:list_export", args=["xlsx"]), "hq_manager"),
     "findings csv": (
@@ -494,10 +550,52 @@ PAGE_EXPORTS: dict[str, tuple[str, Callable[[], str], str]] = {
 }
 
 
+#: Exports no typed text reaches (months, figures and labels from the code): no payload can
+#: reach them, so they are only checked to answer and to hold no live formula.
+PAGE_EXPORTS_WITHOUT_USER_TEXT: dict[str, tuple[str, Callable[[], str], str]] = {
+    "ledger totals per month csv": (
+        "csv",
+        lambda: reverse("incentives:ledger_months_export", args=["csv"]),
+        "hq_manager",
+    ),
+    "ledger totals per month xlsx": (
+        "xlsx",
+        lambda: reverse("incentives:ledger_months_export", args=["xlsx"]),
+        "hq_manager",
+    ),
+    "finding months csv": (
+        "csv",
+        lambda: reverse("insights:months_export", args=[_finding_pk(), "csv"]),
+        "hq_manager",
+    ),
+    "finding months xlsx": (
+        "xlsx",
+        lambda: reverse("insights:months_export", args=[_finding_pk(), "xlsx"]),
+        "hq_manager",
+    ),
+    "finding before and after csv": (
+        "csv",
+        lambda: reverse("insights:before_after_export", args=[_finding_pk(), "csv"]),
+        "hq_manager",
+    ),
+    "finding before and after xlsx": (
+        "xlsx",
+        lambda: reverse("insights:before_after_export", args=[_finding_pk(), "xlsx"]),
+        "hq_manager",
+    ),
+}
+
+
 def _finding_pk() -> int:
     from insights.models import Finding
 
     return Finding.objects.get(fingerprint="safe-files").pk
+
+
+def _goal_pk() -> int:
+    from goals.models import Goal
+
+    return Goal.objects.get(kpi_code="complaint_rate", version=2).pk
 
 
 @pytest.mark.parametrize("name", sorted(PAGE_EXPORTS))
@@ -507,6 +605,15 @@ def test_page_exports_write_no_live_formula(world, name):
     content = body(client_for(world[user]).get(url()))
 
     assert_safe(content, fmt, name)
+
+
+@pytest.mark.parametrize("name", sorted(PAGE_EXPORTS_WITHOUT_USER_TEXT))
+def test_page_exports_without_user_text_write_no_live_formula(world, name):
+    fmt, url, user = PAGE_EXPORTS_WITHOUT_USER_TEXT[name]
+
+    content = body(client_for(world[user]).get(url()))
+
+    assert not live_formulas(cells_of(content, fmt)), name
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
@@ -703,6 +810,16 @@ WALKED = {
     "assessments.views_imports.import_template": "upload templates csv/xlsx (no user text)",
     "insights.views.finding_evidence_export": "a finding's records csv/xlsx",
     "insights.views.daily_export": "daily review csv/xlsx",
+    "surveys.views.candidates_export": "to call csv/xlsx",
+    "incentives.views.ledger_regions_export": "ledger totals per region csv/xlsx",
+    "assessments.views.scorecard_tiers_export": "tier scores csv/xlsx",
+    "goals.views.goal_versions_export": "goal versions csv/xlsx",
+    "insights.views.finding_dealers_export": "finding dealers csv/xlsx",
+    "insights.views.finding_responses_export": "finding responses csv/xlsx",
+    # Months and amounts, months and figures: no typed text reaches them.
+    "incentives.views.ledger_months_export": "ledger totals per month csv/xlsx (no user text)",
+    "insights.views.finding_months_export": "finding months csv/xlsx (no user text)",
+    "insights.views.finding_before_after_export": "finding before and after csv/xlsx (no user text)",
 }
 #: The helper itself.
 HELPER = "assessments.exporting"

@@ -107,6 +107,7 @@ PAGES = [
     ("surveys:flag_keep", lambda w: [w.flag.pk], "post", {}, HQ_POST),
     ("surveys:calls", lambda w: [], "get", None, HQ_ONLY),
     ("surveys:calls_export", lambda w: ["csv"], "get", None, HQ_ONLY),
+    ("surveys:candidates_export", lambda w: ["csv"], "get", None, HQ_ONLY),
     ("surveys:call_record", lambda w: [w.ro_id], "get", None, HQ_ONLY),
     ("surveys:templates", lambda w: [], "get", None, HQ_ONLY),
     ("surveys:template_detail", lambda w: [w.template_id], "get", None, HQ_ONLY),
