@@ -17,6 +17,7 @@ from dealers.permissions import MANAGERS, role_required
 
 from .exporting import export_response
 from .pages.network import KpiTrend, network_drill, network_page
+from .pages.scorecard import unit_label
 
 EXPORT_TABLES = ("kpis", "trends", "groups")
 DRILL_PAGE_SIZE = 100
@@ -26,7 +27,7 @@ def _chart(trend: KpiTrend) -> dict[str, Any]:
     """The JSON the portal's KPI trend chart draws: this month's line and last year's."""
     return {
         "labels": [m.month for m in trend.months],
-        "unit": trend.unit,
+        "unit": unit_label(trend.unit),
         "best": next((i for i, m in enumerate(trend.months) if m.best), None),
         "series": [
             {"name": _("This year"), "values": [m.value for m in trend.months]},

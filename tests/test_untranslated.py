@@ -199,3 +199,24 @@ def test_every_admin_list_and_form_is_labelled_in_chinese(hq_admin, page):
             found[path] = sorted(set(english_labels(response.content.decode())))
 
     assert not any(found.values()), f"English labels in the zh-hans admin: {found}"
+
+
+@pytest.mark.parametrize("code", ["days", "h", "ROs", "pts", "CNY"])
+def test_a_kpi_unit_reads_in_chinese_wherever_a_page_shows_it(code):
+    from django.template import Context, Template
+
+    with translation.override("zh-hans"):
+        shown = Template("{% load portal %}{{ code|unit_label }}").render(Context({"code": code}))
+
+    assert shown != code and re.search(r"[\u4e00-\u9fff]", shown)
+
+
+@pytest.mark.django_db
+def test_the_network_page_names_units_in_chinese(portal):
+    client = client_for(portal["hq_manager"])
+    client.cookies["django_language"] = "zh-hans"
+
+    html = client.get("/assessments/network/").content.decode()
+
+    assert "天 · " in html  # appointment lead time, in days
+    assert ">days ·" not in html and "days · " not in html and ">h ·" not in html

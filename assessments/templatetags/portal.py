@@ -14,6 +14,7 @@ from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from assessments.pages.scorecard import unit_label as _unit_label
 from assessments.periods import Month
 from dealers.event_labels import event_label as _event_label
 
@@ -29,6 +30,12 @@ def _number(value: Any) -> float | None:
         return float(value)
     except (TypeError, ValueError):
         return None
+
+
+@register.filter
+def unit_label(code: str) -> str:
+    """A KPI's unit code (`days`, `h`, `ROs`) in the reader's language; % and ‰ as they are."""
+    return _unit_label(code or "")
 
 
 @register.filter
