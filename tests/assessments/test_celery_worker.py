@@ -598,7 +598,11 @@ def test_the_morning_daily_clearing_reminder_reaches_a_dealers_wecom_group_throu
     stub = PlatformStub()
     stub.thread.start()
     try:
-        # Given: every dealer's group has a WeCom robot that takes the morning reminder.
+        # Given: the morning's reminder has not gone out yet (the demo sends today's and logs
+        # it on its own robots, which are off), and every dealer's group has a WeCom robot
+        # that takes the morning reminder.
+        worker_database.query("DELETE FROM dealers_robotdelivery")
+        worker_database.query("DELETE FROM dealers_notice WHERE topic = 'daily_clearing'")
         worker_database.query(
             "INSERT INTO dealers_grouprobot (platform, name, webhook_url, secret, dealer_id, topics, active, "
             "created_at) SELECT 'wecom', '售后服务群', %s, '', id, '[\"daily_clearing\"]', true, now() "
