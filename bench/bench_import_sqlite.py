@@ -18,7 +18,8 @@ with the portal's settings, hence its pragmas):
                     is not slower than the one before; each followed by the yardstick on a
                     fresh database (pairs side by side: the median ratio of the pairs);
 - import_data, 3 in a row on one database (a new file of new keys each time), the case a
-                    growing database would slow down.
+                    growing database would slow down; then the yardstick the same way, 3 in a
+                    row on one database: how much of a slowdown is the table's own.
 
 Prints a table and the ratio import / executemany (target ≥ 0.5). Not a test; the figures
 go to docs/benchmarks.md.
@@ -162,8 +163,9 @@ def typed_rows(path: Path, ids: dict[str, int]) -> list[tuple]:
     return rows
 
 
-def phase_executemany(path: Path, database: Path) -> dict:
-    fresh_copy(database)
+def phase_executemany(path: Path, database: Path, fresh: bool = True) -> dict:
+    if fresh:
+        fresh_copy(database)
     use_database(database)
     from django.db import connection, transaction
 
@@ -183,13 +185,18 @@ def phase_executemany(path: Path, database: Path) -> dict:
         f"INSERT INTO assessments_repairorder ({', '.join(columns)})"
         f" VALUES ({', '.join('?' for _ in columns)})"
     )
+
+    def stored() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM assessments_repairorder")
+            return cursor.fetchone()[0]
+
+    before = stored()
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.cursor.executemany(sql, rows)  # the raw sqlite3 cursor: one prepared statement
     seconds = time.perf_counter() - started
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM assessments_repairorder")
-        count = cursor.fetchone()[0]
+    count = stored() - before
     assert count == len(rows), (count, len(rows))
     return {"seconds": seconds, "rows": count, "db_mb": database.stat().st_size / 1024**2}
 
@@ -222,7 +229,7 @@ def main() -> None:
         phases = {
             "template": phase_template,
             "import": lambda: phase_import(path, args.database, args.fresh),
-            "executemany": lambda: phase_executemany(path, args.database),
+            "executemany": lambda: phase_executemany(path, args.database, args.fresh),
         }
         result = phases[args.phase]()
         result["peak_mb"] = peak_rss_mb()
@@ -237,22 +244,27 @@ def main() -> None:
     results = {}
     results["import_data"] = run_phase("import", path, [*db, "--fresh"])
     results["import_data, re-import"] = run_phase("import", path, db)
-    results["executemany, one transaction"] = run_phase("executemany", path, db)
+    results["executemany, one transaction"] = run_phase("executemany", path, [*db, "--fresh"])
     # Pairs side by side (import, then the yardstick, each on a fresh database): on a shared
     # machine the load moves between phases; the median of the pairs' ratios is the figure.
     for run in (1, 2, 3):
         results[f"import_data, fresh database, run {run}"] = run_phase("import", path, [*db, "--fresh"])
-        results[f"executemany, run {run}"] = run_phase("executemany", path, db)
-    # Three files of new keys into one database: does a growing database slow it down?
-    fresh_copy(args.database)
+        results[f"executemany, run {run}"] = run_phase("executemany", path, [*db, "--fresh"])
+    # Three files of new keys into one database: does a growing database slow the import down
+    # more than it slows the table itself (the yardstick, three times into one database)?
+    shifted = []
     for run in (1, 2, 3):
-        shifted = path.with_suffix(f".run{run}.csv")
-        with path.open(encoding="utf-8") as source, shifted.open("w", encoding="utf-8") as out:
+        shifted.append(path.with_suffix(f".run{run}.csv"))
+        with path.open(encoding="utf-8") as source, shifted[-1].open("w", encoding="utf-8") as out:
             out.write(source.readline())
             for line in source:
                 out.write(f"R{run}" + line[2:])  # RO000… → R1000…: new keys, same shape
-        results[f"import_data, same database, run {run}"] = run_phase("import", shifted, db)
-        shifted.unlink()
+    for phase, label in (("import", "import_data"), ("executemany", "executemany")):
+        fresh_copy(args.database)
+        for run in (1, 2, 3):
+            results[f"{label}, same database, run {run}"] = run_phase(phase, shifted[run - 1], db)
+    for file in shifted:
+        file.unlink()
 
     size_mb = path.stat().st_size / 1024**2
     print(f"\n{args.rows:,} repair orders, {size_mb:,.0f} MB CSV, {DEALERS:,} dealers, SQLite\n")
@@ -276,7 +288,14 @@ def main() -> None:
     )
     print(f"- fresh databases, run 3 / run 1: {runs[2] / runs[0]:.2f}")
     same = [results[f"import_data, same database, run {run}"]["seconds"] for run in (1, 2, 3)]
-    print(f"- same database, run 3 / run 1: {same[2] / same[0]:.2f}")
+    table = [results[f"executemany, same database, run {run}"]["seconds"] for run in (1, 2, 3)]
+    print(
+        f"- same database, run 3 / run 1: import {same[2] / same[0]:.2f}, executemany {table[2] / table[0]:.2f}"
+    )
+    print(
+        "- same database, import / executemany by run: "
+        + ", ".join(f"{table[i] / same[i]:.3f}" for i in range(3))
+    )
     print(f"- re-import: {results['import_data, re-import']['unchanged']:,} unchanged")
 
 

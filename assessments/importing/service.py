@@ -50,6 +50,7 @@ from dealers.models import Dealer
 
 from . import messages as msg
 from .kinds import BoundRow, Context, Kind, Record, get_kind
+from .parse_process import ForkedParser, can_fork
 from .reading import FileRejected, Table, check_size, open_table
 from .writing import Actor, check_chunk, import_channel, writer_for
 
@@ -71,6 +72,8 @@ class Chunk:
     rows: int = 0  # data rows read (blank lines excluded)
     repair_orders: dict[tuple[int, str], int] = field(default_factory=dict)  # filled by the checks
     staged: tuple[int, int] | None = None  # the rowids of its rows staged by the check pass (SQLite)
+    body: bytes | None = None  # records, numbers, cells as marshalled by a parsing process
+    closed: tuple[str, ...] = ()  # the closed months its checks saw (the check pass)
 
 
 @dataclass
@@ -452,15 +455,25 @@ def _read_and_run(
 
 
 class _ChunkSpool:
-    """The chunks of a pass as parsed (before the checks that need the database), pickled
+    """The chunks of a pass as parsed (before the checks that need the database), written
     to a temporary file: the writing pass of an all-or-nothing import on SQLite replays them
-    instead of parsing the file a second time. Memory stays flat."""
+    instead of parsing the file a second time. Memory stays flat.
+
+    Each chunk is three length-prefixed blobs: a header (its row count, where the check pass
+    staged it, the closed months its checks saw), its records with their row numbers and
+    cells (marshal: several times faster than pickle for plain tuples, lists and strings;
+    the very bytes a parsing process sent), and its rejected rows (pickle: their messages
+    may be lazy translations). A chunk the check pass staged whole is moved by one statement
+    and needs its records again only if a month has closed since it was checked: then its
+    records are read back and checked again; otherwise they are skipped unread.
+    """
 
     def __init__(self) -> None:
         self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by __exit__
         self.bound: Any = None
         self.now: Any = None  # the check pass's time: every row of the import is stamped with it
         self.writer: Any = None  # the check pass's writer, which staged rows
+        self.closed_now: Callable[[], frozenset[str]] = _closed_periods
 
     def __enter__(self) -> _ChunkSpool:
         return self
@@ -472,25 +485,34 @@ class _ChunkSpool:
                 self.writer.stage_clear()
 
     def add(self, chunk: Chunk) -> None:
-        # marshal (several times faster than pickle) for the plain tuples, lists and strings
-        # of the rows; pickle for the rejected rows, whose messages may be lazy translations.
-        # Length-prefixed blobs: marshal.load on a file object reads it a few bytes at a time.
+        body = chunk.body
+        if body is None:
+            body = marshal.dumps((chunk.records, chunk.numbers, chunk.cells))
         for blob in (
-            marshal.dumps((chunk.records, chunk.numbers, chunk.cells, chunk.rows, chunk.staged)),
+            marshal.dumps((chunk.rows, chunk.staged, chunk.closed)),
+            body,
             pickle.dumps(chunk.rejected, protocol=pickle.HIGHEST_PROTOCOL),
         ):
             self.file.write(len(blob).to_bytes(8, "little"))
             self.file.write(blob)
 
-    def _blob(self) -> bytes | None:
+    def _size(self) -> int | None:
         size = self.file.read(8)
-        return self.file.read(int.from_bytes(size, "little")) if size else None
+        return int.from_bytes(size, "little") if size else None
+
+    def _blob(self) -> bytes:
+        return self.file.read(self._size() or 0)
 
     def chunks(self) -> Iterator[Chunk]:
         self.file.seek(0)
-        while (rows_blob := self._blob()) is not None:
-            records, numbers, cells, rows, staged = marshal.loads(rows_blob)
-            rejected = pickle.loads(self._blob() or b"")  # noqa: S301 - our own file, written just before
+        while (size := self._size()) is not None:
+            rows, staged, closed = marshal.loads(self.file.read(size))
+            if staged is not None and frozenset(closed) == self.closed_now():
+                self.file.seek(self._size() or 0, os.SEEK_CUR)  # checked as it stands: not needed
+                records, numbers, cells = [], [], []
+            else:
+                records, numbers, cells = marshal.loads(self._blob())
+            rejected = pickle.loads(self._blob())  # noqa: S301 - our own file, written just before
             yield Chunk(
                 records=records, numbers=numbers, cells=cells, rejected=rejected, rows=rows, staged=staged
             )
@@ -518,6 +540,7 @@ def _run(
     closed_at_start = context.closed_periods  # their rows are checked one by one from the start
     chunks: queue.Queue[Any] = queue.Queue(maxsize=3)
     stop = threading.Event()
+    forked: ForkedParser | None = None
     parser = threading.Thread(
         target=_parse,
         args=(
@@ -534,7 +557,15 @@ def _run(
         name=f"import-parse-{job.pk}",
         daemon=True,
     )
-    if source is None:
+    if source is None and _parse_in_process(job):
+        forked = ForkedParser(
+            _parse,
+            (spec, table, bound, context, keep_cells, translation.get_language()),
+            done=_DONE,
+            months=outcome.months,
+            make_chunk=Chunk,
+        )
+    elif source is None:
         parser.start()
     now = source.now if source is not None and source.now else timezone.now().replace(microsecond=0)
     writer = writer_for(spec, actor, now, counting=mode == COUNT, staging=spool is not None)
@@ -544,14 +575,19 @@ def _run(
     try:
         with _alive(job), transaction.atomic() if mode == ONE_TRANSACTION else contextlib.nullcontext():
             writer.begin()
-            for chunk in _drain(chunks) if source is None else source.chunks():
+            if source is not None:
+                incoming = source.chunks()
+            else:
+                incoming = forked.chunks() if forked is not None else _drain(chunks)
+            for chunk in incoming:
                 if chunk.records:
                     # A month closed while this import ran is closed for its next rows too.
                     context.closed_periods = _closed_periods()
                     _recheck(spec, chunk, context, actor, bound)
+                    chunk.closed = tuple(sorted(context.closed_periods))
                 if chunk.rejected:
                     _reject(chunk, outcome, errors_writer)
-                if chunk.records and (write_all or not outcome.rejected):
+                if (chunk.records or chunk.staged) and (write_all or not outcome.rejected):
                     with transaction.atomic() if mode == CHUNKS else contextlib.nullcontext():
                         if chunk.staged and not chunk.rejected and mode == CHUNKS:
                             # Staged by the check pass and still all valid: moved in one statement.
@@ -591,8 +627,17 @@ def _run(
         pass
     finally:
         stop.set()
-        if source is None:
+        if forked is not None:
+            forked.close()
+        elif source is None:
             parser.join(timeout=10)
+
+
+def _parse_in_process(job: ImportJob) -> bool:
+    """Whether this file is parsed in a child process (see parse_process.py): large enough
+    for the fork to pay (`IMPORT_PARSE_PROCESS_MIN_BYTES`; 0 always, -1 never)."""
+    least = settings.IMPORT_PARSE_PROCESS_MIN_BYTES
+    return can_fork() and least >= 0 and (job.file_size or 0) >= least
 
 
 def _drain(chunks: queue.Queue[Any]) -> Iterator[Any]:
@@ -610,6 +655,7 @@ def _recheck(spec: Kind, chunk: Any, context: Context, actor: Actor, bound: Boun
     rejected, chunk.repair_orders = check_chunk(spec, chunk.records, context, actor)
     if not rejected:
         return
+    chunk.body = None  # the records change
     keep = [i for i in range(len(chunk.records)) if i not in rejected]
     for i, (column, message) in rejected.items():
         label = bound.labels[spec.index[column]] if column in spec.index else column

@@ -294,6 +294,9 @@ IMPORT_BACKGROUND_ROWS = int(os.environ.get("IMPORT_BACKGROUND_ROWS", "5000"))
 # Without a broker, a background import runs in a thread of the web process (off: in the request).
 IMPORT_IN_PROCESS_THREAD = env_bool("IMPORT_IN_PROCESS_THREAD", True)
 IMPORT_UPLOADS_PER_HOUR = int(os.environ.get("IMPORT_UPLOADS_PER_HOUR", "30"))
+# From this size on a file is parsed in a forked child process, beside the process that
+# writes it (assessments/importing/parse_process.py); 0: always, -1: never (a thread).
+IMPORT_PARSE_PROCESS_MIN_BYTES = int(os.environ.get("IMPORT_PARSE_PROCESS_MIN_BYTES", str(1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -1,0 +1,148 @@
+"""Parsing a large file in a child process, so validation does not share the GIL.
+
+The import's parsing thread turns rows into typed records: pure Python, about 10 µs a row.
+In a thread of the importing process it holds the interpreter's lock while it works, so
+the thread that stages and writes (binding parameters, marshalling) waits for it and the
+two add up instead of overlapping. For a large file (`IMPORT_PARSE_PROCESS_MIN_BYTES`) the
+same parsing function runs in a forked child instead, on the second core, and hands its
+chunks over a pipe:
+
+- a chunk: its row count, its records with their row numbers and cells (marshal, the blob
+  the check pass keeps as it came, so it is serialised once), its rejected rows (pickle:
+  messages are text already, in the user's language);
+- the end, with the months the rows touch;
+- an error (pickled; a file the reader refuses half-way raises in the importer as before).
+
+What the child may touch: the open file (the parent no longer reads it), the validator and
+the translations, nothing else. It never uses a database connection, logs nothing, and
+leaves by `os._exit`, so no handler of the parent (atexit, connection close) runs in it.
+Where `fork` does not exist, or the file is small (a fork is a few milliseconds), the
+thread stays.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import marshal
+import os
+import pickle
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+_CHUNK, _DONE, _ERROR = 1, 2, 3
+
+
+def can_fork() -> bool:
+    return hasattr(os, "fork")
+
+
+class _PipeOut:
+    """The child's side: what `parse` puts goes down the pipe."""
+
+    def __init__(self, fd: int, done: object, months: set[str]) -> None:
+        self.file = os.fdopen(fd, "wb", buffering=1 << 20)
+        self.done = done
+        self.months = months
+
+    def _send(self, tag: int, *blobs: bytes) -> None:
+        self.file.write(bytes([tag]) + len(blobs).to_bytes(1, "little"))
+        for blob in blobs:
+            self.file.write(len(blob).to_bytes(8, "little"))
+            self.file.write(blob)
+
+    def put(self, item: Any, timeout: float | None = None) -> None:
+        if item is self.done:
+            self._send(_DONE, marshal.dumps(sorted(self.months)))
+        elif isinstance(item, BaseException):
+            try:
+                blob = pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.loads(blob)  # noqa: S301 - our own bytes; an exception that cannot come back
+            except Exception:
+                blob = pickle.dumps(RuntimeError(f"{type(item).__name__}: {item}"))
+            self._send(_ERROR, blob)
+        else:
+            self._send(
+                _CHUNK,
+                marshal.dumps(item.rows),
+                marshal.dumps((item.records, item.numbers, item.cells)),
+                pickle.dumps(item.rejected, protocol=pickle.HIGHEST_PROTOCOL),
+            )
+        self.file.flush()
+
+
+class ForkedParser:
+    """The parent's side: start the child, read its chunks, reap it."""
+
+    def __init__(
+        self,
+        parse: Callable[..., None],
+        args: tuple[Any, ...],
+        *,
+        done: object,
+        months: set[str],
+        make_chunk: Callable[..., Any],
+    ) -> None:
+        self.months = months
+        self.make_chunk = make_chunk
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child
+            code = 1
+            try:
+                os.close(read_fd)
+                # The parent's handlers (a web or Celery worker's) are not this process's.
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                out = _PipeOut(write_fd, done, set())
+                parse(*args[:5], out.months, out, threading.Event(), *args[5:])
+                out.file.flush()
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write_fd)
+        self.pid: int | None = pid
+        self.pipe = os.fdopen(read_fd, "rb", buffering=1 << 20)
+
+    def _read(self) -> tuple[int, list[bytes]]:
+        head = self.pipe.read(2)
+        if len(head) < 2:
+            raise RuntimeError("the parsing process ended before the end of the file")
+        blobs = []
+        for _ in range(head[1]):
+            size = int.from_bytes(self.pipe.read(8), "little")
+            blobs.append(self.pipe.read(size))
+        return head[0], blobs
+
+    def chunks(self) -> Iterator[Any]:
+        """The chunks in file order; raises what the child raised."""
+        while True:
+            tag, blobs = self._read()
+            if tag == _DONE:
+                self.months.update(marshal.loads(blobs[0]))
+                return
+            if tag == _ERROR:
+                raise pickle.loads(blobs[0])  # noqa: S301 - from our own child
+            rows_blob, body, rejected = blobs
+            records, numbers, cells = marshal.loads(body)
+            chunk = self.make_chunk(
+                records=records,
+                numbers=numbers,
+                cells=cells,
+                rejected=pickle.loads(rejected),  # noqa: S301 - from our own child
+                rows=marshal.loads(rows_blob),
+            )
+            chunk.body = body
+            yield chunk
+
+    def close(self) -> None:
+        """Stop the child if it still runs (the import ended early) and reap it."""
+        self.pipe.close()
+        if self.pid is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+        self.pid = None

@@ -1,0 +1,223 @@
+"""A large file is parsed in a child process (assessments/importing/parse_process.py).
+
+The child runs the very parsing function the thread runs; what matters is that nothing
+differs for the user: the same rows stored, the same rejected rows and messages in the
+same error file, a file refused half-way refused the same way, and no child left behind.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.db import connection
+from django.test import override_settings
+from django.utils import translation
+
+from assessments.choices import ImportStatus
+from assessments.importing import import_file, parse_process, service
+from assessments.models import Period, RepairOrder
+
+from .import_helpers import ro_rows, write
+
+pytestmark = pytest.mark.skipif(not parse_process.can_fork(), reason="fork is POSIX")
+
+ALWAYS, NEVER = 0, -1
+
+
+@pytest.fixture
+def forks(monkeypatch):
+    """The pids of the parsing processes started, each checked gone once the import ends."""
+    started: list[int] = []
+    real_init = parse_process.ForkedParser.__init__
+
+    def counting(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        started.append(self.pid)
+
+    monkeypatch.setattr(parse_process.ForkedParser, "__init__", counting)
+    yield started
+    for pid in started:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # reaped: not a zombie, not running
+
+
+def _stored():
+    fields = [f.attname for f in RepairOrder._meta.concrete_fields if f.attname not in {"id", "imported_at"}]
+    return sorted(RepairOrder.objects.values_list(*fields))
+
+
+def _mixed_file(tmp_path, name="mixed.csv"):
+    rows = [{"ro_number": f"RO{i:05d}", "vin": f"LB3E8MAL8RV{i:06d}"} for i in range(40)]
+    rows[5]["opened_at"] = "2026-02-30 09:00:00"  # no such day
+    rows[9]["vin"] = "SHORT"
+    rows[17]["ro_number"] = "RO00003"  # the same key twice
+    rows[23]["labor_amount"] = "-5"
+    rows[31]["dealer_code"] = "GL9999"  # unknown dealer
+    return write(tmp_path, ro_rows(*rows), name=name)
+
+
+def _run_both(tmp_path, monkeypatch, **options):
+    """Import the mixed file in a thread, then (after deleting what it wrote) in a process."""
+    monkeypatch.setattr(service, "CHUNK_ROWS", 7)  # several chunks, some with rejected rows
+    results = []
+    for least in (NEVER, ALWAYS):
+        RepairOrder.objects.all().delete()
+        with override_settings(IMPORT_PARSE_PROCESS_MIN_BYTES=least):
+            job = import_file("repair_orders", _mixed_file(tmp_path), **options)
+        error_file = job.error_file.read().decode("utf-8-sig") if job.error_file else ""
+        results.append(
+            (
+                job.status,
+                job.message,
+                (job.rows_total, job.created, job.updated, job.unchanged, job.rejected),
+                job.errors,
+                error_file,
+                _stored(),
+            )
+        )
+    return results
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_a_partial_import_parsed_in_a_process_stores_and_rejects_exactly_what_the_thread_does(
+    tmp_path, dealer, hq_manager, monkeypatch, forks, language
+):
+
+    # given a file with valid rows and five kinds of bad row, imported partially in each language
+    with translation.override(language):
+        thread, process = _run_both(tmp_path, monkeypatch, user=hq_manager, partial=True)
+    # then a process parsed it the second time, and nothing the user sees differs
+    assert len(forks) == 1
+    assert thread == process
+    status, _, counts, errors, error_file, stored = process
+    assert status == ImportStatus.PARTIAL and counts == (40, 35, 0, 0, 5)
+    assert len(stored) == 35 and len(errors) == 5
+    # the messages are in the user's language, as the thread gives them
+    assert ("不存在" in error_file) == (language == "zh-hans")
+
+
+@pytest.mark.django_db
+def test_an_atomic_import_parsed_in_a_process_is_refused_whole_as_the_thread_refuses_it(
+    tmp_path, dealer, hq_manager, monkeypatch, forks
+):
+
+    thread, process = _run_both(tmp_path, monkeypatch, user=hq_manager)
+    assert len(forks) == 1
+    assert thread == process
+    assert process[0] == ImportStatus.REJECTED and process[5] == []
+
+
+@pytest.mark.django_db
+def test_a_clean_file_parsed_in_a_process_is_written_as_the_thread_writes_it(
+    tmp_path, dealer, hq_manager, monkeypatch, forks
+):
+
+    rows = [{"ro_number": f"RO{i:05d}", "vin": f"LB3E8MAL8RV{i:06d}"} for i in range(30)]
+    path = write(tmp_path, ro_rows(*rows))
+    monkeypatch.setattr(service, "CHUNK_ROWS", 7)
+    asked: list[list[str]] = []
+    monkeypatch.setattr(service, "_queue_recompute", asked.append)
+    stored = []
+    for least in (NEVER, ALWAYS):
+        RepairOrder.objects.all().delete()
+        with override_settings(IMPORT_PARSE_PROCESS_MIN_BYTES=least):
+            job = import_file("repair_orders", path, user=hq_manager)
+        assert job.status == ImportStatus.SUCCEEDED and job.created == 30
+        stored.append(_stored())
+    assert stored[0] == stored[1] and len(stored[1]) == 30
+    # the months the rows touch came back from the child: the same recompute was asked for
+    assert len(asked) == 2 and asked[0] == asked[1] and "2026-10" in asked[1]
+    assert len(forks) == 1
+
+
+@pytest.mark.django_db
+def test_a_file_refused_half_way_in_the_process_is_refused_with_the_readers_message(
+    tmp_path, dealer, hq_manager, monkeypatch, forks
+):
+
+    # given more rows than an import may hold: the parser refuses the file when it gets there
+    rows = [{"ro_number": f"RO{i:05d}", "vin": f"LB3E8MAL8RV{i:06d}"} for i in range(12)]
+    monkeypatch.setattr(service, "CHUNK_ROWS", 4)
+    with override_settings(IMPORT_PARSE_PROCESS_MIN_BYTES=ALWAYS, IMPORT_MAX_ROWS=10):
+        with translation.override("zh-hans"):
+            job = import_file("repair_orders", write(tmp_path, ro_rows(*rows)), user=hq_manager)
+    # then the whole file is refused with the reader's message, in Chinese, and nothing is written
+    assert job.status == ImportStatus.REJECTED
+    assert "10" in job.message and "行" in job.message
+    assert RepairOrder.objects.count() == 0
+    assert len(forks) == 1
+
+
+@pytest.mark.django_db
+def test_an_import_that_fails_while_the_process_still_parses_stops_it(
+    tmp_path, dealer, hq_manager, monkeypatch, forks
+):
+
+    # given a failure in the writing process at the first chunk of a long file
+    rows = [{"ro_number": f"RO{i:05d}", "vin": f"LB3E8MAL8RV{i:06d}"} for i in range(200)]
+    monkeypatch.setattr(service, "CHUNK_ROWS", 2)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(service, "_recheck", broken)
+    with override_settings(IMPORT_PARSE_PROCESS_MIN_BYTES=ALWAYS), pytest.raises(RuntimeError):
+        import_file("repair_orders", write(tmp_path, ro_rows(*rows)), user=hq_manager)
+    # then the child was stopped and reaped (checked by the fixture), and the job says it failed
+    assert len(forks) == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the check pass and its replay are SQLite's")
+def test_the_writing_pass_reads_a_staged_chunk_again_only_when_a_month_closed_since_its_check(
+    tmp_path, dealer, hq_manager, monkeypatch
+):
+    from assessments.services.recompute import period_close
+
+    Period.objects.get_or_create(code="2026-10")
+    Period.objects.get_or_create(code="2026-11")
+    monkeypatch.setattr(service, "CHUNK_ROWS", 3)
+    real_recheck = service._recheck
+    rechecked: list[int] = []
+
+    def counting(spec, chunk, *args):
+        rechecked.append(len(chunk.records))
+        return real_recheck(spec, chunk, *args)
+
+    monkeypatch.setattr(service, "_recheck", counting)
+    october = [{"ro_number": f"A{i}", "vin": f"LB3E8MAL8RV{i:06d}"} for i in range(6)]
+    november = [
+        {
+            "ro_number": f"B{i}",
+            "vin": f"LB3E8MAL8RV{i:06d}",
+            "booked_at": "",
+            "opened_at": "2026-11-10 09:00:00",
+            "promised_at": "",
+            "closed_at": "2026-11-11 09:00:00",
+        }
+        for i in range(3)
+    ]
+
+    # when nothing closes between the passes, the writing pass checks nothing again
+    job = import_file("repair_orders", write(tmp_path, ro_rows(*october)), user=hq_manager)
+    assert job.status == ImportStatus.SUCCEEDED and job.created == 6
+    assert rechecked == [3, 3]  # the check pass only
+
+    # when October closes after the check pass, its chunks are read back and checked again:
+    # the October rows are refused, November's are written
+    rechecked.clear()
+    replay = service._ChunkSpool.chunks
+
+    def closing_first(self):
+        period_close("2026-10")
+        yield from replay(self)
+
+    monkeypatch.setattr(service._ChunkSpool, "chunks", closing_first)
+    rows = [{**row, "ro_number": f"C{i}"} for i, row in enumerate(october[:3])] + november
+    job = import_file("repair_orders", write(tmp_path, ro_rows(*rows), name="b.csv"), user=hq_manager)
+    assert rechecked == [3, 3, 3, 3]  # both chunks, in both passes
+    assert job.status == ImportStatus.PARTIAL and job.rejected == 3
+    assert not RepairOrder.objects.filter(ro_number__startswith="C").exists()
+    assert RepairOrder.objects.filter(ro_number__startswith="B").count() == 3
