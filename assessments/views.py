@@ -296,6 +296,13 @@ def ranking(request: AuthenticatedHttpRequest) -> HttpResponse:
                 "table_key": fragment_key(
                     request.user, "ranking", period, sorted((k, request.GET.getlist(k)) for k in request.GET)
                 ),
+                # The filters as filled in: nothing per user, a GET form (no CSRF token).
+                "filters_key": fragment_key(
+                    request.user,
+                    "ranking-filters",
+                    period,
+                    sorted((k, request.GET.getlist(k)) for k in request.GET),
+                ),
                 "filtered": any(
                     request.GET.get(k)
                     for k in ("region", "city_tier", "grade", "status", "dealer_status", "q")

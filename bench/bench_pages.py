@@ -5,7 +5,7 @@
 
 Expects a database filled by `manage.py seed_demo` (its users hq, east, north, dealer1). Gives
 those users a known password (a benchmark database only), collects the static files, starts
-gunicorn with config/gunicorn.conf.py (the workers and threads scripts/serve runs) and the
+gunicorn with config/gunicorn.conf.py (the processes scripts/serve runs: sync, 2 × cores + 1) and the
 production settings on a loopback port, signs the users in through the login form, then runs
 a load generator on loopback: N client threads, each with its own kept-alive connection and
 user, sending requests to one endpoint back to back for --seconds, then stopping by itself.
@@ -73,6 +73,8 @@ def free_port() -> int:
 
 def start_server(page_cache: str, port: int) -> subprocess.Popen:
     with socket.socket() as probe:  # a server already there would answer in our place
+        # (connections the last server closed may linger in TIME_WAIT: they do not count)
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         probe.bind(("127.0.0.1", port))
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi:application"],
@@ -197,6 +199,7 @@ def main() -> None:
     parser.add_argument("--period", default="2026-10")
     parser.add_argument("--dealer", default="GL0001")
     parser.add_argument("--modes", default="0,1", help="PAGE_CACHE values to run, e.g. 0,1")
+    parser.add_argument("--endpoints", default="", help="only these, e.g. ranking,scorecard")
     args = parser.parse_args()
     clients = [int(c) for c in args.clients.split(",")]
     args.port = args.port or free_port()
@@ -207,6 +210,8 @@ def main() -> None:
         ("scorecard", f"/assessments/dealers/{dealer}/{period}/", ("hq", "east", "dealer1")),
         ("api scorecards", f"/api/v1/scorecards/?period={period}", MANAGERS),
     ]
+    if args.endpoints:
+        endpoints = [e for e in endpoints if e[0] in args.endpoints.split(",")]
     set_passwords(["hq", "east", "north", "dealer1"])
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],

@@ -26,6 +26,7 @@ import hashlib
 import logging
 import uuid
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -45,19 +46,47 @@ def enabled() -> bool:
     return bool(getattr(settings, "PAGE_CACHE", False))
 
 
+# The version a request has read, kept for the rest of that request (PageVersionMiddleware):
+# a page builds several keys and reads the token once, and all its parts are of one version.
+_request_version: ContextVar[dict[str, str] | None] = ContextVar("pages_request_version", default=None)
+
+
+class PageVersionMiddleware:
+    """Reads of the scorecards version within one request come from the first one."""
+
+    def __init__(self, get_response: Callable[[Any], Any]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        token = _request_version.set({})
+        try:
+            return self.get_response(request)
+        finally:
+            _request_version.reset(token)
+
+
 def scorecards_version() -> str:
     """The current scorecards version: a random token, made when none is stored."""
+    memo = _request_version.get()
+    if memo is not None and "version" in memo:
+        return memo["version"]
     version = cache.get(VERSION_KEY)
     if version is None:
         cache.add(VERSION_KEY, uuid.uuid4().hex, None)
         version = cache.get(VERSION_KEY) or "unversioned"
+    if memo is not None:
+        memo["version"] = str(version)
     return str(version)
 
 
 def scorecards_changed(**_kwargs: Any) -> None:
     """Every cached page is stale from now on: a new version token (never an earlier one)."""
+    version = uuid.uuid4().hex
+    memo = _request_version.get()
+    if memo is not None:  # a request that changed the scorecards reads them anew
+        memo["version"] = version
     try:
-        cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+        cache.set(VERSION_KEY, version, None)
     except Exception:  # the cache is down: its entries expire after PAGE_CACHE_SECONDS
         log.warning("page cache: could not replace the scorecards version", exc_info=True)
 

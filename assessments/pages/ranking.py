@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -116,9 +117,15 @@ class Ranking:
     period: PeriodRef | None
     periods: list[PeriodRef]
     filterset: ScorecardFilterSet | None
-    rows: QuerySet | None
     sort_key: str
     descending: bool
+
+    @cached_property
+    def rows(self) -> QuerySet | None:
+        """Built when read: a page served from the cache never needs its queryset."""
+        if self.filterset is None:
+            return None
+        return ranking_rows(order_ranking(self.filterset.qs, self.sort_key, self.descending))
 
 
 def ranking_page(user: Any, params: QueryDict) -> Ranking | None:
@@ -129,12 +136,11 @@ def ranking_page(user: Any, params: QueryDict) -> Ranking | None:
     period = pick_period(periods, asked)
     key, descending = parse_sort(params.get("sort"))
     if period is None:
-        return None if asked else Ranking(None, periods, None, None, key, descending)
+        return None if asked else Ranking(None, periods, None, key, descending)
     data = params.copy()  # keeps every value of a repeated filter
     data["period"] = period.code
     filterset = ScorecardFilterSet(data, queryset=ranking_queryset(user, period, periods))
-    rows = ranking_rows(order_ranking(filterset.qs, key, descending))
-    return Ranking(period, periods, filterset, rows, key, descending)
+    return Ranking(period, periods, filterset, key, descending)
 
 
 class _KnownRows(Sequence):

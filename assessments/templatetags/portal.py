@@ -206,6 +206,16 @@ class _CachedFragmentNode(template.Node):
         return cached_fragment(key, lambda: self.nodelist.render(context))
 
 
+@register.simple_tag(takes_context=True)
+def page_fragment_key(context: template.Context, name: str, *parts: Any) -> str:
+    """{% page_fragment_key "name" part… as key %}: a key for {% cached_fragment %} made in the
+    template, for a part whose key needs what the template computed (an appeal state); it
+    holds the scorecards version, the reader's scope and language as every page key does."""
+    from assessments.pages.cache import fragment_key
+
+    return fragment_key(context["request"].user, name, *parts)
+
+
 @register.tag
 def cached_fragment(parser: template.base.Parser, token: template.base.Token) -> _CachedFragmentNode:
     """{% cached_fragment key %}…{% endcached_fragment %}: the part rendered once per key

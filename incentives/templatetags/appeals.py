@@ -26,6 +26,20 @@ class AppealState:
     can_file: bool = False  # this user is the dealer's own and the window is open
     by_kpi: dict[str, Appeal] = field(default_factory=dict)
     key_field: str = ""  # the drill-down column naming a record the KPI counted
+    reader_is_dealer: bool = False
+
+    @property
+    def fingerprint(self) -> tuple[Any, ...]:
+        """Everything of this state the scorecard's KPI table shows: with the scorecards
+        version, scope and language, the key its rendering is cached under."""
+        return (
+            self.card.pk if self.card else None,
+            self.window_open,
+            self.window_end.isoformat() if self.window_end else None,
+            self.can_file,
+            self.reader_is_dealer,
+            tuple(sorted((kpi, a.pk, a.status) for kpi, a in self.by_kpi.items())),
+        )
 
 
 @register.simple_tag(takes_context=True)
@@ -56,4 +70,5 @@ def appeal_state(
         can_file=is_own and window_open,
         by_kpi=by_kpi,
         key_field=RECORD_SPECS[kind].key_field if kind else "",
+        reader_is_dealer=bool(getattr(user, "is_dealer_user", False)),
     )

@@ -195,3 +195,96 @@ def test_the_scorecards_list_is_gzipped_for_a_client_that_accepts_it_and_keeps_i
     assert json.loads(gzip.decompress(packed.content)) == plain.json()
     assert len(packed.content) < len(plain.content)
     cache.clear()  # the test process's own cache (local_cache)
+
+
+def test_the_cached_kpi_table_shows_each_readers_appeal_buttons_and_every_appeal_as_it_stands(
+    scored_months, dealer_user, hq_manager, cache_on, settings
+):
+    from django.utils import timezone
+
+    from assessments.models import Period
+    from incentives.models import Appeal
+
+    # given the dealer's October scorecard, its table cached once the dealer's user has seen it
+    card = Scorecard.objects.get(dealer__code="GL0001", period__code=OCT)
+    rows = card.kpi_results.count()
+    Period.objects.filter(code=OCT).update(scorecards_published_at=timezone.now())
+    dealer_client, hq_client = client_for(dealer_user), client_for(hq_manager)
+    version = page_cache.scorecards_version()
+    page = dealer_client.get(SCORECARD).content.decode()
+    assert page.count('data-testid="kpi-appeal"') == rows and "kpi-appeal-filed" not in page
+    # then HQ, in the same scope of every dealer, is not served the dealer's buttons
+    assert 'data-testid="kpi-appeal"' not in hq_client.get(SCORECARD).content.decode()
+
+    # when the dealer files an appeal, and HQ then decides it (no recompute: the same version)
+    appeal = Appeal.objects.create(
+        scorecard=card, dealer=card.dealer, period=OCT, kpi_code="csat", reason="抽样有误"
+    )
+    page = dealer_client.get(SCORECARD).content.decode()
+    assert page.count('data-testid="kpi-appeal-filed"') == 1 and f"/appeals/{appeal.pk}/" in page
+    Appeal.objects.filter(pk=appeal.pk).update(status="upheld")
+    with translation.override("zh-hans"):  # the dealer user reads Chinese
+        upheld = translation.gettext("Upheld")
+    assert f"{upheld}</a>" in dealer_client.get(SCORECARD).content.decode()
+    assert page_cache.scorecards_version() == version
+
+    # and once the window has closed, the dealer's rows say so instead of offering the button
+    from incentives.services.appeals import appeal_window_end
+
+    settings.APPEAL_WINDOW_DAYS = 0  # as if the days had passed: the card itself is cached
+    page = dealer_client.get(SCORECARD).content.decode()
+    closed_on = timezone.localtime(appeal_window_end(Period.objects.get(code=OCT))).strftime("%Y-%m-%d")
+    assert 'data-testid="kpi-appeal"' not in page
+    with translation.override("zh-hans"):
+        says = translation.gettext("Window closed on %(end)s") % {"end": closed_on}
+    assert page.count(says) == rows - 1  # every row but the appealed one
+
+
+def test_a_page_reads_the_scorecards_version_once_and_a_change_within_the_request_is_seen(
+    scored_months, hq_manager, cache_on, monkeypatch
+):
+    from django.test import RequestFactory
+
+    reads = []
+
+    class Counting:
+        def __getattr__(self, name):
+            return getattr(cache, name)
+
+        def get(self, key, *args, **kwargs):
+            if key == page_cache.VERSION_KEY:
+                reads.append(key)
+            return cache.get(key, *args, **kwargs)
+
+    monkeypatch.setattr(page_cache, "cache", Counting())
+    client = client_for(hq_manager)
+    client.get(RANKING)  # cached from now on; its page builds several keys
+    reads.clear()
+    assert client.get(RANKING).status_code == 200
+    assert len(reads) == 1
+    # within one request, a change of the scorecards (an in-process recompute) is read anew
+    seen = []
+
+    def view(request):
+        seen.append(page_cache.scorecards_version())
+        page_cache.scorecards_changed()
+        seen.append(page_cache.scorecards_version())
+        return None
+
+    page_cache.PageVersionMiddleware(view)(RequestFactory().get("/"))
+    assert seen[0] != seen[1] and page_cache.scorecards_version() == seen[1]
+
+
+def test_the_cached_ranking_filters_show_the_query_asked_and_only_the_readers_regions(
+    scored_months, hq_manager, regional_manager, cache_on
+):
+    hq = client_for(hq_manager)
+    for code in ("GL0001", "GL0002", "GL0001"):
+        page = hq.get(f"{RANKING}&q={code}").content.decode()
+        form = page.split('data-testid="ranking-filters"')[1].split("</form>")[0]
+        assert f'name="q" id="f-q" value="{code}"' in form
+    east = client_for(regional_manager).get(RANKING).content.decode()
+    form = east.split('data-testid="ranking-filters"')[1].split("</form>")[0]
+    assert '<option value="华东"' in form and '<option value="华南"' not in form
+    every = hq.get(RANKING).content.decode().split('data-testid="ranking-filters"')[1].split("</form>")[0]
+    assert '<option value="华东"' in every and '<option value="华南"' in every

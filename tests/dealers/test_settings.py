@@ -134,21 +134,35 @@ GUNICORN_CONF = REPO / "config" / "gunicorn.conf.py"
 
 
 def gunicorn_settings(monkeypatch, **env: str) -> dict[str, object]:
-    for name in ("WEB_CONCURRENCY", "GUNICORN_BIND", "PORT", "GUNICORN_THREADS", "GUNICORN_TIMEOUT"):
+    for name in (
+        "WEB_CONCURRENCY",
+        "GUNICORN_BIND",
+        "PORT",
+        "GUNICORN_THREADS",
+        "GUNICORN_TIMEOUT",
+        "GUNICORN_WORKER_CLASS",
+    ):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return runpy.run_path(str(GUNICORN_CONF))
 
 
-def test_gunicorn_runs_two_processes_per_core_plus_one_with_threads_for_slow_uploads(monkeypatch):
+def test_gunicorn_runs_two_sync_processes_per_core_plus_one_first_come_first_served(monkeypatch):
     conf = gunicorn_settings(monkeypatch)
 
     assert conf["workers"] == 2 * (os.cpu_count() or 1) + 1
-    assert conf["worker_class"] == "gthread"
-    assert conf["threads"] >= 2
+    assert conf["worker_class"] == "sync"
+    assert conf["threads"] == 1
     assert conf["timeout"] >= 60
     assert conf["bind"] == "127.0.0.1:8000"
+
+
+def test_gunicorn_takes_threads_per_process_where_no_proxy_buffers_uploads(monkeypatch):
+    conf = gunicorn_settings(monkeypatch, GUNICORN_WORKER_CLASS="gthread")
+
+    assert conf["worker_class"] == "gthread"
+    assert conf["threads"] == 4
 
 
 def test_gunicorn_processes_and_address_come_from_the_environment(monkeypatch):
