@@ -18,8 +18,15 @@ MONEY = {"max_digits": 14, "decimal_places": 2}
 class RepairOrder(Provenance):
     """A repair order (工单). Natural key: (dealer, ro_number)."""
 
+    # No index of its own: the unique key (dealer, ro_number) starts with the dealer and serves
+    # every look-up by dealer; a second B-tree only cost each imported row an insert (~6 % of a
+    # COPY into the table, docs/benchmarks.md "Five years of history").
     dealer = models.ForeignKey(
-        Dealer, on_delete=models.PROTECT, related_name="repair_orders", verbose_name=_("dealer")
+        Dealer,
+        on_delete=models.PROTECT,
+        related_name="repair_orders",
+        verbose_name=_("dealer"),
+        db_index=False,
     )
     ro_number = models.CharField(_("RO number"), max_length=40)
     vin = models.CharField(_("VIN"), max_length=17)
