@@ -221,3 +221,57 @@ def test_the_writing_pass_reads_a_staged_chunk_again_only_when_a_month_closed_si
     assert job.status == ImportStatus.PARTIAL and job.rejected == 3
     assert not RepairOrder.objects.filter(ro_number__startswith="C").exists()
     assert RepairOrder.objects.filter(ro_number__startswith="B").count() == 3
+
+
+def _fake_parse(spec, table, bound, context, keep_cells, months, out, stop, language):
+    """Stands in for the parser: two chunks (or an error), then the end with its months."""
+    if table == "refuse":
+        out.put(ValueError("row 3: not a date"))
+        return
+    for number in (1, 2):
+        out.put(service.Chunk(records=[(number, "RO")], numbers=[number + 1], cells=[["x"]], rows=1))
+    months.add("2026-10")
+    out.put(service._DONE)
+
+
+def _in_a_thread(table):
+    """What a background import thread of a web process does: fork from a thread not the main."""
+    import threading
+
+    found: dict = {}
+
+    def run():
+        months: set[str] = set()
+        forked = parse_process.ForkedParser(
+            _fake_parse,
+            (None, table, None, None, True, "en"),
+            done=service._DONE,
+            months=months,
+            make_chunk=service.Chunk,
+        )
+        found["pid"] = forked.pid
+        try:
+            found["records"] = [chunk.records for chunk in forked.chunks()]
+        except Exception as exc:
+            found["error"] = exc
+        finally:
+            forked.close()
+        found["months"] = months
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(30)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(found["pid"], os.WNOHANG)
+    return found
+
+
+def test_a_parsing_process_forked_from_a_background_thread_hands_over_its_chunks_and_months():
+    found = _in_a_thread("file")
+    assert found["records"] == [[(1, "RO")], [(2, "RO")]]
+    assert found["months"] == {"2026-10"}
+
+
+def test_an_error_in_the_parsing_process_is_raised_in_the_importer():
+    found = _in_a_thread("refuse")
+    assert isinstance(found["error"], ValueError) and "row 3" in str(found["error"])
