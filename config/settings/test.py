@@ -25,3 +25,6 @@ SMS_BACKEND = "surveys.sms.LocmemSmsBackend"
 # version token would outlive each test's database, whose ids repeat. The cache's own tests
 # switch it on and clear it (tests/assessments/test_page_cache.py).
 PAGE_CACHE = False
+# Sessions in the database on both test runs (the PostgreSQL run has Redis, where production
+# reads them from the cache): the query-count pins count the session's query either way.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"

@@ -30,6 +30,7 @@ print(json.dumps({
     "session_cookie_secure": settings.SESSION_COOKIE_SECURE, "csrf_cookie_secure": settings.CSRF_COOKIE_SECURE,
     "hsts": settings.SECURE_HSTS_SECONDS, "ssl_redirect": settings.SECURE_SSL_REDIRECT,
     "secret_key": settings.SECRET_KEY, "static_storage": settings.STORAGES["staticfiles"]["BACKEND"],
+    "sessions": settings.SESSION_ENGINE,
 }))
 """
 SETTINGS_PREFIXES = ("DJANGO_", "DATABASE_", "CELERY_", "CACHE_")
@@ -65,6 +66,7 @@ def test_with_no_variables_the_portal_runs_on_sqlite_with_tasks_in_process():
     assert found["name"] == str(REPO / "db.sqlite3")
     assert found["broker"] in ("", None)
     assert found["eager"] is True
+    assert found["sessions"] == "django.contrib.sessions.backends.db"
     assert found["debug"] is False
     assert found["allowed_hosts"] == ["localhost", "127.0.0.1"]
 
@@ -84,6 +86,8 @@ def test_database_url_and_broker_url_select_postgresql_and_a_real_broker():
     )
     assert found["broker"] == "redis://cache.internal:6379/3"
     assert found["eager"] is False
+    # with Redis as the shared cache, sessions are read from it and written through
+    assert found["sessions"] == "django.contrib.sessions.backends.cached_db"
 
 
 def test_debug_secret_key_and_allowed_hosts_come_from_the_environment():
