@@ -557,6 +557,12 @@ def _run(
         name=f"import-parse-{job.pk}",
         daemon=True,
     )
+    now = source.now if source is not None and source.now else timezone.now().replace(microsecond=0)
+    writer = writer_for(spec, actor, now, counting=mode == COUNT, staging=spool is not None)
+    if spool is not None:
+        spool.now, spool.writer = now, writer
+    write_all = job.partial or job.dry_run or mode != ONE_TRANSACTION
+    # The parser starts last, right before the block whose `finally` stops it.
     if source is None and _parse_in_process(job):
         forked = ForkedParser(
             _parse,
@@ -567,11 +573,6 @@ def _run(
         )
     elif source is None:
         parser.start()
-    now = source.now if source is not None and source.now else timezone.now().replace(microsecond=0)
-    writer = writer_for(spec, actor, now, counting=mode == COUNT, staging=spool is not None)
-    if spool is not None:
-        spool.now, spool.writer = now, writer
-    write_all = job.partial or job.dry_run or mode != ONE_TRANSACTION
     try:
         with _alive(job), transaction.atomic() if mode == ONE_TRANSACTION else contextlib.nullcontext():
             writer.begin()
