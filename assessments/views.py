@@ -278,6 +278,7 @@ def ranking(request: AuthenticatedHttpRequest) -> HttpResponse:
     }
     if period is not None and filterset is not None:
         page = ranking_rows_page(request.user, found, request.GET, PAGE_SIZE)
+        query = sorted((k, request.GET.getlist(k)) for k in request.GET)
         context.update(
             {
                 "filterset": filterset,
@@ -293,16 +294,9 @@ def ranking(request: AuthenticatedHttpRequest) -> HttpResponse:
                 "dealer_status_labels": dict(DealerStatus.choices),
                 "export_query": request.GET.urlencode(),
                 # The table is rendered once per scorecards version, scope, language and query.
-                "table_key": fragment_key(
-                    request.user, "ranking", period, sorted((k, request.GET.getlist(k)) for k in request.GET)
-                ),
+                "table_key": fragment_key(request.user, "ranking", period, query),
                 # The filters as filled in: nothing per user, a GET form (no CSRF token).
-                "filters_key": fragment_key(
-                    request.user,
-                    "ranking-filters",
-                    period,
-                    sorted((k, request.GET.getlist(k)) for k in request.GET),
-                ),
+                "filters_key": fragment_key(request.user, "ranking-filters", period, query),
                 "filtered": any(
                     request.GET.get(k)
                     for k in ("region", "city_tier", "grade", "status", "dealer_status", "q")

@@ -77,13 +77,14 @@ class ForkedParser:
 
     def __init__(
         self,
-        parse: Callable[..., None],
-        args: tuple[Any, ...],
+        parse: Callable[[set[str], Any, threading.Event], None],
         *,
         done: object,
         months: set[str],
         make_chunk: Callable[..., Any],
     ) -> None:
+        """`parse(months, out, stop)` runs in the child: it puts chunks, then `done` or an
+        exception, into `out`, and adds the months the rows touch to `months`."""
         self.months = months
         self.make_chunk = make_chunk
         read_fd, write_fd = os.pipe()
@@ -96,7 +97,7 @@ class ForkedParser:
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
                 out = _PipeOut(write_fd, done, set())
-                parse(*args[:5], out.months, out, threading.Event(), *args[5:])
+                parse(out.months, out, threading.Event())
                 out.file.flush()
                 code = 0
             finally:

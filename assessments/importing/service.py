@@ -541,21 +541,13 @@ def _run(
     chunks: queue.Queue[Any] = queue.Queue(maxsize=3)
     stop = threading.Event()
     forked: ForkedParser | None = None
+    language = translation.get_language()
+
+    def parse(months: set[str], out: Any, stopped: threading.Event) -> None:
+        _parse(spec, table, bound, context, keep_cells, months, out, stopped, language)
+
     parser = threading.Thread(
-        target=_parse,
-        args=(
-            spec,
-            table,
-            bound,
-            context,
-            keep_cells,
-            outcome.months,
-            chunks,
-            stop,
-            translation.get_language(),
-        ),
-        name=f"import-parse-{job.pk}",
-        daemon=True,
+        target=parse, args=(outcome.months, chunks, stop), name=f"import-parse-{job.pk}", daemon=True
     )
     now = source.now if source is not None and source.now else timezone.now().replace(microsecond=0)
     writer = writer_for(spec, actor, now, counting=mode == COUNT, staging=spool is not None)
@@ -564,13 +556,7 @@ def _run(
     write_all = job.partial or job.dry_run or mode != ONE_TRANSACTION
     # The parser starts last, right before the block whose `finally` stops it.
     if source is None and _parse_in_process(job):
-        forked = ForkedParser(
-            _parse,
-            (spec, table, bound, context, keep_cells, translation.get_language()),
-            done=_DONE,
-            months=outcome.months,
-            make_chunk=Chunk,
-        )
+        forked = ForkedParser(parse, done=_DONE, months=outcome.months, make_chunk=Chunk)
     elif source is None:
         parser.start()
     try:
