@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db.models import FloatField, Func
+from django.db.models import FloatField, Func, IntegerField
 
 
 class EpochSeconds(Func):
@@ -29,3 +30,49 @@ class EpochSeconds(Func):
             " + COALESCE(CAST(NULLIF(substr(%(expressions)s, 20), '') AS REAL), 0))"
         )
         return self.as_sql(compiler, connection, template=template, **extra)
+
+
+# The comeback rule's window is exactly 30 days (scoring.md → "Comeback"); cutting time into
+# 30-day buckets from 1970 puts every repair that can follow a delivery at `t` into bucket(t)
+# or bucket(t) + 1, because (t, t + 30 days] never spans more than one bucket boundary.
+COMEBACK_BUCKET_SECONDS = 2_592_000
+
+
+class ComebackBucket(Func):
+    """The 30-day bucket (since 1970-01-01 UTC) a timestamp falls in.
+
+    The comeback index leads with it, so that a month's new repair orders are written into the
+    index next to each other and the look-up of a vehicle's later repairs reads two buckets, not
+    a B-tree of every vehicle's whole history (docs/benchmarks.md → "Five years of history").
+    The SQL is immutable on both databases (it is indexed), and the constant is part of the SQL
+    text, not a parameter, so that PostgreSQL matches a query's expression to the index's.
+    """
+
+    arity = 1
+    output_field = IntegerField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # timestamptz − timestamptz and EXTRACT from an interval are immutable (EXTRACT from a
+        # timestamptz is not); FLOOR, not a cast, rounds toward the earlier bucket.
+        template = (
+            "FLOOR(EXTRACT(EPOCH FROM (%(expressions)s - TIMESTAMPTZ '1970-01-01 00:00:00+00'))"
+            f" / {COMEBACK_BUCKET_SECONDS})::integer"
+        )
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # Whole seconds suffice (the width is a whole number of them), and the fraction must go
+        # before strftime: SQLite's date functions round it to milliseconds, so 23:59:59.999999
+        # would land in the next second, and perhaps the next bucket.
+        template = (
+            f"(CAST(strftime('%%%%s', substr(%(expressions)s, 1, 19)) AS INTEGER) / {COMEBACK_BUCKET_SECONDS})"
+        )
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
+def comeback_bucket(moment: datetime) -> int:
+    """`ComebackBucket` of an aware datetime, computed in Python (the same integer)."""
+    return (moment - _EPOCH) // timedelta(seconds=COMEBACK_BUCKET_SECONDS)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -35,7 +35,7 @@ from django.utils.translation import gettext_lazy as _
 from dealers.models import Dealer
 
 from ..choices import REPAIR_TYPES_FOR_REPAIR_KPIS, RepairType
-from ..db_functions import EpochSeconds
+from ..db_functions import ComebackBucket, EpochSeconds
 from ..models import ComebackSnapshot, FrozenComeback, RepairOrder
 from ..periods import Month
 from ..scoring.catalogue import KpiDefinition
@@ -65,18 +65,34 @@ def within_comeback_window(closed_at: datetime, opened_at: datetime) -> bool:
     return closed_at < opened_at <= closed_at + COMEBACK_WINDOW
 
 
-def comeback_exists(outer_closed_at: Any = None) -> Exists:
-    """A later repair RO of the same VIN and fault opened within 30 days of this RO's delivery."""
-    closed = OuterRef("closed_at") if outer_closed_at is None else outer_closed_at
-    return Exists(
-        RepairOrder.objects.filter(
+def following_repairs(repairs: QuerySet, closed_at: Any = None) -> QuerySet:
+    """Of `repairs`, those that would make a comeback of the outer RO: repair ROs of its VIN
+    and fault opened within 30 days after its delivery (`closed_at`, the outer RO's by default),
+    other than itself.
+
+    The window is also asked as the two 30-day buckets it can fall in (db_functions.py), the
+    leading column of the comeback index: without them the look-up would probe a B-tree of the
+    whole history, with them two small slices of it. They never change the answer.
+    """
+    closed = OuterRef("closed_at") if closed_at is None else closed_at
+    bucket = ComebackBucket(closed)
+    return (
+        repairs.alias(opened_bucket=ComebackBucket("opened_at"))
+        .filter(
+            opened_bucket__in=[bucket, bucket + 1],
             vin=OuterRef("vin"),
             fault_code=OuterRef("fault_code"),
             repair_type__in=REPAIR_TYPES_FOR_REPAIR_KPIS,
             opened_at__gt=closed,
             opened_at__lte=closed + COMEBACK_WINDOW,
-        ).exclude(pk=OuterRef("pk"))  # "another" repair order
+        )
+        .exclude(pk=OuterRef("pk"))  # "another" repair order
     )
+
+
+def comeback_exists(outer_closed_at: Any = None) -> Exists:
+    """A later repair RO of the same VIN and fault opened within 30 days of this RO's delivery."""
+    return Exists(following_repairs(RepairOrder.objects.all(), outer_closed_at))
 
 
 # --- values --------------------------------------------------------------------------------
@@ -236,18 +252,7 @@ def first_time_fix_records(user: Any, dealer: Dealer, month: Month) -> DrillDown
             "next_opened_at": Subquery(seen.values("following_opened_at")[:1]),
         }
     else:
-        following = (
-            RepairOrder.objects.for_user(user)
-            .filter(
-                vin=OuterRef("vin"),
-                fault_code=OuterRef("fault_code"),
-                repair_type__in=REPAIR_TYPES_FOR_REPAIR_KPIS,
-                opened_at__gt=OuterRef("closed_at"),
-                opened_at__lte=OuterRef("closed_at") + COMEBACK_WINDOW,
-            )
-            .exclude(pk=OuterRef("pk"))
-            .order_by("opened_at", "pk")
-        )
+        following = following_repairs(RepairOrder.objects.for_user(user)).order_by("opened_at", "pk")
         comeback = {
             # A comeback waived by an upheld appeal is not one.
             "comeback": ExpressionWrapper(

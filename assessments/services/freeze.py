@@ -18,6 +18,7 @@ from django.db import connection
 from django.utils import timezone
 
 from ..choices import REPAIR_TYPES_FOR_REPAIR_KPIS
+from ..db_functions import ComebackBucket, comeback_bucket
 from ..kpis import COMEBACK_WINDOW, comeback_exists
 from ..kpis.repair_orders import within_comeback_window
 from ..models import ComebackSnapshot, FrozenComeback, Period, RepairOrder
@@ -75,7 +76,10 @@ def _repairs_opened_after(
     size = max(100, min((connection.features.max_query_params or 50_000) - 100, 50_000))
     for first in range(0, len(vins), size):
         for row in (
-            RepairOrder.objects.filter(
+            RepairOrder.objects.alias(opened_bucket=ComebackBucket("opened_at"))
+            .filter(
+                # The comeback index leads with the bucket (db_functions.py): name those of the window.
+                opened_bucket__in=list(range(comeback_bucket(start), comeback_bucket(end) + 1)),
                 vin__in=vins[first : first + size],
                 repair_type__in=REPAIR_TYPES_FOR_REPAIR_KPIS,
                 opened_at__gt=start,
