@@ -64,9 +64,7 @@ class ComebackBucket(Func):
         # Whole seconds suffice (the width is a whole number of them), and the fraction must go
         # before strftime: SQLite's date functions round it to milliseconds, so 23:59:59.999999
         # would land in the next second, and perhaps the next bucket.
-        template = (
-            f"(CAST(strftime('%%%%s', substr(%(expressions)s, 1, 19)) AS INTEGER) / {COMEBACK_BUCKET_SECONDS})"
-        )
+        template = f"(CAST(strftime('%%%%s', substr(%(expressions)s, 1, 19)) AS INTEGER) / {COMEBACK_BUCKET_SECONDS})"
         return self.as_sql(compiler, connection, template=template, **extra)
 
 
