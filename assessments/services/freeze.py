@@ -18,7 +18,7 @@ from django.db import connection
 from django.utils import timezone
 
 from ..choices import REPAIR_TYPES_FOR_REPAIR_KPIS
-from ..db_functions import ComebackBucket, comeback_bucket
+from ..db_functions import ComebackBucket, comeback_bucket, probe_joins
 from ..kpis import COMEBACK_WINDOW, comeback_exists
 from ..kpis.repair_orders import within_comeback_window
 from ..models import ComebackSnapshot, FrozenComeback, Period, RepairOrder
@@ -35,16 +35,17 @@ def period_freeze_comebacks(period: Period) -> ComebackSnapshot:
         period=period, defaults={"taken_at": timezone.now()}
     )
     snapshot.comebacks.all().delete()
-    repairs = list(
-        RepairOrder.objects.filter(
-            closed_at__gte=month.start,
-            closed_at__lt=month.end,
-            repair_type__in=REPAIR_TYPES_FOR_REPAIR_KPIS,
+    with probe_joins():  # the comeback index per delivery, never a hash of the history
+        repairs = list(
+            RepairOrder.objects.filter(
+                closed_at__gte=month.start,
+                closed_at__lt=month.end,
+                repair_type__in=REPAIR_TYPES_FOR_REPAIR_KPIS,
+            )
+            .filter(comeback_exists(month), comeback_waived=False)
+            .values("id", "dealer_id", "vin", "fault_code", "closed_at")
+            .order_by()
         )
-        .filter(comeback_exists(), comeback_waived=False)
-        .values("id", "dealer_id", "vin", "fault_code", "closed_at")
-        .order_by()
-    )
     followers = _repairs_opened_after(
         sorted({r["vin"] for r in repairs}), month.start, month.end + COMEBACK_WINDOW
     )

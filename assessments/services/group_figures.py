@@ -21,7 +21,7 @@ from django.db.models.functions import Cast
 from dealers.models import Dealer
 
 from ..choices import REPAIR_TYPES_FOR_REPAIR_KPIS, Grouping, ScorecardStatus
-from ..db_functions import EpochSeconds
+from ..db_functions import EpochSeconds, month_scans
 from ..kpis import CATALOGUE
 from ..kpis.base import HOUR
 from ..kpis.groups import MEDIAN_KPIS, Figure, pool, rounded
@@ -168,12 +168,14 @@ def _medians(period: Period, members: list[Member]) -> dict[tuple[str, str, str]
 
         interval = ExpressionWrapper(F("closed_at") - F("opened_at"), output_field=DurationField())
         as_text = Cast(Func(interval, template="EXTRACT(EPOCH FROM %(expressions)s)"), TextField())
-        for dealer_id, joined in (
-            qs.values("dealer_id")
-            .annotate(cycles=StringAgg(as_text, ","))
-            .values_list("dealer_id", "cycles")
-            .order_by()
-        ):
+        with month_scans():
+            joined_by_dealer = list(
+                qs.values("dealer_id")
+                .annotate(cycles=StringAgg(as_text, ","))
+                .values_list("dealer_id", "cycles")
+                .order_by()
+            )
+        for dealer_id, joined in joined_by_dealer:
             durations[dealer_id] = [float(v) for v in joined.split(",")]
     else:
         for dealer_id, value in (
