@@ -1,0 +1,70 @@
+"""Planner switches for the recompute's month queries are scoped to their block (issue #21).
+
+`probe_joins` and `month_scans` change how PostgreSQL reads five years of repair orders; they
+must hold inside their block only, nest, and leave the connection as it was — also when the
+block fails — or every later query of the request or task would run with them.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection, transaction
+
+from assessments.db_functions import month_scans, planner, probe_joins
+
+pytestmark = pytest.mark.django_db
+
+SWITCHES = ("enable_hashjoin", "enable_mergejoin", "enable_indexscan")
+
+
+def _settings() -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, setting FROM pg_settings WHERE name = ANY(%s)", [list(SWITCHES)])
+        return dict(cursor.fetchall())
+
+
+@pytest.fixture
+def postgresql():
+    if connection.vendor != "postgresql":
+        pytest.skip("planner switches are PostgreSQL's")
+
+
+def test_month_scans_and_probe_joins_hold_inside_their_blocks_and_nest(postgresql):
+    before = _settings()
+    assert before == dict.fromkeys(SWITCHES, "on")
+    with month_scans():
+        assert _settings() == {**before, "enable_indexscan": "off"}
+        with probe_joins():
+            assert _settings() == {
+                "enable_hashjoin": "off",
+                "enable_mergejoin": "off",
+                "enable_indexscan": "on",
+            }
+        assert _settings() == {**before, "enable_indexscan": "off"}
+    assert _settings() == before
+
+
+def test_a_failing_block_leaves_the_settings_as_they_were(postgresql):
+    before = _settings()
+    with transaction.atomic():  # as inside a request or the recompute's transaction
+        with pytest.raises(ZeroDivisionError), probe_joins():
+            assert _settings()["enable_hashjoin"] == "off"
+            1 / 0  # noqa: B018
+        assert _settings() == before
+    assert _settings() == before
+
+
+def test_a_switch_already_off_stays_off_after_the_block(postgresql):
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_mergejoin = off")
+        with planner(enable_mergejoin=True):
+            assert _settings()["enable_mergejoin"] == "on"
+        assert _settings()["enable_mergejoin"] == "off"
+
+
+def test_elsewhere_the_blocks_run_unchanged():
+    ran = []
+    with month_scans(), probe_joins():
+        ran.append(connection.vendor)
+    assert ran == [connection.vendor]
