@@ -82,11 +82,12 @@ def repair_order_ids(term: str) -> list[int]:
     dealer by dealer probes that index once per dealer (some 2,000 look-ups, ~50 ms at 1 M
     rows), where `ro_number = x` alone would read the whole table (~120 ms, twice per page).
     """
+    from assessments.kpis.repair_orders import vehicle_repairs
     from assessments.models import RepairOrder
     from dealers.models import Dealer
 
     by_number = RepairOrder.objects.filter(dealer_id__in=Dealer.objects.values("pk"), ro_number=term)
-    by_vin = RepairOrder.objects.filter(vin=term.upper())
+    by_vin = vehicle_repairs(RepairOrder.objects.all(), term.upper())
     ids = list(by_number.values_list("pk", flat=True)[:SEARCH_MATCH_LIMIT])
     return ids + list(by_vin.values_list("pk", flat=True)[:SEARCH_MATCH_LIMIT])
 

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from assessments.kpis.repair_orders import vehicle_repairs
 from assessments.models import RepairOrder
 from assessments.periods import Month
 from dealers.choices import Role
@@ -253,7 +254,7 @@ def vehicle_history(case: SupportCase) -> list[dict[str, Any]]:
     order number or amounts (a dealer may see that the car was repaired elsewhere, not by whom)."""
     rows = []
     # Across dealers by design, and only these columns: not a scoped read of repair orders.
-    for ro in RepairOrder.objects.filter(vin=case.vin).order_by("-opened_at")[:30]:
+    for ro in vehicle_repairs(RepairOrder.objects.all(), case.vin).order_by("-opened_at")[:30]:
         own = ro.dealer_id == case.dealer_id
         rows.append(
             {

@@ -15,6 +15,7 @@ from django.db import connection
 
 from assessments.db_functions import COMEBACK_BUCKET_SECONDS, ComebackBucket, comeback_bucket
 from assessments.kpis import comeback_exists
+from assessments.kpis.repair_orders import vehicle_repairs
 from assessments.models import RepairOrder
 from assessments.services.freeze import _repairs_opened_after
 from tests.factories import RepairOrderFactory, local
@@ -130,3 +131,17 @@ def test_the_comeback_look_up_reads_the_bucketed_index_on_both_databases(dealer)
     RepairOrderFactory(dealer=dealer)
     plan = _plan(RepairOrder.objects.filter(comeback_exists()).values("pk"))
     assert "ro_comeback_bucket" in plan, plan
+
+
+def test_a_vehicles_whole_history_is_found_through_the_bucketed_index(dealer, other_dealer):
+    # Given one vehicle's repairs over years, at two dealers, and another vehicle's
+    vin = "LB3E8MAL8RV000009"
+    dates = [local("2000-01-01 00:00"), local("2021-10-03 08:00"), local("2026-10-10 09:00")]
+    for n, opened in enumerate(dates):
+        RepairOrderFactory(dealer=(dealer, other_dealer)[n % 2], ro_number=f"V{n}", vin=vin, opened_at=opened)
+    RepairOrderFactory(dealer=dealer, ro_number="OTHER", vin="LB3E8MAL8RV000010")
+    # Then all of them are found, and no other vehicle's
+    found = vehicle_repairs(RepairOrder.objects.all(), vin).order_by("opened_at")
+    assert [ro.ro_number for ro in found] == ["V0", "V1", "V2"]
+    # through the index, not by reading the table
+    assert "ro_comeback_bucket" in _plan(found.order_by().values("pk"))
