@@ -36,7 +36,7 @@ from django.utils.translation import gettext_lazy as _
 from dealers.models import Dealer
 
 from ..choices import REPAIR_TYPES_FOR_REPAIR_KPIS, RepairType
-from ..db_functions import ComebackBucket, EpochSeconds, comeback_bucket, month_scans, probe_joins
+from ..db_functions import ComebackBucket, EpochSeconds, comeback_bucket, month_scans, window_scans
 from ..models import ComebackSnapshot, FrozenComeback, RepairOrder
 from ..periods import Month
 from ..scoring.catalogue import KpiDefinition
@@ -194,7 +194,7 @@ def _measure(month: Month, dealer_ids: Dealers, out: MeasurementTable, by: str |
         ),
         dealer_ids,
     ).filter(comeback_exists(month), comeback_waived=False)
-    with probe_joins():  # one probe of the comeback index per delivery, never a hash of the history
+    with window_scans():  # the month's window of repairs, by bitmap, never the whole history
         counted = list(grouped(comebacks, by).annotate(n=Count("id")).order_by())
     for row in counted:
         out[row[GROUP]].facts["comebacks"] = row["n"]

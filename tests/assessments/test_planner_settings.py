@@ -1,6 +1,6 @@
 """Planner switches for the recompute's month queries are scoped to their block (issue #21).
 
-`probe_joins` and `month_scans` change how PostgreSQL reads five years of repair orders; they
+`window_scans` and `month_scans` change how PostgreSQL reads five years of repair orders; they
 must hold inside their block only, nest, and leave the connection as it was — also when the
 block fails — or every later query of the request or task would run with them.
 """
@@ -10,11 +10,11 @@ from __future__ import annotations
 import pytest
 from django.db import connection, transaction
 
-from assessments.db_functions import month_scans, planner, probe_joins
+from assessments.db_functions import month_scans, planner, window_scans
 
 pytestmark = pytest.mark.django_db
 
-SWITCHES = ("enable_hashjoin", "enable_mergejoin", "enable_indexscan")
+SWITCHES = ("enable_seqscan", "enable_mergejoin", "enable_indexscan")
 
 
 def _settings() -> dict[str, str]:
@@ -29,16 +29,16 @@ def postgresql():
         pytest.skip("planner switches are PostgreSQL's")
 
 
-def test_month_scans_and_probe_joins_hold_inside_their_blocks_and_nest(postgresql):
+def test_month_scans_and_window_scans_hold_inside_their_blocks_and_nest(postgresql):
     before = _settings()
     assert before == dict.fromkeys(SWITCHES, "on")
     with month_scans():
         assert _settings() == {**before, "enable_indexscan": "off"}
-        with probe_joins():
+        with window_scans():
             assert _settings() == {
-                "enable_hashjoin": "off",
-                "enable_mergejoin": "off",
-                "enable_indexscan": "on",
+                "enable_seqscan": "off",
+                "enable_mergejoin": "on",
+                "enable_indexscan": "off",
             }
         assert _settings() == {**before, "enable_indexscan": "off"}
     assert _settings() == before
@@ -47,8 +47,8 @@ def test_month_scans_and_probe_joins_hold_inside_their_blocks_and_nest(postgresq
 def test_a_failing_block_leaves_the_settings_as_they_were(postgresql):
     before = _settings()
     with transaction.atomic():  # as inside a request or the recompute's transaction
-        with pytest.raises(ZeroDivisionError), probe_joins():
-            assert _settings()["enable_hashjoin"] == "off"
+        with pytest.raises(ZeroDivisionError), window_scans():
+            assert _settings()["enable_seqscan"] == "off"
             1 / 0  # noqa: B018
         assert _settings() == before
     assert _settings() == before
@@ -65,6 +65,6 @@ def test_a_switch_already_off_stays_off_after_the_block(postgresql):
 
 def test_elsewhere_the_blocks_run_unchanged():
     ran = []
-    with month_scans(), probe_joins():
+    with month_scans(), window_scans():
         ran.append(connection.vendor)
     assert ran == [connection.vendor]
