@@ -99,23 +99,18 @@ def planner(**settings: bool) -> Iterator[None]:
             cursor.execute(f"SET LOCAL {name} = {'on' if setting == 'on' else 'off'}")
 
 
-def window_scans() -> Any:
-    """Tables read through an index by bitmap only: for the comeback count, whose inner side is
-    bounded to the repairs opened in the month's window (month start, month end + 30 days].
+def month_scans() -> Any:
+    """A month's rows read by bitmap scans of an index: never the whole table, never one heap
+    fetch per index entry. For the queries that read a month of every dealer (the recompute),
+    and the comeback count, whose inner side is bounded to the month's window of repairs
+    (month start, month end + 30 days].
 
-    PostgreSQL prices a bitmap read of that window's 1–2 M rows of a five-year table as dearer
-    than reading all 61 M rows, and then either hashes the whole table (5.9–15.8 s) or, with
-    hash joins off, probes the comeback index once per delivery (2.4 s). Read by bitmap, the
-    window is hashed in 1.1 s on 61 M rows and 1.2 s on one month (docs/benchmarks.md → "Five
-    years of history").
+    On five years of repair orders PostgreSQL's estimates pick badly for both (measured on
+    61 M rows, docs/benchmarks.md → "Five years of history"): it reads all 61 M rows for one
+    month (3.4 s, where the BRIN index of the time finds the month's block ranges: 0.6 s); it
+    takes the time index's overall correlation (0.91) for order within a month, which is not
+    there, and fetches a month's 1 M rows one by one (1.5–2.1 s, 0.23 s by bitmap); and it
+    hashes every repair order of five years for the comeback count (5.9–15.8 s, 1.0 s for the
+    window read by bitmap; 1.2 s on a one-month table).
     """
     return planner(enable_seqscan=False, enable_indexscan=False)
-
-
-def month_scans() -> Any:
-    """A month's rows read a table page at a time (bitmap scans), never one heap fetch per
-    index entry. A month's repair orders are stored together but not in time order within
-    it, so the time index's overall correlation (0.91 on five years) makes an index scan look
-    sequential to the planner when it is 1,000,000 random fetches: 1.5–2.1 s per query on
-    61 M rows against 0.23 s by bitmap (docs/benchmarks.md → "Five years of history")."""
-    return planner(enable_indexscan=False)

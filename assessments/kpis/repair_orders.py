@@ -36,7 +36,7 @@ from django.utils.translation import gettext_lazy as _
 from dealers.models import Dealer
 
 from ..choices import REPAIR_TYPES_FOR_REPAIR_KPIS, RepairType
-from ..db_functions import ComebackBucket, EpochSeconds, comeback_bucket, month_scans, window_scans
+from ..db_functions import ComebackBucket, EpochSeconds, comeback_bucket, month_scans
 from ..models import ComebackSnapshot, FrozenComeback, RepairOrder
 from ..periods import Month
 from ..scoring.catalogue import KpiDefinition
@@ -194,9 +194,8 @@ def _measure(month: Month, dealer_ids: Dealers, out: MeasurementTable, by: str |
         ),
         dealer_ids,
     ).filter(comeback_exists(month), comeback_waived=False)
-    with window_scans():  # the month's window of repairs, by bitmap, never the whole history
-        counted = list(grouped(comebacks, by).annotate(n=Count("id")).order_by())
-    for row in counted:
+    # (Under month_scans: the window's repairs read by bitmap and hashed, never all of them.)
+    for row in grouped(comebacks, by).annotate(n=Count("id")).order_by():
         out[row[GROUP]].facts["comebacks"] = row["n"]
 
     # Repair cycle: the median hours of repair ROs closed in the period.

@@ -18,7 +18,7 @@ from django.db import connection
 from django.utils import timezone
 
 from ..choices import REPAIR_TYPES_FOR_REPAIR_KPIS
-from ..db_functions import ComebackBucket, comeback_bucket, window_scans
+from ..db_functions import ComebackBucket, comeback_bucket, month_scans
 from ..kpis import COMEBACK_WINDOW, comeback_exists
 from ..kpis.repair_orders import within_comeback_window
 from ..models import ComebackSnapshot, FrozenComeback, Period, RepairOrder
@@ -35,7 +35,7 @@ def period_freeze_comebacks(period: Period) -> ComebackSnapshot:
         period=period, defaults={"taken_at": timezone.now()}
     )
     snapshot.comebacks.all().delete()
-    with window_scans():  # the month's window of repairs, by bitmap, never the whole history
+    with month_scans():  # the month's window of repairs, by bitmap, never the whole history
         repairs = list(
             RepairOrder.objects.filter(
                 closed_at__gte=month.start,
