@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection
 from django.db.models import FloatField, Func, IntegerField
 
 
@@ -82,21 +82,32 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 @contextmanager
 def planner(**settings: bool) -> Iterator[None]:
     """Run the block's queries with these PostgreSQL planner switches (`enable_…`), put back as
-    they were when it ends; elsewhere a no-op. The import's merge does the same for its
-    joins (importing/writing.py)."""
+    they were when it ends; elsewhere a no-op. Two statements: one reads the old values and
+    sets the new ones, one puts the old ones back.
+
+    If the block fails inside a transaction that then rolls back, the rollback undoes the
+    switches too (a SET is transactional), so a failed put-back is no loss.
+    """
     if connection.vendor != "postgresql":
         yield
         return
     names = sorted(settings)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT name, setting FROM pg_settings WHERE name = ANY(%s)", [names])
-        saved = cursor.fetchall()
-        for name in names:
-            cursor.execute(f"SET LOCAL {name} = {'on' if settings[name] else 'off'}")
+    old = ", ".join(f"current_setting('{name}') AS s{i}" for i, name in enumerate(names))
+    new = ", ".join(f"set_config('{name}', '{'on' if settings[name] else 'off'}', false)" for name in names)
+    with connection.cursor() as cursor:
+        # The CTE is read before the outer SELECT's set_config runs: the values from before.
+        cursor.execute(f"WITH old AS MATERIALIZED (SELECT {old}) SELECT old.*, {new} FROM old")
+        saved = cursor.fetchone()[: len(names)]
+    try:
         yield
-        # (On an error the atomic block rolls back, and the SET LOCAL with it.)
-        for name, setting in saved:
-            cursor.execute(f"SET LOCAL {name} = {'on' if setting == 'on' else 'off'}")
+    finally:
+        back = ", ".join(f"set_config('{name}', %s, false)" for name in names)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT {back}", list(saved))
+        except DatabaseError:
+            if not connection.in_atomic_block:
+                raise  # outside a transaction nothing else will undo them
 
 
 def month_scans() -> Any:
