@@ -102,6 +102,13 @@ VEHICLE_HISTORY_FROM = datetime(2000, 1, 1, tzinfo=UTC)
 VEHICLE_HISTORY_AHEAD = timedelta(days=400)
 
 
+def opened_in_buckets(repairs: QuerySet, first: datetime, last: datetime) -> QuerySet:
+    """Of `repairs`, those in the 30-day buckets from `first`'s to `last`'s: the comeback index's
+    leading column named, so that a look-up by VIN over that span probes the index."""
+    buckets = list(range(comeback_bucket(first), comeback_bucket(last) + 1))
+    return repairs.alias(opened_bucket=ComebackBucket("opened_at")).filter(opened_bucket__in=buckets)
+
+
 def vehicle_repairs(repairs: QuerySet, vin: str) -> QuerySet:
     """Of `repairs`, the vehicle's repair orders, all of its history.
 
@@ -110,12 +117,8 @@ def vehicle_repairs(repairs: QuerySet, vin: str) -> QuerySet:
     probes, a few ms on five years) instead of reading the whole table. A VIN-first index
     would cost every imported row a write at a random place of a B-tree of five years.
     """
-    buckets = range(
-        comeback_bucket(VEHICLE_HISTORY_FROM), comeback_bucket(timezone.now() + VEHICLE_HISTORY_AHEAD) + 1
-    )
-    return repairs.alias(opened_bucket=ComebackBucket("opened_at")).filter(
-        opened_bucket__in=list(buckets), vin=vin
-    )
+    span = opened_in_buckets(repairs, VEHICLE_HISTORY_FROM, timezone.now() + VEHICLE_HISTORY_AHEAD)
+    return span.filter(vin=vin)
 
 
 def comeback_exists(delivered_in: Month | None = None) -> Exists:

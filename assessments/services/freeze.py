@@ -18,9 +18,9 @@ from django.db import connection
 from django.utils import timezone
 
 from ..choices import REPAIR_TYPES_FOR_REPAIR_KPIS
-from ..db_functions import ComebackBucket, comeback_bucket, month_scans
+from ..db_functions import month_scans
 from ..kpis import COMEBACK_WINDOW, comeback_exists
-from ..kpis.repair_orders import within_comeback_window
+from ..kpis.repair_orders import opened_in_buckets, within_comeback_window
 from ..models import ComebackSnapshot, FrozenComeback, Period, RepairOrder
 
 
@@ -77,10 +77,8 @@ def _repairs_opened_after(
     size = max(100, min((connection.features.max_query_params or 50_000) - 100, 50_000))
     for first in range(0, len(vins), size):
         for row in (
-            RepairOrder.objects.alias(opened_bucket=ComebackBucket("opened_at"))
+            opened_in_buckets(RepairOrder.objects.all(), start, end)
             .filter(
-                # The comeback index leads with the bucket (db_functions.py): name those of the window.
-                opened_bucket__in=list(range(comeback_bucket(start), comeback_bucket(end) + 1)),
                 vin__in=vins[first : first + size],
                 repair_type__in=REPAIR_TYPES_FOR_REPAIR_KPIS,
                 opened_at__gt=start,
