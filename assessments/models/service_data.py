@@ -11,7 +11,7 @@ from dealers.scoping import ScopedQuerySet
 
 from ..choices import ComplaintCategory, RepairType, Severity, SubmissionStatus
 from ..db_functions import ComebackBucket
-from .provenance import Provenance
+from .provenance import Provenance, user_reference
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -22,13 +22,24 @@ class RepairOrder(Provenance):
     # No index of its own: the unique key (dealer, ro_number) starts with the dealer and serves
     # every look-up by dealer; a second B-tree only cost each imported row an insert (~6 % of a
     # COPY into the table, docs/benchmarks.md "Five years of history").
+    # No foreign-key constraint either: a foreign key checks each row on its own (on
+    # PostgreSQL a query per row at COMMIT, a quarter of a month's COPY). The database checks
+    # the dealer and the two users once per statement instead, for every row it wrote, and
+    # refuses to delete a dealer or user still referred to: triggers made by migration 0017
+    # (tests/assessments/test_repair_order_references.py). Django's PROTECT and SET_NULL
+    # act as before.
     dealer = models.ForeignKey(
         Dealer,
         on_delete=models.PROTECT,
         related_name="repair_orders",
         verbose_name=_("dealer"),
         db_index=False,
+        db_constraint=False,
     )
+    # Indexed where set: only a user's deletion looks rows up by them, and the large imports
+    # (the nightly DMS load, the command line) are a system's, with no user to index.
+    created_by = user_reference(_("created by"), db_index=False, db_constraint=False)
+    changed_by = user_reference(_("last changed by"), db_index=False, db_constraint=False)
     ro_number = models.CharField(_("RO number"), max_length=40)
     vin = models.CharField(_("VIN"), max_length=17)
     repair_type = models.CharField(_("repair type"), max_length=12, choices=RepairType.choices)
@@ -67,6 +78,12 @@ class RepairOrder(Provenance):
             # and a look-up reads bucket(delivery) and the next one (kpis/repair_orders.py).
             models.Index(
                 ComebackBucket("opened_at"), "vin", "fault_code", "opened_at", name="ro_comeback_bucket"
+            ),
+            models.Index(
+                fields=["created_by"], name="ro_created_by", condition=models.Q(created_by__isnull=False)
+            ),
+            models.Index(
+                fields=["changed_by"], name="ro_changed_by", condition=models.Q(changed_by__isnull=False)
             ),
         ]
 
