@@ -50,7 +50,7 @@ from dealers.models import Dealer
 
 from . import messages as msg
 from .kinds import BoundRow, Context, Kind, Record, get_kind
-from .parse_process import ForkedParser, can_fork
+from .parse_process import Cells, ForkedParser, can_fork, cells_blob
 from .reading import FileRejected, Table, check_size, open_table
 from .writing import Actor, check_chunk, import_channel, writer_for
 
@@ -67,12 +67,13 @@ class Chunk:
 
     records: list[Record] = field(default_factory=list)
     numbers: list[int] = field(default_factory=list)  # row number of each record
-    cells: list[list[str]] | None = None  # raw cells of each record, when later checks may reject it
+    cells: list[list[str]] | Cells | None = None  # raw cells of each record, for late rejections
     rejected: list[tuple[int, list[str], list[tuple[str, str]]]] = field(default_factory=list)
     rows: int = 0  # data rows read (blank lines excluded)
     repair_orders: dict[tuple[int, str], int] = field(default_factory=dict)  # filled by the checks
     staged: tuple[int, int] | None = None  # the rowids of its rows staged by the check pass (SQLite)
     body: bytes | None = None  # records, numbers, cells as marshalled by a parsing process
+    payload: bytes | None = None  # the records as COPY text (PostgreSQL), while they are unchanged
     closed: tuple[str, ...] = ()  # the closed months its checks saw (the check pass)
 
 
@@ -487,7 +488,7 @@ class _ChunkSpool:
     def add(self, chunk: Chunk) -> None:
         body = chunk.body
         if body is None:
-            body = marshal.dumps((chunk.records, chunk.numbers, chunk.cells))
+            body = marshal.dumps((chunk.records, chunk.numbers, cells_blob(chunk.cells)))
         for blob in (
             marshal.dumps((chunk.rows, chunk.staged, chunk.closed)),
             body,
@@ -509,9 +510,10 @@ class _ChunkSpool:
             rows, staged, closed = marshal.loads(self.file.read(size))
             if staged is not None and frozenset(closed) == self.closed_now():
                 self.file.seek(self._size() or 0, os.SEEK_CUR)  # checked as it stands: not needed
-                records, numbers, cells = [], [], []
+                records, numbers, cells = [], [], Cells(marshal.dumps([]))
             else:
-                records, numbers, cells = marshal.loads(self._blob())
+                records, numbers, blob = marshal.loads(self._blob())
+                cells = Cells(blob)
             rejected = pickle.loads(self._blob())  # noqa: S301 - our own file, written just before
             yield Chunk(
                 records=records, numbers=numbers, cells=cells, rejected=rejected, rows=rows, staged=staged
@@ -544,13 +546,15 @@ def _run(
     language = translation.get_language()
 
     def parse(months: set[str], out: Any, stopped: threading.Event) -> None:
-        _parse(spec, table, bound, context, keep_cells, months, out, stopped, language)
+        _parse(spec, table, bound, context, keep_cells, months, out, stopped, language, copy_text)
 
     parser = threading.Thread(
         target=parse, args=(outcome.months, chunks, stop), name=f"import-parse-{job.pk}", daemon=True
     )
     now = source.now if source is not None and source.now else timezone.now().replace(microsecond=0)
     writer = writer_for(spec, actor, now, counting=mode == COUNT, staging=spool is not None)
+    # The COPY text of a chunk's records is made where they are parsed (PostgreSQL).
+    copy_text = getattr(writer, "copy_text", None)
     if spool is not None:
         spool.now, spool.writer = now, writer
     write_all = job.partial or job.dry_run or mode != ONE_TRANSACTION
@@ -580,7 +584,9 @@ def _run(
                             # Staged by the check pass and still all valid: moved in one statement.
                             created, updated, unchanged = writer.write_staged(chunk.staged), 0, 0
                         else:
-                            created, updated, unchanged = writer.write(chunk.records, chunk.repair_orders)
+                            created, updated, unchanged = writer.write(
+                                chunk.records, chunk.repair_orders, chunk.payload
+                            )
                             chunk.staged = getattr(writer, "staged", None)
                     outcome.created += created
                     outcome.updated += updated
@@ -642,7 +648,7 @@ def _recheck(spec: Kind, chunk: Any, context: Context, actor: Actor, bound: Boun
     rejected, chunk.repair_orders = check_chunk(spec, chunk.records, context, actor)
     if not rejected:
         return
-    chunk.body = None  # the records change
+    chunk.body = chunk.payload = None  # the records change
     keep = [i for i in range(len(chunk.records)) if i not in rejected]
     for i, (column, message) in rejected.items():
         label = bound.labels[spec.index[column]] if column in spec.index else column
@@ -650,6 +656,9 @@ def _recheck(spec: Kind, chunk: Any, context: Context, actor: Actor, bound: Boun
     chunk.rejected.sort(key=lambda item: item[0])
     chunk.records = [chunk.records[i] for i in keep]
     chunk.numbers = [chunk.numbers[i] for i in keep]
+    cells = chunk.cells
+    if cells is not None:
+        chunk.cells = [cells[i] for i in keep]
 
 
 def _reject(chunk: Any, outcome: Outcome, errors_writer: Any) -> None:
@@ -672,8 +681,17 @@ def _parse(
     out: queue.Queue[Any],
     stop: threading.Event,
     language: str | None,
+    copy_text: Callable[[list[Record]], bytes] | None = None,
 ) -> None:
-    """The parsing thread: rows in, chunks of validated records out. No database here."""
+    """The parsing thread: rows in, chunks of validated records out. No database here.
+
+    `copy_text` (the COPY writer's) turns each chunk's records into the text it writes.
+    """
+
+    def put_chunk(chunk: Chunk) -> bool:
+        if copy_text is not None and chunk.records:
+            chunk.payload = copy_text(chunk.records)
+        return put(chunk)
 
     def put(item: Any) -> bool:
         while not stop.is_set():
@@ -718,10 +736,10 @@ def _parse(
                             chunk.cells.append(cells)
                         seen_months.update(record_months)
                 if chunk.rows >= CHUNK_ROWS:
-                    if not put(chunk):
+                    if not put_chunk(chunk):
                         return
                     chunk = _new_chunk(keep_cells)
-            if chunk.rows and not put(chunk):
+            if chunk.rows and not put_chunk(chunk):
                 return
             months.update(seen_months)
             put(_DONE)

@@ -228,6 +228,47 @@ def test_the_writing_pass_reads_a_staged_chunk_again_only_when_a_month_closed_si
     assert RepairOrder.objects.filter(ro_number__startswith="B").count() == 3
 
 
+@pytest.mark.django_db
+def test_rows_a_closed_month_refuses_after_parsing_go_to_the_error_file_as_the_thread_gives_them(
+    tmp_path, dealer, hq_manager, monkeypatch, forks
+):
+    """The late checks (a closed month) reject rows of chunks the process parsed: their cells,
+    kept packed until then, reach the error file as they were, and the rows kept are written
+    from text made in the process, awkward characters and all."""
+    from assessments.services.recompute import period_close
+
+    Period.objects.get_or_create(code="2026-09")
+    period_close("2026-09")
+    monkeypatch.setattr(service, "CHUNK_ROWS", 4)
+    rows = _new_rows(12)
+    for i in (2, 5, 6):  # delivered in the closed month: refused after parsing; rows 8-11 pass
+        rows[i].update(
+            booked_at="", opened_at="2026-09-20 09:00:00", promised_at="", closed_at="2026-09-21 10:00:00"
+        )
+    rows[0]["fault_code"] = "F\\t1"  # a backslash, then letters COPY would read as a tab
+    rows[9]["fault_code"] = "F\\n 2\\"  # and one at the end
+    rows[10]["fault_code"] = "F\tZ"  # a real tab, quoted in the CSV
+    rows[8]["ro_number"] = "RO-甲-8"
+    results = []
+    for least in (NEVER, ALWAYS):
+        RepairOrder.objects.all().delete()
+        with override_settings(IMPORT_PARSE_PROCESS_MIN_BYTES=least):
+            job = import_file("repair_orders", write(tmp_path, ro_rows(*rows)), user=hq_manager, partial=True)
+        error_file = job.error_file.read().decode("utf-8-sig")
+        results.append((job.status, (job.created, job.rejected), job.errors, error_file, _stored()))
+    assert len(forks) == 1
+    assert results[0] == results[1]
+    status, counts, errors, error_file, stored = results[1]
+    assert status == ImportStatus.PARTIAL and counts == (9, 3)
+    assert [e["row"] for e in errors] == [4, 7, 8]
+    # each refused row is in the error file with its own cells
+    for i in (2, 5, 6):
+        assert f"{rows[i]['ro_number']},GL0001,{rows[i]['vin']}" in error_file
+    faults = dict(RepairOrder.objects.values_list("ro_number", "fault_code"))
+    assert faults["RO00000"] == "F\\t1" and faults["RO00009"] == "F\\n 2\\"
+    assert faults["RO00010"] == "F\tZ" and "RO-甲-8" in faults
+
+
 def _fake_parse(table):
     """Stands in for the parser: two chunks (or an error), then the end with its months."""
 
