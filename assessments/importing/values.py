@@ -55,14 +55,18 @@ def _is_real_day(year: int, month: int, day: int) -> bool:
     return True
 
 
+def is_real_day(day: str) -> bool:
+    """Whether 'YYYY-MM-DD' (digits in place) is a day of the calendar; remembered per day."""
+    known = _real_days.get(day)
+    if known is None:
+        known = _real_days[day] = _is_real_day(int(day[:4]), int(day[5:7]), int(day[8:10]))
+    return known
+
+
 def parse_timestamp(text: str) -> str:
     """A local Asia/Shanghai time as 'YYYY-MM-DD HH:MM:SS' (whole seconds)."""
     if _CANONICAL_TS.fullmatch(text):
-        day = text[:10]
-        known = _real_days.get(day)
-        if known is None:
-            known = _real_days[day] = _is_real_day(int(text[:4]), int(text[5:7]), int(text[8:10]))
-        if known:
+        if is_real_day(text[:10]):
             return text
         raise fail(msg.ROW_NO_SUCH_DAY, value=text)
     match = _TS.fullmatch(text)
