@@ -81,17 +81,13 @@ $$"""
             f"CREATE TRIGGER ro_references_{event.lower()} AFTER {event} ON {RO}"
             " REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ro_check_references()"
         )
-    for kind, table, condition in (
-        ("dealer", dealers, "r.dealer_id = OLD.id"),
-        ("user", users, "r.created_by_id = OLD.id"),
-        ("user", users, "r.changed_by_id = OLD.id"),
-    ):
-        column = condition.split(".")[1].split(" ")[0]
+    for column, kind in REFERENCES:
+        table = tables[kind]
         function = f"ro_keep_{kind}_{column}"
         yield f"""
 CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF EXISTS (SELECT 1 FROM {RO} r WHERE {condition}) THEN
+    IF EXISTS (SELECT 1 FROM {RO} r WHERE r.{column} = OLD.id) THEN
         RAISE EXCEPTION 'update or delete on table "{table}" violates the reference from "{RO}"'
             USING ERRCODE = 'foreign_key_violation',
                   DETAIL = 'Key (id)=(' || OLD.id || ') is still referenced by {RO}.{column}.';
@@ -122,7 +118,7 @@ def drop_triggers(apps, schema_editor):
     tables = _tables(apps)
     for event in ("insert", "update"):
         schema_editor.execute(f"DROP TRIGGER IF EXISTS ro_references_{event} ON {RO}")
-    for kind, column in (("dealer", "dealer_id"), ("user", "created_by_id"), ("user", "changed_by_id")):
+    for column, kind in REFERENCES:
         for event in ("delete", "update"):
             schema_editor.execute(f"DROP TRIGGER IF EXISTS ro_keep_{kind}_{column}_{event} ON {tables[kind]}")
         schema_editor.execute(f"DROP FUNCTION IF EXISTS ro_keep_{kind}_{column}()")

@@ -22,12 +22,12 @@ class RepairOrder(Provenance):
     # No index of its own: the unique key (dealer, ro_number) starts with the dealer and serves
     # every look-up by dealer; a second B-tree only cost each imported row an insert (~6 % of a
     # COPY into the table, docs/benchmarks.md "Five years of history").
-    # No foreign-key constraint either: a foreign key checks each row on its own (on
-    # PostgreSQL a query per row at COMMIT, a quarter of a month's COPY). The database checks
-    # the dealer and the two users once per statement instead, for every row it wrote, and
-    # refuses to delete a dealer or user still referred to: triggers made by migration 0017
-    # (tests/assessments/test_repair_order_references.py). Django's PROTECT and SET_NULL
-    # act as before.
+    # No foreign-key constraint on PostgreSQL either: a foreign key checks each row on its own
+    # (a query per row at COMMIT, a quarter of a month's COPY). There the database checks the
+    # dealer and the two users once per statement instead, for every row it wrote, and refuses
+    # to delete a dealer or user still referred to: triggers made by migration 0017, which
+    # leaves SQLite its foreign keys (tests/assessments/test_repair_order_references.py).
+    # Django's PROTECT and SET_NULL act as before.
     dealer = models.ForeignKey(
         Dealer,
         on_delete=models.PROTECT,
