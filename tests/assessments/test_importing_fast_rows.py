@@ -14,21 +14,9 @@ from datetime import date
 
 from assessments.importing.kinds import Context, get_kind
 
-HEADER = [
-    "ro_number",
-    "dealer_code",
-    "vin",
-    "repair_type",
-    "booked_at",
-    "opened_at",
-    "promised_at",
-    "closed_at",
-    "fault_code",
-    "labor_hours",
-    "labor_amount",
-    "parts_amount",
-    "warranty_cost",
-]
+from .import_helpers import RO_COLUMNS
+
+HEADER = RO_COLUMNS  # the template's order
 TODAY = date(2026, 12, 6)  # events up to 2026-12-07, promises up to 2027-12-07
 TIMES = [
     "2026-10-10 09:00:00",

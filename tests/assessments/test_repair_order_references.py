@@ -42,6 +42,12 @@ def _refused(action) -> str:
     return str(refused.value)
 
 
+def _delete_behind_djangos_back(instance) -> None:
+    """DELETE the row in SQL, past Django's on_delete: the database's own guard answers."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {instance._meta.db_table} WHERE id = %s", [instance.pk])
+
+
 @pytest.mark.django_db
 def test_the_database_says_which_references_it_checks_and_how():
     keys = _foreign_keys()
@@ -127,11 +133,7 @@ def test_a_dealer_with_repair_orders_cannot_be_deleted(dealer):
     with pytest.raises(ProtectedError):
         dealer.delete()  # Django's PROTECT, as before
 
-    def delete_behind_djangos_back():
-        with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {Dealer._meta.db_table} WHERE id = %s", [dealer.pk])
-
-    message = _refused(delete_behind_djangos_back)
+    message = _refused(lambda: _delete_behind_djangos_back(dealer))
     if connection.vendor == "postgresql":
         assert "still referenced by assessments_repairorder.dealer_id" in message, message
     assert Dealer.objects.filter(pk=dealer.pk).exists()
@@ -146,11 +148,7 @@ def test_deleting_a_user_keeps_their_repair_orders_without_them(dealer):
     author, editor = UserFactory(), UserFactory()
     order = RepairOrderFactory(dealer=dealer, created_by=author, changed_by=editor)
 
-    def delete_behind_djangos_back():
-        with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {User._meta.db_table} WHERE id = %s", [editor.pk])
-
-    message = _refused(delete_behind_djangos_back)
+    message = _refused(lambda: _delete_behind_djangos_back(editor))
     if connection.vendor == "postgresql":
         assert "still referenced by assessments_repairorder.changed_by_id" in message, message
     author.delete()
