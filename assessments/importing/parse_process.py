@@ -18,7 +18,10 @@ chunks over a pipe:
 What the child may touch: the open file (the parent no longer reads it), the validator and
 the translations, nothing else. It never uses a database connection, logs nothing, and
 leaves by `os._exit`, so no handler of the parent (atexit, connection close) runs in it.
-Where `fork` does not exist, or the file is small (a fork is a few milliseconds), the
+The translations reach the active language through a lock every thread shares (Django's
+`Local`s): the fork happens with those locks held by the forking thread (`_quiet_locals`),
+never half-way through another thread's use of them, which would leave them locked for
+good in the child. Where `fork` does not exist, or the file is small (a fork is a few milliseconds), the
 thread stays.
 """
 
@@ -57,6 +60,38 @@ class Cells:
 def cells_blob(cells: Cells | list[list[str]] | None) -> bytes:
     """Cells as the blob a chunk carries them in (`Cells`)."""
     return cells.blob if isinstance(cells, Cells) else marshal.dumps(cells)
+
+
+def shared_locals() -> list[Any]:
+    """Django's state per thread or request that every thread reaches through one lock
+    (asgiref's `Local` without `thread_critical`): the active language and time zone, the
+    URL prefix and configuration, the caches. Read at each fork: the test settings signals
+    replace some of them."""
+    from django.core.cache import caches
+    from django.urls import base as urls
+    from django.utils import timezone
+    from django.utils.translation import trans_real
+
+    return [trans_real._active, timezone._active, urls._prefixes, urls._urlconfs, caches._connections]
+
+
+@contextlib.contextmanager
+def _quiet_locals() -> Iterator[None]:
+    """Hold the locks of `shared_locals` across a fork (as CPython holds its import and
+    logging locks). Another thread of a web or Celery worker may be inside one of them at
+    that instant, switching its language for a page, say: the child has no such thread to
+    release it and would wait on it for ever, and the import with it. Held here, the fork
+    falls between two uses; each side then releases its copy (the child's thread is the
+    forking thread, so it owns them). Each lock guards a few dictionary operations and never
+    another lock, so waiting for them is short and cannot deadlock."""
+    locks = [vars(local)["_lock"] for local in shared_locals() if "_lock" in vars(local)]
+    for lock in locks:
+        lock.acquire()
+    try:
+        yield
+    finally:
+        for lock in reversed(locks):
+            lock.release()
 
 
 def can_fork() -> bool:
@@ -114,7 +149,8 @@ class ForkedParser:
         self.months = months
         self.make_chunk = make_chunk
         read_fd, write_fd = os.pipe()
-        pid = os.fork()
+        with _quiet_locals():
+            pid = os.fork()
         if pid == 0:  # the child
             code = 1
             try:

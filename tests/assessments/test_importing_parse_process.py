@@ -8,6 +8,9 @@ same error file, a file refused half-way refused the same way, and no child left
 from __future__ import annotations
 
 import os
+import sys
+import threading
+import time
 
 import pytest
 from django.db import connection
@@ -269,6 +272,73 @@ def test_rows_a_closed_month_refuses_after_parsing_go_to_the_error_file_as_the_t
     assert faults["RO00010"] == "F\tZ" and "RO-甲-8" in faults
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("which", range(5))
+def test_the_fork_waits_while_another_thread_is_inside_a_lock_the_childs_translations_need(
+    tmp_path, dealer, hq_manager, monkeypatch, forks, which
+):
+    """A web worker's other thread switching its language at the instant of the fork would
+    leave the child's copy of that lock held for ever, and the import waiting on the child
+    (it happened: a suite hung on it). The fork must happen only once no other thread holds
+    one of the locks Django's shared state hides behind."""
+    lock = vars(parse_process.shared_locals()[which])["_lock"]
+    holding, released = threading.Event(), threading.Event()
+
+    def hold():
+        with lock:
+            holding.set()
+            time.sleep(1.0)  # far longer than the importer takes from its pipe to its fork
+            released.set()
+
+    holder = threading.Thread(target=hold)
+    real_pipe, real_fork = os.pipe, os.fork
+    forked_while_held: list[bool] = []
+
+    def pipe():  # the other thread takes the lock after the importer's last use of it
+        holder.start()
+        holding.wait(5)
+        return real_pipe()
+
+    def fork():
+        forked_while_held.append(not released.is_set())
+        if forked_while_held[-1]:
+            raise OSError("forked while another thread held the lock")  # the child would hang
+        return real_fork()
+
+    monkeypatch.setattr(parse_process.os, "pipe", pipe)
+    monkeypatch.setattr(parse_process.os, "fork", fork)
+    try:
+        with override_settings(IMPORT_PARSE_PROCESS_MIN_BYTES=ALWAYS), translation.override("zh-hans"):
+            job = import_file("repair_orders", write(tmp_path, ro_rows(*_new_rows(5))), user=hq_manager)
+    finally:
+        if holder.is_alive():
+            holder.join()
+    assert forked_while_held == [False]
+    assert job.status == ImportStatus.SUCCEEDED and job.created == 5
+    assert len(forks) == 1
+
+
+def test_the_fork_holds_every_lock_django_shares_between_threads():
+    """Each of Django's module-level `Local`s with a shared lock (and the connection handlers'
+    own) is in `shared_locals`: a Django release that adds one fails here, not in production."""
+    from asgiref.local import Local
+    from django.utils.connection import BaseConnectionHandler
+
+    held = {id(local) for local in parse_process.shared_locals()}
+    found = {}
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("django.") or module is None:
+            continue
+        for attribute, value in list(vars(module).items()):
+            if isinstance(value, BaseConnectionHandler):
+                value = value._connections
+            if isinstance(value, Local) and "_lock" in vars(value):
+                found[id(value)] = f"{name}.{attribute}"
+    assert len(found) >= 4  # the language, the time zone, the URL prefix and configuration
+    assert {where for key, where in found.items() if key not in held} == set()
+    assert all("_lock" in vars(local) for local in parse_process.shared_locals())
+
+
 def _fake_parse(table):
     """Stands in for the parser: two chunks (or an error), then the end with its months."""
 
@@ -286,7 +356,6 @@ def _fake_parse(table):
 
 def _in_a_thread(table):
     """What a background import thread of a web process does: fork from a thread not the main."""
-    import threading
 
     found: dict = {}
 
