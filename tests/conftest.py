@@ -10,7 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from django.core.servers.basehttp import WSGIServer
+from django.db import connection
 from django.test import Client
+from django.test.testcases import LiveServerThread
 
 from dealers.choices import Role
 from dealers.models import Dealer, Region, User
@@ -20,6 +23,26 @@ from .factories import DealerFactory, RegionFactory, UserFactory
 PASSWORD = "Secret-pass-2026"
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 SAMPLE_DIR = SHARED / "sample"
+
+
+class OneRequestAtATime(WSGIServer):
+    """The browser tests' live server on SQLite's in-memory test database: one request at a
+    time, in the server's own thread (Django then closes each connection after its answer).
+
+    Django's threaded live server hands every request thread the test's one in-memory SQLite
+    connection. Two requests at once (a page and the badge counts it fetches) then deadlock
+    for good: one thread, inside SQLite's statement and holding its connection's mutex, calls
+    one of Django's SQL functions written in Python and waits for the interpreter's lock; the
+    other holds that lock while it binds parameters and waits for the mutex. A suite hung on
+    exactly this. PostgreSQL gives each thread its own connection and keeps the threads."""
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        # The requests run in the server thread, which already uses the shared connections.
+        super().__init__(*args, **kwargs)
+
+
+if connection.vendor == "sqlite" and not connection.settings_dict.get("TEST", {}).get("NAME"):
+    LiveServerThread.server_class = OneRequestAtATime
 
 
 @pytest.fixture
