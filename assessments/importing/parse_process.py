@@ -21,8 +21,8 @@ leaves by `os._exit`, so no handler of the parent (atexit, connection close) run
 The translations reach the active language through a lock every thread shares (Django's
 `Local`s): the fork happens with those locks held by the forking thread (`_quiet_locals`),
 never half-way through another thread's use of them, which would leave them locked for
-good in the child. Where `fork` does not exist, or the file is small (a fork is a few milliseconds), the
-thread stays.
+good in the child. Where `fork` does not exist, or the file is small (a fork is a few
+milliseconds), the thread stays.
 """
 
 from __future__ import annotations
