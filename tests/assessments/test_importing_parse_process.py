@@ -279,7 +279,7 @@ def test_the_fork_waits_while_another_thread_is_inside_a_lock_the_childs_transla
 ):
     """A web worker's other thread switching its language at the instant of the fork would
     leave the child's copy of that lock held for ever, and the import waiting on the child
-    (it happened: a suite hung on it). The fork must happen only once no other thread holds
+    (reproduced: beside two threads switching language, the 9th forked import hung). The fork must happen only once no other thread holds
     one of the locks Django's shared state hides behind."""
     lock = vars(parse_process.shared_locals()[which])["_lock"]
     holding, released = threading.Event(), threading.Event()
